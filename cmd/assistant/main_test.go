@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/civitas-eu/civitas/internal/dbtest"
+	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
+)
+
+// syncBuffer is a log sink that the server goroutine and the test can
+// share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestRunServesHealthAndReadiness runs the whole assistant as main would,
+// against the real test database and Ollama, and stops it like SIGTERM.
+func TestRunServesHealthAndReadiness(t *testing.T) {
+	dbURL := dbtest.URL(t)
+	// The assistant migrates its database; give it a schema of its own.
+	schema := dbtest.Schema(t)
+	llm := ollamatest.Client(t)
+	chat := ollamatest.Model(t, llm, ollamatest.StoriesFile)
+
+	env := map[string]string{
+		"CIVITAS_DATABASE_URL": dbURL + "&search_path=" + schema + ",public",
+		"CIVITAS_OLLAMA_URL":   os.Getenv(ollamatest.EnvURL),
+		"CIVITAS_CHAT_MODEL":   chat,
+		"CIVITAS_EMBED_MODEL":  "not-installed-embedder",
+		"CIVITAS_LISTEN":       "127.0.0.1:0",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	var logs syncBuffer
+	m := &Main{Stdout: &logs, Stderr: &logs, Getenv: func(k string) string { return env[k] }, Ready: ready}
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx, nil) }()
+
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("assistant stopped before listening: %v\n%s", err, logs.String())
+	case <-time.After(60 * time.Second):
+		t.Fatalf("assistant did not listen within 60s\n%s", logs.String())
+	}
+
+	resp, err := http.Get("http://" + addr + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("/healthz = %d, want 200", resp.StatusCode)
+	}
+
+	resp, err = http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rd struct {
+		Status     string            `json:"status"`
+		Mode       string            `json:"mode"`
+		ChatModel  struct{ OK bool } `json:"chat_model"`
+		EmbedModel struct {
+			OK     bool
+			Detail string
+		} `json:"embed_model"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&rd); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || rd.Status != "ready" {
+		t.Errorf("/readyz = %d %+v, want 200 ready", resp.StatusCode, rd)
+	}
+	// The chat model is installed, the embedding model is not: the
+	// assistant must say it answers with lexical retrieval only.
+	if !rd.ChatModel.OK || rd.EmbedModel.OK || rd.Mode != "lexical" || !strings.Contains(rd.EmbedModel.Detail, "not installed") {
+		t.Errorf("/readyz reports %+v, want chat ok, embed missing, mode lexical", rd)
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run returned %v after shutdown", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("assistant did not stop within 30s of cancellation")
+	}
+	if !strings.Contains(logs.String(), "stopped") {
+		t.Errorf("shutdown not logged:\n%s", logs.String())
+	}
+}

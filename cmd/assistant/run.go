@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/civitas-eu/civitas/internal/config"
+	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/server"
+	"github.com/civitas-eu/civitas/internal/store"
+	"github.com/civitas-eu/civitas/prompts"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Main is the whole assistant program, runnable from a test: Run parses
+// args, starts everything in order, serves until ctx is cancelled, then
+// stops everything in reverse order.
+type Main struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+
+	// Ready, if set, receives the address the server listens on once it
+	// accepts connections (tests listen on port 0).
+	Ready chan<- string
+}
+
+// Run is the assistant's start-up and shutdown, owned by one function:
+// config → logger → database (migrated) → Ollama client → HTTP. On stop,
+// the HTTP server drains first, then the pool closes.
+func (m *Main) Run(ctx context.Context, args []string) error {
+	cfg, _, err := config.Load("assistant", args, m.Getenv, m.Stderr, nil)
+	if err != nil {
+		return err
+	}
+	log := cfg.NewLogger(m.Stderr).With("app", "civitas-assistant")
+	log.Info("starting Civitas assistant", append([]any{"version", version}, cfg.LogAttrs()...)...)
+
+	tmpl, err := prompts.Load(cfg.PromptsDir)
+	if err != nil {
+		return err
+	}
+	log.Info("prompt templates loaded", "version", tmpl.Version(), "system", tmpl.Source(prompts.System))
+
+	pool, err := store.Connect(ctx, cfg.DatabaseURL, 16, log)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+
+	llm := ollama.New(cfg.OllamaURL, nil)
+	if v, err := llm.Version(ctx); err != nil {
+		// Not fatal: the assistant serves search results without Ollama
+		// and recovers when it comes back.
+		log.Warn("Ollama does not answer; serving in search mode until it does", "url", llm.URL(), "err", err)
+	} else {
+		log.Info("Ollama reachable", "url", llm.URL(), "version", v)
+	}
+
+	// Requests get their own base context, not the signal's: on SIGTERM
+	// the server first drains in-flight answers, and only cancels them when
+	// the drain times out.
+	baseCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelRequests()
+	srv := server.New(server.Config{ChatModel: cfg.ChatModel, EmbedModel: cfg.EmbedModel, Version: version, PromptVersion: tmpl.Version()}, log, pool, llm)
+	httpSrv := &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (--listen): %w", cfg.Listen, err)
+	}
+	log.Info("listening", "addr", "http://"+ln.Addr().String())
+	if m.Ready != nil {
+		m.Ready <- ln.Addr().String()
+	}
+
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve HTTP: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("HTTP drain timed out; cancelling in-flight requests", "err", err)
+		cancelRequests()
+		_ = httpSrv.Close()
+	}
+	log.Info("stopped")
+	return nil
+}

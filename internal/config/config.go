@@ -1,0 +1,271 @@
+// Package config defines every setting of Civitas in one table, reads them
+// from command-line flags and environment variables (flags win), validates
+// them and documents them for --help.
+//
+// There is no global configuration: Load returns a Config value that main
+// passes to constructors, so a test can build any Config it needs.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+)
+
+// Defaults point at the local stack that `make up` starts, so that after
+// `make up` both binaries run with no flags at all.
+const (
+	DefaultDatabaseURL = "postgres://postgres:postgres@127.0.0.1:55432/postgres?sslmode=disable&default_query_exec_mode=simple_protocol"
+	DefaultOllamaURL   = "http://127.0.0.1:11435"
+	DefaultChatModel   = "stories260k"
+	DefaultEmbedModel  = "stories260k"
+	DefaultListen      = "127.0.0.1:8080"
+)
+
+// Config holds the settings shared by cmd/assistant and cmd/ingest.
+type Config struct {
+	// DatabaseURL is the PostgreSQL connection string (pgx syntax).
+	DatabaseURL string
+	// OllamaURL is the base URL of the Ollama server.
+	OllamaURL *url.URL
+	// ChatModel names the Ollama model that writes answers.
+	ChatModel string
+	// EmbedModel names the Ollama model that embeds chunks and questions.
+	EmbedModel string
+	// Listen is the host:port the assistant's HTTP server binds to.
+	Listen string
+	// PromptsDir, when set, overrides the built-in prompt templates.
+	PromptsDir string
+	// LogLevel is the minimum level logged.
+	LogLevel slog.Level
+	// LogFormat is "text" or "json".
+	LogFormat string
+}
+
+// Setting documents one configuration value: its flag, its environment
+// variable, its default and what it does. The same table drives flag
+// registration, --help and the start-up log.
+type Setting struct {
+	Flag    string
+	Env     string
+	Default string
+	Usage   string
+	// Secret settings are redacted when logged.
+	Secret bool
+	// set stores the raw string into the Config under construction.
+	set func(c *Config, v string) error
+}
+
+// Settings returns the table of every shared setting, in the order --help
+// prints them.
+func Settings() []Setting {
+	return []Setting{
+		{Flag: "database-url", Env: "CIVITAS_DATABASE_URL", Default: DefaultDatabaseURL, Secret: true,
+			Usage: "PostgreSQL connection URL (the database needs the pgvector extension)",
+			set:   func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
+		{Flag: "ollama-url", Env: "CIVITAS_OLLAMA_URL", Default: DefaultOllamaURL,
+			Usage: "base URL of the Ollama server",
+			set:   setOllamaURL},
+		{Flag: "chat-model", Env: "CIVITAS_CHAT_MODEL", Default: DefaultChatModel,
+			Usage: "Ollama model that writes answers",
+			set:   func(c *Config, v string) error { c.ChatModel = v; return nil }},
+		{Flag: "embed-model", Env: "CIVITAS_EMBED_MODEL", Default: DefaultEmbedModel,
+			Usage: "Ollama model that embeds document chunks and questions",
+			set:   func(c *Config, v string) error { c.EmbedModel = v; return nil }},
+		{Flag: "listen", Env: "CIVITAS_LISTEN", Default: DefaultListen,
+			Usage: "host:port the assistant's HTTP server listens on",
+			set:   setListen},
+		{Flag: "prompts-dir", Env: "CIVITAS_PROMPTS_DIR", Default: "",
+			Usage: "directory whose *.tmpl files override the built-in prompt templates",
+			set:   setPromptsDir},
+		{Flag: "log-level", Env: "CIVITAS_LOG_LEVEL", Default: "info",
+			Usage: "minimum log level: debug, info, warn or error",
+			set:   setLogLevel},
+		{Flag: "log-format", Env: "CIVITAS_LOG_FORMAT", Default: "text",
+			Usage: "log format: text or json",
+			set:   setLogFormat},
+	}
+}
+
+// Load parses args (without the program name) against the settings table,
+// taking each default from getenv when the environment variable is set. A
+// flag given on the command line wins over the environment. It returns
+// flag.ErrHelp after printing usage to out when -h or --help is given.
+//
+// Extra flags of one binary can be registered through register, which is
+// called on the FlagSet before parsing; it may be nil.
+func Load(program string, args []string, getenv func(string) string, out io.Writer, register func(*flag.FlagSet)) (Config, *flag.FlagSet, error) {
+	fs := flag.NewFlagSet(program, flag.ContinueOnError)
+	fs.SetOutput(out)
+	settings := Settings()
+	values := make([]*string, len(settings))
+	for i, s := range settings {
+		def := s.Default
+		if v, ok := lookup(getenv, s.Env); ok {
+			def = v
+		}
+		values[i] = fs.String(s.Flag, def, s.Usage)
+	}
+	if register != nil {
+		register(fs)
+	}
+	fs.Usage = func() { PrintUsage(out, program, fs) }
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fs, err
+	}
+
+	var c Config
+	var errs []error
+	for i, s := range settings {
+		if err := s.set(&c, strings.TrimSpace(*values[i])); err != nil {
+			errs = append(errs, fmt.Errorf("setting --%s (%s=%q): %w", s.Flag, s.Env, *values[i], err))
+		}
+	}
+	if c.DatabaseURL == "" {
+		errs = append(errs, errors.New("setting --database-url (CIVITAS_DATABASE_URL): must not be empty"))
+	}
+	if c.ChatModel == "" {
+		errs = append(errs, errors.New("setting --chat-model (CIVITAS_CHAT_MODEL): must not be empty"))
+	}
+	if c.EmbedModel == "" {
+		errs = append(errs, errors.New("setting --embed-model (CIVITAS_EMBED_MODEL): must not be empty"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return Config{}, fs, fmt.Errorf("invalid configuration: %w", err)
+	}
+	return c, fs, nil
+}
+
+// lookup treats an empty environment variable as unset, as shells and
+// compose files commonly export empty values.
+func lookup(getenv func(string) string, name string) (string, bool) {
+	if getenv == nil {
+		return "", false
+	}
+	v := getenv(name)
+	return v, v != ""
+}
+
+// PrintUsage writes the help text: every setting with its flag, its
+// environment variable and its default, then the binary's own flags.
+func PrintUsage(w io.Writer, program string, fs *flag.FlagSet) {
+	fmt.Fprintf(w, "Civitas %s\n\nUsage: %s [flags]\n\nSettings (a flag wins over its environment variable):\n\n", program, program)
+	known := map[string]bool{}
+	for _, s := range Settings() {
+		known[s.Flag] = true
+		printSetting(w, "--"+s.Flag, s.Env, s.Usage, s.Default)
+	}
+	first := true
+	fs.VisitAll(func(f *flag.Flag) {
+		if known[f.Name] {
+			return
+		}
+		if first {
+			fmt.Fprintf(w, "Flags of %s:\n\n", program)
+			first = false
+		}
+		printSetting(w, "--"+f.Name, "", f.Usage, f.DefValue)
+	})
+}
+
+func printSetting(w io.Writer, flagName, env, usage, def string) {
+	if env != "" {
+		fmt.Fprintf(w, "  %s  (env %s)\n", flagName, env)
+	} else {
+		fmt.Fprintf(w, "  %s\n", flagName)
+	}
+	fmt.Fprintf(w, "      %s\n", usage)
+	if def != "" {
+		fmt.Fprintf(w, "      default: %s\n", def)
+	}
+	fmt.Fprintln(w)
+}
+
+// LogAttrs returns the effective settings as log attributes, secrets
+// redacted, for the start-up log line.
+func (c Config) LogAttrs() []any {
+	return []any{
+		slog.String("database", RedactURL(c.DatabaseURL)),
+		slog.String("ollama", c.OllamaURL.String()),
+		slog.String("chat_model", c.ChatModel),
+		slog.String("embed_model", c.EmbedModel),
+		slog.String("listen", c.Listen),
+		slog.String("prompts_dir", c.PromptsDir),
+	}
+}
+
+// RedactURL hides the password of a connection URL.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		if err != nil {
+			return "(unparsable URL)"
+		}
+		return raw
+	}
+	return u.Redacted()
+}
+
+func setOllamaURL(c *Config, v string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return fmt.Errorf("not a URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return errors.New("must start with http:// or https://")
+	}
+	if u.Host == "" {
+		return errors.New("must name a host")
+	}
+	c.OllamaURL = u
+	return nil
+}
+
+func setListen(c *Config, v string) error {
+	if _, _, err := net.SplitHostPort(v); err != nil {
+		return fmt.Errorf("want host:port: %w", err)
+	}
+	c.Listen = v
+	return nil
+}
+
+func setPromptsDir(c *Config, v string) error {
+	if v != "" {
+		st, err := os.Stat(v)
+		if err != nil {
+			return err
+		}
+		if !st.IsDir() {
+			return errors.New("not a directory")
+		}
+	}
+	c.PromptsDir = v
+	return nil
+}
+
+func setLogLevel(c *Config, v string) error {
+	return c.LogLevel.UnmarshalText([]byte(v))
+}
+
+func setLogFormat(c *Config, v string) error {
+	if v != "text" && v != "json" {
+		return errors.New("want text or json")
+	}
+	c.LogFormat = v
+	return nil
+}
+
+// NewLogger builds the slog.Logger described by the configuration.
+func (c Config) NewLogger(w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: c.LogLevel}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

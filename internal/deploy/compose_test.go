@@ -1,0 +1,515 @@
+package deploy_test
+
+import (
+	"bufio"
+	"net/url"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Paths of the deployment files, relative to this package.
+const (
+	composePath    = "../../compose.yaml"
+	envExamplePath = "../../.env.example"
+	dockerfilePath = "../../Dockerfile"
+)
+
+// documentedEnv are the configuration variables that cmd/assistant and
+// cmd/ingest read. Containers must not be given any other CIVITAS_* name: a
+// misspelt one would be silently ignored by the binaries.
+var documentedEnv = []string{
+	"CIVITAS_DATABASE_URL",
+	"CIVITAS_OLLAMA_URL",
+	"CIVITAS_CHAT_MODEL",
+	"CIVITAS_EMBED_MODEL",
+	"CIVITAS_LISTEN",
+	"CIVITAS_PROMPTS_DIR",
+	"CIVITAS_LOG_LEVEL",
+	"CIVITAS_LOG_FORMAT",
+}
+
+// composeFile is the part of the Compose file format that the tests check.
+type composeFile struct {
+	Services map[string]service `yaml:"services"`
+	Volumes  map[string]any     `yaml:"volumes"`
+}
+
+// service is one entry under services. compose.yaml uses the list form for
+// entrypoint, command, volumes and ports and the map form for environment and
+// depends_on; decoding fails if it stops doing so.
+type service struct {
+	Image       string                `yaml:"image"`
+	Build       string                `yaml:"build"`
+	Restart     string                `yaml:"restart"`
+	Profiles    []string              `yaml:"profiles"`
+	DependsOn   map[string]dependency `yaml:"depends_on"`
+	Environment map[string]string     `yaml:"environment"`
+	Volumes     []string              `yaml:"volumes"`
+	Ports       []string              `yaml:"ports"`
+	Healthcheck *healthcheck          `yaml:"healthcheck"`
+	Entrypoint  []string              `yaml:"entrypoint"`
+	Command     []string              `yaml:"command"`
+}
+
+// dependency is the long form of a depends_on entry.
+type dependency struct {
+	Condition string `yaml:"condition"`
+}
+
+// healthcheck is a service's healthcheck; Test is in the list form
+// (["CMD", ...] or ["CMD-SHELL", "..."]).
+type healthcheck struct {
+	Test []string `yaml:"test"`
+}
+
+// loadCompose reads and decodes compose.yaml, failing the test on error.
+func loadCompose(t *testing.T) composeFile {
+	t.Helper()
+	data, err := os.ReadFile(composePath)
+	if err != nil {
+		t.Fatalf("read compose file: %v", err)
+	}
+	var f composeFile
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		t.Fatalf("decode %s: %v", composePath, err)
+	}
+	return f
+}
+
+// mustService returns the named service, failing the test if it is missing.
+func mustService(t *testing.T, f composeFile, name string) service {
+	t.Helper()
+	s, ok := f.Services[name]
+	if !ok {
+		t.Fatalf("compose.yaml: service %q is missing", name)
+	}
+	return s
+}
+
+// varRef matches a Compose interpolation: ${NAME}, ${NAME:-default},
+// ${NAME-default}, ${NAME:?error}, ${NAME?error}, ${NAME:+alt}, ${NAME+alt}.
+var varRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?+])([^}]*))?\}`)
+
+// interpolation is one ${...} reference found in a Compose value.
+type interpolation struct {
+	Name string // variable name
+	Op   string // "", ":-", "-", ":?", "?", ":+" or "+"
+	Arg  string // default value, error message or alternative
+}
+
+// interpolations returns the ${...} references in s, ignoring $$-escaped
+// text, which Compose passes through to the container as a literal "$".
+func interpolations(s string) []interpolation {
+	s = strings.ReplaceAll(s, "$$", "")
+	var refs []interpolation
+	for _, m := range varRef.FindAllStringSubmatch(s, -1) {
+		refs = append(refs, interpolation{Name: m[1], Op: m[2], Arg: m[3]})
+	}
+	return refs
+}
+
+// expandDefaults resolves s as Compose would with an empty .env: defaults are
+// used, and variables that must be set get the placeholder "set".
+func expandDefaults(s string) string {
+	return varRef.ReplaceAllStringFunc(s, func(ref string) string {
+		m := varRef.FindStringSubmatch(ref)
+		switch m[2] {
+		case ":-", "-":
+			return m[3]
+		default:
+			return "set"
+		}
+	})
+}
+
+// mountParts splits a short-syntax volume "source:target[:mode]" after
+// expanding its defaults.
+func mountParts(t *testing.T, mount string) (source, target, mode string) {
+	t.Helper()
+	parts := strings.Split(expandDefaults(mount), ":")
+	switch len(parts) {
+	case 2:
+		return parts[0], parts[1], ""
+	case 3:
+		return parts[0], parts[1], parts[2]
+	default:
+		t.Fatalf("volume %q: want source:target[:mode]", mount)
+		return "", "", ""
+	}
+}
+
+func TestComposeServicesExist(t *testing.T) {
+	t.Parallel()
+	f := loadCompose(t)
+	for _, name := range []string{"db", "ollama", "ollama-pull", "assistant", "ingest"} {
+		if _, ok := f.Services[name]; !ok {
+			t.Errorf("compose.yaml: service %q is missing", name)
+		}
+	}
+}
+
+func TestComposeStatefulServicesUseNamedVolumes(t *testing.T) {
+	t.Parallel()
+	f := loadCompose(t)
+	tests := []struct {
+		service string
+		volume  string
+		target  string
+	}{
+		{service: "db", volume: "pgdata", target: "/var/lib/postgresql/data"},
+		{service: "ollama", volume: "ollama", target: "/root/.ollama"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.service, func(t *testing.T) {
+			t.Parallel()
+			if _, ok := f.Volumes[tt.volume]; !ok {
+				t.Errorf("compose.yaml: named volume %q is not declared under the top-level volumes", tt.volume)
+			}
+			s := mustService(t, f, tt.service)
+			found := false
+			for _, m := range s.Volumes {
+				source, target, _ := mountParts(t, m)
+				if source == tt.volume && target == tt.target {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("service %s: volumes %q do not mount named volume %q at %s", tt.service, s.Volumes, tt.volume, tt.target)
+			}
+			if s.Healthcheck == nil || len(s.Healthcheck.Test) < 2 {
+				t.Errorf("service %s: needs a healthcheck so that dependants can wait for service_healthy", tt.service)
+			}
+		})
+	}
+}
+
+func TestComposeDB(t *testing.T) {
+	t.Parallel()
+	db := mustService(t, loadCompose(t), "db")
+	repo, tag, _ := strings.Cut(db.Image, ":")
+	if repo != "pgvector/pgvector" || !strings.Contains(tag, "pg17") {
+		t.Errorf("service db: image %q, want pgvector/pgvector with a pg17 tag", db.Image)
+	}
+	if db.Healthcheck != nil && !strings.Contains(strings.Join(db.Healthcheck.Test, " "), "pg_isready") {
+		t.Errorf("service db: healthcheck %q should run pg_isready", db.Healthcheck.Test)
+	}
+	for _, name := range []string{"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"} {
+		if db.Environment[name] == "" {
+			t.Errorf("service db: environment %s is not set", name)
+		}
+	}
+	for _, ref := range interpolations(db.Environment["POSTGRES_PASSWORD"]) {
+		if ref.Name == "POSTGRES_PASSWORD" && ref.Op != ":?" {
+			t.Errorf("service db: POSTGRES_PASSWORD uses ${POSTGRES_PASSWORD%s...}, want ${POSTGRES_PASSWORD:?...} so that an unset password stops compose", ref.Op)
+		}
+	}
+}
+
+func TestComposeOllama(t *testing.T) {
+	t.Parallel()
+	f := loadCompose(t)
+	for _, name := range []string{"ollama", "ollama-pull"} {
+		s := mustService(t, f, name)
+		repo, tag, _ := strings.Cut(s.Image, ":")
+		if repo != "ollama/ollama" {
+			t.Errorf("service %s: image %q, want ollama/ollama", name, s.Image)
+		}
+		if !regexp.MustCompile(`^\d+\.\d+\.\d+$`).MatchString(tag) {
+			t.Errorf("service %s: image %q must be pinned to a version such as ollama/ollama:0.17.4, not %q", name, s.Image, tag)
+		}
+	}
+	if a, b := f.Services["ollama"].Image, f.Services["ollama-pull"].Image; a != b {
+		t.Errorf("services ollama and ollama-pull use different images %q and %q", a, b)
+	}
+}
+
+func TestComposeOllamaPull(t *testing.T) {
+	t.Parallel()
+	pull := mustService(t, loadCompose(t), "ollama-pull")
+	if pull.Restart != "no" {
+		t.Errorf(`service ollama-pull: restart %q, want "no" (it is a one-shot job)`, pull.Restart)
+	}
+	if got := pull.DependsOn["ollama"].Condition; got != "service_healthy" {
+		t.Errorf("service ollama-pull: depends_on ollama condition %q, want service_healthy", got)
+	}
+	if got := pull.Environment["OLLAMA_HOST"]; got != "ollama:11434" {
+		t.Errorf("service ollama-pull: OLLAMA_HOST %q, want ollama:11434", got)
+	}
+	script := strings.Join(append(slices.Clone(pull.Entrypoint), pull.Command...), " ")
+	for _, name := range []string{"CIVITAS_CHAT_MODEL", "CIVITAS_EMBED_MODEL"} {
+		if !strings.Contains(script, "ollama pull") || !strings.Contains(script, name) {
+			t.Errorf("service ollama-pull: entrypoint and command %q should ollama pull $%s", script, name)
+		}
+	}
+}
+
+func TestComposeAssistant(t *testing.T) {
+	t.Parallel()
+	a := mustService(t, loadCompose(t), "assistant")
+	if a.Build == "" || a.Image == "" {
+		t.Errorf("service assistant: build %q image %q, want both set (build: . and image: civitas:latest)", a.Build, a.Image)
+	}
+	if a.Restart != "unless-stopped" {
+		t.Errorf("service assistant: restart %q, want unless-stopped", a.Restart)
+	}
+	if got := a.Environment["CIVITAS_LISTEN"]; got != "0.0.0.0:8080" {
+		t.Errorf("service assistant: CIVITAS_LISTEN %q, want 0.0.0.0:8080 (inside the container)", got)
+	}
+}
+
+func TestComposeDependencies(t *testing.T) {
+	t.Parallel()
+	f := loadCompose(t)
+	tests := []struct {
+		service   string
+		dependsOn string
+		condition string
+	}{
+		{service: "assistant", dependsOn: "db", condition: "service_healthy"},
+		{service: "assistant", dependsOn: "ollama", condition: "service_healthy"},
+		{service: "assistant", dependsOn: "ollama-pull", condition: "service_completed_successfully"},
+		{service: "ingest", dependsOn: "db", condition: "service_healthy"},
+		{service: "ingest", dependsOn: "ollama", condition: "service_healthy"},
+	}
+	for _, tt := range tests {
+		s := mustService(t, f, tt.service)
+		dep, ok := s.DependsOn[tt.dependsOn]
+		if !ok {
+			t.Errorf("service %s: does not depend on %s", tt.service, tt.dependsOn)
+			continue
+		}
+		if dep.Condition != tt.condition {
+			t.Errorf("service %s: depends_on %s condition %q, want %s", tt.service, tt.dependsOn, dep.Condition, tt.condition)
+		}
+	}
+}
+
+func TestComposeOnlyAssistantPublishesPorts(t *testing.T) {
+	t.Parallel()
+	f := loadCompose(t)
+	for name, s := range f.Services {
+		if name != "assistant" && len(s.Ports) > 0 {
+			t.Errorf("service %s: publishes ports %q; only the assistant may (PostgreSQL and Ollama stay internal)", name, s.Ports)
+		}
+	}
+	a := mustService(t, f, "assistant")
+	if len(a.Ports) != 1 {
+		t.Fatalf("service assistant: ports %q, want exactly one", a.Ports)
+	}
+	mapping := expandDefaults(a.Ports[0])
+	i := strings.LastIndex(mapping, ":")
+	host, container := mapping[:max(i, 0)], mapping[i+1:]
+	if container != "8080" {
+		t.Errorf("service assistant: port %q should map to container port 8080", a.Ports[0])
+	}
+	if !strings.HasPrefix(host, "127.0.0.1:") {
+		t.Errorf("service assistant: port %q publishes on %q by default, want loopback (127.0.0.1)", a.Ports[0], host)
+	}
+}
+
+func TestComposeServiceURLs(t *testing.T) {
+	t.Parallel()
+	f := loadCompose(t)
+	tests := []struct {
+		variable string
+		scheme   string
+		host     string
+	}{
+		{variable: "CIVITAS_DATABASE_URL", scheme: "postgres", host: "db:5432"},
+		{variable: "CIVITAS_OLLAMA_URL", scheme: "http", host: "ollama:11434"},
+	}
+	for _, name := range []string{"assistant", "ingest"} {
+		s := mustService(t, f, name)
+		for _, tt := range tests {
+			raw, ok := s.Environment[tt.variable]
+			if !ok {
+				t.Errorf("service %s: %s is not set", name, tt.variable)
+				continue
+			}
+			u, err := url.Parse(expandDefaults(raw))
+			if err != nil {
+				t.Errorf("service %s: %s %q: %v", name, tt.variable, raw, err)
+				continue
+			}
+			if u.Scheme != tt.scheme || u.Host != tt.host {
+				t.Errorf("service %s: %s %q points at %s://%s, want %s://%s", name, tt.variable, raw, u.Scheme, u.Host, tt.scheme, tt.host)
+			}
+		}
+	}
+}
+
+func TestComposeIngest(t *testing.T) {
+	t.Parallel()
+	f := loadCompose(t)
+	in := mustService(t, f, "ingest")
+	if !slices.Contains(in.Profiles, "tools") {
+		t.Errorf("service ingest: profiles %q, want tools (so that docker compose up does not start it)", in.Profiles)
+	}
+	if in.Image != f.Services["assistant"].Image {
+		t.Errorf("service ingest: image %q, want the assistant's %q", in.Image, f.Services["assistant"].Image)
+	}
+	if len(in.Entrypoint) == 0 || !strings.HasSuffix(in.Entrypoint[0], "ingest") {
+		t.Errorf("service ingest: entrypoint %q, want the ingest binary", in.Entrypoint)
+	}
+	readOnly := false
+	for _, m := range in.Volumes {
+		_, target, mode := mountParts(t, m)
+		if mode == "ro" && slices.Contains(in.Command, target) {
+			readOnly = true
+		}
+	}
+	if !readOnly {
+		t.Errorf("service ingest: volumes %q, command %q: want the documents folder mounted read-only (:ro) and passed as the argument", in.Volumes, in.Command)
+	}
+}
+
+func TestComposeEnvironmentUsesDocumentedNames(t *testing.T) {
+	t.Parallel()
+	f := loadCompose(t)
+	for name, s := range f.Services {
+		for key := range s.Environment {
+			if strings.HasPrefix(key, "CIVITAS_") && !slices.Contains(documentedEnv, key) {
+				t.Errorf("service %s: environment %s is not a documented variable (%s)", name, key, strings.Join(documentedEnv, ", "))
+			}
+		}
+	}
+}
+
+func TestComposeModelDefaults(t *testing.T) {
+	t.Parallel()
+	f := loadCompose(t)
+	tests := []struct {
+		variable string
+		want     string
+	}{
+		{variable: "CIVITAS_CHAT_MODEL", want: "qwen2.5:3b-instruct"},
+		{variable: "CIVITAS_EMBED_MODEL", want: "bge-m3"},
+	}
+	for _, name := range []string{"ollama-pull", "assistant", "ingest"} {
+		s := mustService(t, f, name)
+		for _, tt := range tests {
+			raw := s.Environment[tt.variable]
+			want := "${" + tt.variable + ":-" + tt.want + "}"
+			if raw != want {
+				t.Errorf("service %s: %s %q, want %q (a default that .env can override)", name, tt.variable, raw, want)
+			}
+		}
+	}
+}
+
+func TestEnvExampleListsComposeVariables(t *testing.T) {
+	t.Parallel()
+	compose, err := os.ReadFile(composePath)
+	if err != nil {
+		t.Fatalf("read compose file: %v", err)
+	}
+	example, err := os.ReadFile(envExamplePath)
+	if err != nil {
+		t.Fatalf("read .env example: %v", err)
+	}
+	listed := map[string]bool{}
+	line := regexp.MustCompile(`(?m)^[#\s]*([A-Z_][A-Z0-9_]*)=`)
+	for _, m := range line.FindAllStringSubmatch(string(example), -1) {
+		listed[m[1]] = true
+	}
+	for _, ref := range interpolations(string(compose)) {
+		if !listed[ref.Name] {
+			t.Errorf(".env.example does not list %s, which compose.yaml reads", ref.Name)
+		}
+	}
+	for _, name := range documentedEnv {
+		if !listed[name] {
+			t.Errorf(".env.example does not list documented variable %s", name)
+		}
+	}
+}
+
+// dockerInstruction is one instruction of a Dockerfile with its continuation
+// lines joined.
+type dockerInstruction struct {
+	Keyword string // upper-case, e.g. "FROM"
+	Args    string
+}
+
+// loadDockerfile reads the Dockerfile into instructions, dropping comments.
+func loadDockerfile(t *testing.T) []dockerInstruction {
+	t.Helper()
+	file, err := os.Open(dockerfilePath)
+	if err != nil {
+		t.Fatalf("open Dockerfile: %v", err)
+	}
+	defer file.Close()
+	var (
+		out     []dockerInstruction
+		pending string
+	)
+	sc := bufio.NewScanner(file)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if strings.HasPrefix(line, "#") || (line == "" && pending == "") {
+			continue
+		}
+		if cont, ok := strings.CutSuffix(line, `\`); ok {
+			pending += cont + " "
+			continue
+		}
+		full := strings.TrimSpace(pending + line)
+		pending = ""
+		keyword, args, _ := strings.Cut(full, " ")
+		out = append(out, dockerInstruction{Keyword: strings.ToUpper(keyword), Args: strings.TrimSpace(args)})
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read Dockerfile: %v", err)
+	}
+	return out
+}
+
+func TestDockerfileBuildsBothCommands(t *testing.T) {
+	t.Parallel()
+	built := false
+	for _, in := range loadDockerfile(t) {
+		if in.Keyword == "RUN" && strings.Contains(in.Args, "go build") &&
+			strings.Contains(in.Args, "./cmd/assistant") && strings.Contains(in.Args, "./cmd/ingest") {
+			built = true
+			if !strings.Contains(in.Args, "CGO_ENABLED=0") {
+				t.Errorf("Dockerfile: %q should build with CGO_ENABLED=0 for the static runtime image", in.Args)
+			}
+		}
+	}
+	if !built {
+		t.Error("Dockerfile: no RUN go build of both ./cmd/assistant and ./cmd/ingest")
+	}
+}
+
+func TestDockerfileRunsAsNonRoot(t *testing.T) {
+	t.Parallel()
+	var base, user string
+	for _, in := range loadDockerfile(t) {
+		switch in.Keyword {
+		case "FROM":
+			// A new stage: only the last one is the runtime image.
+			base, _, _ = strings.Cut(in.Args, " ")
+			user = ""
+		case "USER":
+			user = in.Args
+		}
+	}
+	if base == "" {
+		t.Fatal("Dockerfile: no FROM instruction")
+	}
+	if user != "" {
+		name, _, _ := strings.Cut(user, ":")
+		if name == "root" || name == "0" {
+			t.Errorf("Dockerfile: runtime stage runs as USER %s, want a non-root user", user)
+		}
+		return
+	}
+	if !strings.HasSuffix(base, ":nonroot") {
+		t.Errorf("Dockerfile: runtime stage FROM %s has no USER line and is not a :nonroot image", base)
+	}
+}

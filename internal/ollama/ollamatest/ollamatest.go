@@ -1,0 +1,92 @@
+// Package ollamatest gives tests a real Ollama server (the one named by
+// CIVITAS_TEST_OLLAMA_URL, which `make test` starts) and the small GGUF
+// models of ../shared/models (or $CIVITAS_MODELS_DIR), imported on demand.
+// Without the server or the model files, tests skip and say why.
+package ollamatest
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/civitas-eu/civitas/internal/dbtest"
+	"github.com/civitas-eu/civitas/internal/ollama"
+)
+
+// The model files the shared folder provides. Their embeddings have 64 and
+// 8 dimensions; neither follows instructions (see shared/models/README.md).
+const (
+	StoriesFile = "stories260K.gguf"         // chat: English story text; embed: 64 dims
+	RandomFile  = "llama-2-tiny-random.gguf" // chat: random tokens; embed: 8 dims
+)
+
+// EnvURL names the variable holding the test Ollama URL.
+const EnvURL = "CIVITAS_TEST_OLLAMA_URL"
+
+// Client returns a client for the test Ollama server, or skips.
+func Client(tb testing.TB) *ollama.Client {
+	tb.Helper()
+	raw := os.Getenv(EnvURL)
+	if raw == "" {
+		dbtest.Unavailable(tb, EnvURL+" is not set: skipping a test that needs a real Ollama server (`make test` starts one)")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		tb.Fatalf("%s: %v", EnvURL, err)
+	}
+	c := ollama.New(u, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Version(ctx); err != nil {
+		dbtest.Unavailable(tb, "Ollama at "+raw+" does not answer: "+err.Error())
+	}
+	return c
+}
+
+// ModelsDir is $CIVITAS_MODELS_DIR, or the shared/models folder beside the
+// repository, found by walking up from the test's working directory.
+func ModelsDir() string {
+	if d := os.Getenv("CIVITAS_MODELS_DIR"); d != "" {
+		return d
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		cand := filepath.Join(dir, "shared", "models")
+		if st, err := os.Stat(cand); err == nil && st.IsDir() && dir != "/" {
+			return cand
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// Model makes sure the model in file (one of the constants above) is
+// installed in c and returns its name. Model files are optional on a
+// developer's machine: without them the test skips, saying where it looked.
+func Model(tb testing.TB, c *ollama.Client, file string) string {
+	tb.Helper()
+	dir := ModelsDir()
+	path := filepath.Join(dir, file)
+	if _, err := os.Stat(path); err != nil {
+		tb.Skipf("model file %s not found (looked in %q; set CIVITAS_MODELS_DIR): skipping a test that needs it", file, dir)
+	}
+	name := ollama.ModelNameForFile(path)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := c.Show(ctx, name); err == nil {
+		return name
+	}
+	if _, err := c.ImportGGUF(ctx, name, path); err != nil {
+		tb.Fatalf("import %s: %v", path, err)
+	}
+	return name
+}

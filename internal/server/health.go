@@ -1,0 +1,96 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/civitas-eu/civitas/internal/ollama"
+)
+
+// healthz says the process is alive; it checks nothing else, so that an
+// orchestrator does not restart the assistant when a dependency is down.
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// Modes the assistant can answer in, from best to worst.
+const (
+	ModeFull    = "full"    // retrieval with vectors and text, generated answers
+	ModeLexical = "lexical" // no embedding model: text retrieval only
+	ModeSearch  = "search"  // no chat model or Ollama down: passages, no generated text
+)
+
+type componentStatus struct {
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+	Digest string `json:"digest,omitempty"`
+}
+
+type readiness struct {
+	Status     string          `json:"status"` // "ready" or "unavailable"
+	Mode       string          `json:"mode"`
+	Database   componentStatus `json:"database"`
+	Ollama     componentStatus `json:"ollama"`
+	ChatModel  componentStatus `json:"chat_model"`
+	EmbedModel componentStatus `json:"embed_model"`
+	Version    string          `json:"version,omitempty"`
+	Prompts    string          `json:"prompt_version,omitempty"`
+}
+
+// readyz reports whether the assistant can serve, and in which mode. It is
+// 503 only when the database is down: without models the assistant still
+// serves search results, and says so.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	rd := s.checkReadiness(ctx)
+	code := http.StatusOK
+	if rd.Status != "ready" {
+		code = http.StatusServiceUnavailable
+	}
+	writeJSON(w, r, code, rd)
+}
+
+func (s *Server) checkReadiness(ctx context.Context) readiness {
+	rd := readiness{Version: s.cfg.Version, Prompts: s.cfg.PromptVersion}
+	if err := s.db.Ping(ctx); err != nil {
+		s.log.Warn("readiness: database does not answer", "err", err)
+		rd.Database = componentStatus{Detail: "database does not answer"}
+	} else {
+		rd.Database = componentStatus{OK: true}
+	}
+	rd.Ollama = componentStatus{OK: true, Detail: s.models.URL()}
+	rd.ChatModel = s.checkModel(ctx, s.cfg.ChatModel, &rd.Ollama)
+	rd.EmbedModel = s.checkModel(ctx, s.cfg.EmbedModel, &rd.Ollama)
+	switch {
+	case !rd.ChatModel.OK:
+		rd.Mode = ModeSearch
+	case !rd.EmbedModel.OK:
+		rd.Mode = ModeLexical
+	default:
+		rd.Mode = ModeFull
+	}
+	rd.Status = "ready"
+	if !rd.Database.OK {
+		rd.Status = "unavailable"
+	}
+	return rd
+}
+
+func (s *Server) checkModel(ctx context.Context, name string, server *componentStatus) componentStatus {
+	info, err := s.models.Show(ctx, name)
+	switch {
+	case err == nil:
+		return componentStatus{OK: true, Detail: name, Digest: info.Digest}
+	case errors.Is(err, ollama.ErrModelNotFound):
+		return componentStatus{Detail: name + " is not installed"}
+	case errors.Is(err, ollama.ErrUnavailable):
+		*server = componentStatus{Detail: s.models.URL() + " does not answer"}
+		return componentStatus{Detail: name + ": Ollama does not answer"}
+	default:
+		s.log.Warn("readiness: model check failed", "model", name, "err", err)
+		return componentStatus{Detail: name + ": check failed"}
+	}
+}

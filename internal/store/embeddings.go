@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/pgvector/pgvector-go"
+)
+
+// EmbeddingModel is an embedding model that has (or will have) vectors
+// stored, with the dimension its partial HNSW index is built for.
+type EmbeddingModel struct {
+	ID         int
+	Name       string
+	Dimensions int
+	Digest     string
+}
+
+// ErrDimensionMismatch is returned when a model is registered again with a
+// different dimension, which would make its index unusable.
+var ErrDimensionMismatch = errors.New("embedding dimension differs from the registered one")
+
+// RegisterEmbeddingModel records an embedding model and makes sure its HNSW
+// index exists. Registering the same name and dimension again is a no-op.
+func (s *Store) RegisterEmbeddingModel(ctx context.Context, name string, dims int, digest string) (EmbeddingModel, error) {
+	var m EmbeddingModel
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, s.q("InsertEmbeddingModel"), name, dims, digest).Scan(&m.ID, &m.Name, &m.Dimensions, &m.Digest)
+		if errors.Is(err, pgx.ErrNoRows) { // already registered
+			err = tx.QueryRow(ctx, s.q("GetEmbeddingModel"), name).Scan(&m.ID, &m.Name, &m.Dimensions, &m.Digest)
+		}
+		if err != nil {
+			return err
+		}
+		if m.Dimensions != dims {
+			return fmt.Errorf("%w: registered with %d, now %d", ErrDimensionMismatch, m.Dimensions, dims)
+		}
+		_, err = tx.Exec(ctx, m.sql(s.q("CreateEmbeddingIndex")))
+		return err
+	})
+	if err != nil {
+		return EmbeddingModel{}, fmt.Errorf("store: register embedding model %s: %w", name, err)
+	}
+	return m, nil
+}
+
+// EmbeddingModel returns the registered model of that name, or ErrNotFound.
+func (s *Store) EmbeddingModel(ctx context.Context, name string) (EmbeddingModel, error) {
+	var m EmbeddingModel
+	err := s.db.QueryRow(ctx, s.q("GetEmbeddingModel"), name).Scan(&m.ID, &m.Name, &m.Dimensions, &m.Digest)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return m, fmt.Errorf("store: embedding model %s: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return m, fmt.Errorf("store: embedding model %s: %w", name, err)
+	}
+	return m, nil
+}
+
+// sql fills the model's id and dimension into a query template.
+func (m EmbeddingModel) sql(q string) string {
+	return strings.NewReplacer("{{id}}", strconv.Itoa(m.ID), "{{dims}}", strconv.Itoa(m.Dimensions)).Replace(q)
+}
+
+// UpsertEmbeddings stores one vector per chunk for model m, replacing any
+// earlier vector of the same chunk and model. Every vector must have the
+// model's dimension.
+func (s *Store) UpsertEmbeddings(ctx context.Context, m EmbeddingModel, chunkIDs []int64, vectors [][]float32) error {
+	if len(chunkIDs) != len(vectors) {
+		return fmt.Errorf("store: upsert embeddings: %d chunk ids but %d vectors", len(chunkIDs), len(vectors))
+	}
+	lits := make([]string, len(vectors))
+	for i, v := range vectors {
+		if len(v) != m.Dimensions {
+			return fmt.Errorf("store: embedding of chunk %d has %d dimensions, model %s has %d: %w",
+				chunkIDs[i], len(v), m.Name, m.Dimensions, ErrDimensionMismatch)
+		}
+		lits[i] = VectorLiteral(v)
+	}
+	if _, err := s.db.Exec(ctx, s.q("UpsertEmbeddings"), m.ID, chunkIDs, lits); err != nil {
+		return fmt.Errorf("store: upsert %d embeddings for model %s: %w", len(chunkIDs), m.Name, err)
+	}
+	return nil
+}
+
+// VectorLiteral formats v as pgvector's text form, '[1,2,3]'.
+func VectorLiteral(v []float32) string {
+	return pgvector.NewVector(v).String()
+}

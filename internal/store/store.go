@@ -1,0 +1,152 @@
+// Package store keeps documents, chunks and embeddings in PostgreSQL with
+// pgvector, and applies the schema migrations that define them.
+//
+// It is written on pgx and pgvector-go rather than langchaingo's pgvector
+// vector store, whose search wraps the table in a MATERIALIZED CTE (so the
+// HNSW index is never used), interpolates metadata filters into SQL text,
+// cannot delete by document, and stores one embedding model per table. Here
+// every query is a named, parameterised statement in queries/*.sql, vectors
+// of several models live side by side with one partial HNSW index each, and
+// a document with its chunks is written in one transaction.
+//
+// Vectors always travel as text literals cast in SQL ('[1,2,3]'::vector).
+// That works in every pgx query mode, including the simple protocol that
+// PGlite (the development database) needs, and lets bulk inserts use
+// unnest($1::text[]::vector[]) instead of COPY, which PGlite cannot serve.
+package store
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	pgxvec "github.com/pgvector/pgvector-go/pgx"
+)
+
+// DB is what the store needs from a connection: a *pgxpool.Pool in
+// production, a pgx.Tx in tests (so each test rolls back), or a *pgx.Conn.
+// Begin on a pgx.Tx opens a savepoint, so units of work nest.
+type DB interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	Begin(ctx context.Context) (pgx.Tx, error)
+}
+
+// ErrNotFound is returned when a requested row does not exist.
+var ErrNotFound = errors.New("not found")
+
+//go:embed queries/*.sql
+var queryFiles embed.FS
+
+// Store reads and writes the Civitas schema through a DB.
+type Store struct {
+	db      DB
+	queries map[string]string
+}
+
+// New returns a Store over db. It fails only if the embedded query files
+// are malformed, which a test catches before release.
+func New(db DB) (*Store, error) {
+	q, err := loadQueries()
+	if err != nil {
+		return nil, err
+	}
+	return &Store{db: db, queries: q}, nil
+}
+
+// OpenPool connects a pool to url and registers pgvector's types on every
+// connection. The vector extension must exist, so call Migrate first.
+func OpenPool(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	if maxConns > 0 {
+		cfg.MaxConns = maxConns
+	}
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		if err := pgxvec.RegisterTypes(ctx, c); err != nil {
+			return fmt.Errorf("register pgvector types (is the vector extension installed?): %w", err)
+		}
+		return nil
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database %s: %w", cfg.ConnConfig.Host, err)
+	}
+	return pool, nil
+}
+
+// q returns the named query. A missing name is a programming error that
+// every store test would hit, so it panics rather than return an error on
+// each call.
+func (s *Store) q(name string) string {
+	sql, ok := s.queries[name]
+	if !ok {
+		panic("store: no query named " + name)
+	}
+	return sql
+}
+
+// loadQueries reads every "-- name: X" block of queries/*.sql.
+func loadQueries() (map[string]string, error) {
+	entries, err := queryFiles.ReadDir("queries")
+	if err != nil {
+		return nil, fmt.Errorf("store: read embedded queries: %w", err)
+	}
+	out := map[string]string{}
+	for _, e := range entries {
+		b, err := queryFiles.ReadFile("queries/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("store: read %s: %w", e.Name(), err)
+		}
+		if err := parseQueries(e.Name(), string(b), out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func parseQueries(file, text string, out map[string]string) error {
+	var name string
+	var body strings.Builder
+	flush := func() error {
+		if name == "" {
+			return nil
+		}
+		sql := strings.TrimSpace(body.String())
+		if sql == "" {
+			return fmt.Errorf("store: %s: query %s is empty", file, name)
+		}
+		if _, dup := out[name]; dup {
+			return fmt.Errorf("store: %s: query %s defined twice", file, name)
+		}
+		out[name] = sql
+		body.Reset()
+		return nil
+	}
+	for line := range strings.SplitSeq(text, "\n") {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
+			if err := flush(); err != nil {
+				return err
+			}
+			name = strings.TrimSpace(rest)
+			continue
+		}
+		if name != "" {
+			body.WriteString(line)
+			body.WriteByte('\n')
+		}
+	}
+	return flush()
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make run`: from a fresh machine to a running assistant. Starts the dev
+# stack, builds both binaries, generates and ingests the sample documents
+# (and ../shared/data/docs when present), starts the assistant in the
+# background and shows it answering from the terminal.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/up.sh"
+
+log "building bin/assistant and bin/ingest"
+make --no-print-directory build >/dev/null
+
+log "generating the sample PDFs (examples/docs → examples/pdf)"
+go run ./scripts/genexamples -out examples/pdf
+
+export CIVITAS_DATABASE_URL=$DATABASE_URL CIVITAS_OLLAMA_URL=$OLLAMA_URL
+LISTEN=${CIVITAS_LISTEN:-127.0.0.1:8080}
+
+if [[ -x bin/ingest ]] && bin/ingest --help 2>&1 | grep -q -- '--collection'; then
+	log "ingesting the sample documents"
+	bin/ingest --collection examples examples/pdf examples/docs || log "some sample files failed (see above)"
+	SHARED_DOCS=${CIVITAS_DATA_DIR:-$(cd "$ROOT/.." && pwd)/shared/data}/docs
+	if [[ -d $SHARED_DOCS ]]; then
+		log "ingesting $SHARED_DOCS"
+		bin/ingest --collection shared "$SHARED_DOCS" || log "some shared documents failed (see the report above)"
+	fi
+fi
+
+stop assistant
+port_open "${LISTEN##*:}" && die "port ${LISTEN##*:} is taken; set CIVITAS_LISTEN=127.0.0.1:PORT"
+start assistant "$LOGS/assistant.log" env CIVITAS_LISTEN="$LISTEN" "$ROOT/bin/assistant"
+wait_for "assistant on http://$LISTEN" 60 curl -fsS "http://$LISTEN/healthz" ||
+	die "the assistant did not start; see $LOGS/assistant.log"
+
+echo
+log "readiness (mode: full, lexical or search):"
+curl -fsS "http://$LISTEN/readyz"
+if curl -fsS -o /dev/null "http://$LISTEN/api/chat" -X OPTIONS 2>/dev/null || bin/assistant --help 2>&1 | grep -q '/api/chat'; then
+	log "asking a question about the sample documents:"
+	curl -fsS -N "http://$LISTEN/api/chat" -H 'Content-Type: application/json' \
+		-d '{"question":"Was kostet in Erlenbrück ein Bewohnerparkausweis für zwölf Monate?"}' || true
+fi
+cat <<EOT
+
+Civitas is running: http://$LISTEN   (log: $LOGS/assistant.log)
+Stop everything with: make down
+EOT
