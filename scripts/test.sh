@@ -6,11 +6,33 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
+# The PDF loader's OCR path and the pdftotext comparison are tested for
+# real when these Debian packages are there; as root (CI) we install them.
+ocr_pkgs=(poppler-utils tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra)
+missing=()
+for pkg in "${ocr_pkgs[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+if ((${#missing[@]})); then
+	if ((EUID == 0)); then
+		log "installing ${missing[*]} (OCR and pdftotext for the PDF tests)"
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+	else
+		log "not root: ${missing[*]} missing, so the OCR tests will check the no-OCR path only"
+	fi
+fi
+
+# Leave the dev stack as we found it: stop it afterwards only if this run
+# started it.
+stack_was_up=false
+running pglite && running ollama && stack_was_up=true
 "$ROOT/scripts/up.sh"
 
 TEST_PG_PORT=${CIVITAS_TEST_PG_PORT:-55433}
 stop pglite-test
-trap 'stop pglite-test' EXIT
+cleanup() {
+	stop pglite-test
+	$stack_was_up || "$ROOT/scripts/down.sh"
+}
+trap cleanup EXIT
 start_pglite pglite-test "$TEST_PG_PORT" ""
 
 log "gofmt"

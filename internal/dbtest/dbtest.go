@@ -132,3 +132,27 @@ func Schema(tb testing.TB) string {
 	})
 	return schema
 }
+
+var (
+	migrateOnce sync.Once
+	migrateErr  error
+)
+
+// Migrated returns the pool with the database's own schema migrated, for
+// tests of code that runs many connections at once or other processes
+// (a pgx.Tx cannot be shared between goroutines). Such tests isolate
+// themselves by what they write — a collection of their own — rather than
+// by schema: PGlite ignores per-connection settings like search_path.
+func Migrated(tb testing.TB) *pgxpool.Pool {
+	tb.Helper()
+	p := Pool(tb)
+	migrateOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_, migrateErr = store.Migrate(ctx, p, store.MigrateOptions{})
+	})
+	if migrateErr != nil {
+		tb.Fatalf("migrate test database: %v", migrateErr)
+	}
+	return p
+}

@@ -1,0 +1,39 @@
+// Command ingest makes municipal documents searchable for Civitas: it walks
+// files and folders, extracts their text (PDF, DOCX, ODT, HTML, Markdown,
+// plain text; scanned PDFs through tesseract when installed), chunks it
+// along the documents' structure, embeds the chunks with a self-hosted
+// Ollama model and stores them in PostgreSQL with pgvector.
+//
+// Re-running on the same folders changes nothing and says so; a run killed
+// at any moment leaves the database consistent and the next run finishes
+// the job. The exit status is non-zero when any file failed.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
+	err := m.Run(ctx, os.Args[1:])
+	switch {
+	case err == nil:
+	case errors.Is(err, flag.ErrHelp):
+	case errors.Is(err, errUsage):
+		fmt.Fprintln(os.Stderr, "civitas ingest:", err)
+		os.Exit(2)
+	case errors.Is(err, errFilesFailed):
+		os.Exit(1) // the summary has listed them
+	default:
+		fmt.Fprintln(os.Stderr, "civitas ingest:", err)
+		os.Exit(1)
+	}
+}

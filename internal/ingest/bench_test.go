@@ -1,0 +1,281 @@
+package ingest_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tmc/langchaingo/schema"
+	lcpgvector "github.com/tmc/langchaingo/vectorstores/pgvector"
+
+	"github.com/civitas-eu/civitas/internal/chunk"
+	"github.com/civitas-eu/civitas/internal/extract"
+	"github.com/civitas-eu/civitas/internal/ingest"
+	"github.com/civitas-eu/civitas/internal/store"
+)
+
+// benchCorpus is the folder the pipeline benchmarks ingest:
+// $CIVITAS_BENCH_CORPUS, else the shared documents.
+func benchCorpus(b *testing.B) string {
+	if d := os.Getenv("CIVITAS_BENCH_CORPUS"); d != "" {
+		return d
+	}
+	return filepath.Join(sharedData(b), "docs")
+}
+
+type parsedDoc struct {
+	path   string
+	doc    store.Document
+	chunks []store.Chunk
+	texts  []string
+}
+
+// parseAll extracts and chunks every file of dir with the given number of
+// workers: the parse+chunk stage on its own.
+func parseAll(b *testing.B, dir string, workers int, opts chunk.Options) ([]parsedDoc, int) {
+	b.Helper()
+	var files []string
+	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			files = append(files, p)
+		}
+		return nil
+	})
+	out := make([]parsedDoc, len(files))
+	var pages atomic.Int64
+	var wg sync.WaitGroup
+	next := atomic.Int64{}
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(files) {
+					return
+				}
+				data, err := os.ReadFile(files[i])
+				if err != nil {
+					continue
+				}
+				d, err := extract.Bytes(context.Background(), files[i], data, extract.DefaultOptions())
+				if err != nil {
+					continue
+				}
+				pages.Add(int64(d.Pages))
+				sum := sha256.Sum256(data)
+				pd := parsedDoc{path: files[i], doc: store.Document{SourceURI: files[i], Title: d.Title, MediaType: d.MediaType, ContentHash: sum[:], SizeBytes: int64(len(data))}}
+				for _, c := range chunk.Split(d.Blocks, opts) {
+					pd.chunks = append(pd.chunks, store.Chunk{Content: c.Text, TokenCount: c.Tokens, HeadingPath: c.HeadingPath})
+					pd.texts = append(pd.texts, c.Text)
+				}
+				out[i] = pd
+			}
+		})
+	}
+	wg.Wait()
+	var docs []parsedDoc
+	for _, d := range out {
+		if len(d.chunks) > 0 {
+			docs = append(docs, d)
+		}
+	}
+	return docs, int(pages.Load())
+}
+
+// BenchmarkParseChunk reports pages per second for extraction and chunking
+// of the corpus.
+func BenchmarkParseChunk(b *testing.B) {
+	dir := benchCorpus(b)
+	var pages int
+	start := time.Now()
+	for b.Loop() {
+		_, pages = parseAll(b, dir, 2, chunk.Options{})
+	}
+	b.ReportMetric(float64(pages*b.N)/time.Since(start).Seconds(), "pages/s")
+}
+
+// BenchmarkPipeline ingests the corpus end to end and then runs each stage
+// alone on the same input: parse+chunk, embedding the same chunks in the
+// same batch size, storing the same chunks and vectors. It reports chunks/s
+// end to end and the efficiency: wall time over the slowest stage alone
+// (1.0 means the stages overlap perfectly; their sum would be ~2-3).
+func BenchmarkPipeline(b *testing.B) {
+	e := setup(b)
+	dir := benchCorpus(b)
+	const workers, batch = 2, 32
+	for b.Loop() {
+		opts := e.options(dir)
+		opts.Workers, opts.BatchSize = workers, batch
+		opts.Chunk = chunk.Options{}
+		opts.Collection = e.collection + fmt.Sprint("-e2e-", time.Now().UnixNano())
+		in := ingest.New(e.store, e.llm, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		start := time.Now()
+		rep, err := in.Run(context.Background(), opts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		wall := time.Since(start)
+
+		start = time.Now()
+		docs, _ := parseAll(b, dir, workers, chunk.Options{})
+		parse := time.Since(start)
+
+		var texts []string
+		for _, d := range docs {
+			texts = append(texts, d.texts...)
+		}
+		start = time.Now()
+		e.llm.EmbedBatch = batch
+		vecs, err := e.llm.Embed(context.Background(), e.model, texts)
+		if err != nil {
+			b.Fatal(err)
+		}
+		embed := time.Since(start)
+
+		model, err := e.store.EmbeddingModel(context.Background(), e.model)
+		if err != nil {
+			b.Fatal(err)
+		}
+		start = time.Now()
+		k := 0
+		for _, d := range docs {
+			d.doc.Collection = e.collection + fmt.Sprint("-store-", time.Now().UnixNano())
+			if _, err := e.store.WriteVersion(context.Background(), store.NewVersion{Document: d.doc, Chunks: d.chunks, Vectors: vecs[k : k+len(d.chunks)], Model: model}); err != nil {
+				b.Fatal(err)
+			}
+			k += len(d.chunks)
+		}
+		storeT := time.Since(start)
+
+		slowest := max(parse, embed, storeT)
+		b.ReportMetric(float64(rep.Chunks)/wall.Seconds(), "chunks/s")
+		b.ReportMetric(wall.Seconds()/slowest.Seconds(), "efficiency")
+		b.Logf("corpus %s: %d files, %d pages, %d chunks; wall %.2fs; alone: parse+chunk %.2fs, embed %.2fs, store %.2fs; sum %.2fs; wall/slowest %.2f",
+			dir, len(rep.Files), rep.Pages, rep.Chunks, wall.Seconds(), parse.Seconds(), embed.Seconds(), storeT.Seconds(),
+			(parse + embed + storeT).Seconds(), wall.Seconds()/slowest.Seconds())
+	}
+}
+
+// vectorsFor is a langchaingo embedder that returns precomputed vectors,
+// so that the insert comparison measures inserting alone.
+type vectorsFor map[string][]float32
+
+func (v vectorsFor) EmbedDocuments(_ context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		out[i] = v[t]
+	}
+	return out, nil
+}
+func (v vectorsFor) EmbedQuery(_ context.Context, t string) ([]float32, error) { return v[t], nil }
+
+// BenchmarkInsertVsLangchaingo stores the same chunks and vectors with our
+// store (one transaction per document, unnest bulk inserts) and with
+// langchaingo's pgvector store AddDocuments, and reports the speed-up.
+func BenchmarkInsertVsLangchaingo(b *testing.B) {
+	e := setup(b)
+	const docs, perDoc, dims = 50, 100, 64
+	model, err := e.store.RegisterEmbeddingModel(context.Background(), "bench-insert", dims, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	vecs := vectorsFor{}
+	var corpus [][]store.Chunk
+	var corpusVecs [][][]float32
+	for d := range docs {
+		var cs []store.Chunk
+		var vs [][]float32
+		for c := range perDoc {
+			text := fmt.Sprintf("Dokument %d, Abschnitt %d: Die Gebühr beträgt %d Euro und ist im Bürgerbüro zu entrichten.", d, c, d*c)
+			v := make([]float32, dims)
+			for i := range v {
+				v[i] = float32((d*7+c*13+i)%97) / 97
+			}
+			cs = append(cs, store.Chunk{Content: text, TokenCount: 30})
+			vs = append(vs, v)
+			vecs[text] = v
+		}
+		corpus = append(corpus, cs)
+		corpusVecs = append(corpusVecs, vs)
+	}
+	ctx := context.Background()
+	lc, err := lcpgvector.New(ctx, lcpgvector.WithConn(e.pool), lcpgvector.WithEmbedder(vecs),
+		lcpgvector.WithVectorDimensions(dims), lcpgvector.WithCollectionName(e.collection+"-lc"),
+		lcpgvector.WithEmbeddingTableName("lc_bench_embedding"), lcpgvector.WithCollectionTableName("lc_bench_collection"))
+	if err != nil {
+		b.Fatalf("langchaingo pgvector store: %v", err)
+	}
+	for b.Loop() {
+		start := time.Now()
+		for d, cs := range corpus {
+			doc := store.Document{Collection: e.collection + "-ours", SourceURI: fmt.Sprintf("bench://%d/%d", time.Now().UnixNano(), d), ContentHash: make([]byte, 32), MediaType: "text/plain"}
+			if _, err := e.store.WriteVersion(ctx, store.NewVersion{Document: doc, Chunks: cs, Vectors: corpusVecs[d], Model: model}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		ours := time.Since(start)
+		start = time.Now()
+		for _, cs := range corpus {
+			sd := make([]schema.Document, len(cs))
+			for i, c := range cs {
+				sd[i] = schema.Document{PageContent: c.Content, Metadata: map[string]any{"source": "bench"}}
+			}
+			if _, err := lc.AddDocuments(ctx, sd); err != nil {
+				b.Fatalf("langchaingo AddDocuments: %v", err)
+			}
+		}
+		theirs := time.Since(start)
+		n := float64(docs * perDoc)
+		b.ReportMetric(n/ours.Seconds(), "ours_rows/s")
+		b.ReportMetric(n/theirs.Seconds(), "langchaingo_rows/s")
+		b.ReportMetric(theirs.Seconds()/ours.Seconds(), "speedup")
+	}
+}
+
+// BenchmarkPeakMemory ingests a generated corpus of n and 4n documents and
+// reports the peak heap of each: streaming keeps it flat as the corpus grows.
+func BenchmarkPeakMemory(b *testing.B) {
+	e := setup(b)
+	for b.Loop() {
+		for _, n := range []int{100, 400} {
+			dir := writeCorpus(b, n)
+			opts := e.options(dir)
+			opts.Collection = fmt.Sprintf("%s-mem-%d-%d", e.collection, n, time.Now().UnixNano())
+			runtime.GC()
+			var peak atomic.Uint64
+			stop := make(chan struct{})
+			var wg sync.WaitGroup
+			wg.Go(func() {
+				t := time.NewTicker(5 * time.Millisecond)
+				defer t.Stop()
+				var ms runtime.MemStats
+				for {
+					runtime.ReadMemStats(&ms)
+					if ms.HeapInuse > peak.Load() {
+						peak.Store(ms.HeapInuse)
+					}
+					select {
+					case <-stop:
+						return
+					case <-t.C:
+					}
+				}
+			})
+			in := ingest.New(e.store, e.llm, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			if _, err := in.Run(context.Background(), opts); err != nil {
+				b.Fatal(err)
+			}
+			close(stop)
+			wg.Wait()
+			b.ReportMetric(float64(peak.Load())/(1<<20), fmt.Sprintf("peak_MB_%d_docs", n))
+		}
+	}
+}

@@ -1,0 +1,135 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"syscall"
+)
+
+// fileRef is a file found under the roots. Err is set when the file could
+// not be visited (unreadable folder, symlink loop, dangling link): the walk
+// reports it as that path's failure and goes on.
+type fileRef struct {
+	Path string // absolute, cleaned; the document's source URI
+	Size int64
+	Err  error
+}
+
+// walker lists the files under the roots, following symlinks but never
+// visiting one real folder twice (so a link loop ends), filtered by the
+// include and exclude globs.
+type walker struct {
+	include, exclude []string
+	seen             map[[2]uint64]bool // device, inode of visited folders
+}
+
+// errLoop is reported for a symlink that leads back into a folder being
+// walked.
+var errLoop = errors.New("symlink loop: folder already visited")
+
+// validateGlobs checks the patterns once, so that a typo fails the run up
+// front instead of silently matching nothing.
+func validateGlobs(flag string, patterns []string) error {
+	for _, p := range patterns {
+		if _, err := filepath.Match(p, "x"); err != nil {
+			return fmt.Errorf("--%s %q: %w", flag, p, err)
+		}
+	}
+	return nil
+}
+
+// match applies include (any, if given) and exclude (none) to a path's base
+// name and to its full path, so both "*.pdf" and "/srv/docs/archive/*" work.
+func (w *walker) match(path string) bool {
+	hit := func(patterns []string) bool {
+		for _, p := range patterns {
+			if ok, _ := filepath.Match(p, filepath.Base(path)); ok {
+				return true
+			}
+			if ok, _ := filepath.Match(p, path); ok {
+				return true
+			}
+		}
+		return false
+	}
+	if len(w.include) > 0 && !hit(w.include) {
+		return false
+	}
+	return !hit(w.exclude)
+}
+
+// walk sends every file under roots to out, in a stable order, until ctx
+// ends. It closes out when done.
+func (w *walker) walk(ctx context.Context, roots []string, out chan<- fileRef) {
+	defer close(out)
+	w.seen = map[[2]uint64]bool{}
+	for _, root := range roots {
+		abs, err := filepath.Abs(root)
+		if err != nil {
+			if !send(ctx, out, fileRef{Path: root, Err: err}) {
+				return
+			}
+			continue
+		}
+		if !w.visit(ctx, abs, out, 0) {
+			return
+		}
+	}
+}
+
+const maxDepth = 64 // beyond this, a tree is surely a loop or an attack
+
+// visit handles one path; it returns false when ctx ended.
+func (w *walker) visit(ctx context.Context, path string, out chan<- fileRef, depth int) bool {
+	st, err := os.Stat(path) // follows symlinks
+	if err != nil {
+		if lst, lerr := os.Lstat(path); lerr == nil && lst.Mode()&fs.ModeSymlink != 0 {
+			err = fmt.Errorf("broken or looping symlink: %w", err)
+		}
+		return send(ctx, out, fileRef{Path: path, Err: err})
+	}
+	if !st.IsDir() {
+		if !st.Mode().IsRegular() {
+			return send(ctx, out, fileRef{Path: path, Err: fmt.Errorf("not a regular file (%s)", st.Mode().Type())})
+		}
+		if !w.match(path) {
+			return true
+		}
+		return send(ctx, out, fileRef{Path: path, Size: st.Size()})
+	}
+	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+		key := [2]uint64{uint64(sys.Dev), uint64(sys.Ino)}
+		if w.seen[key] {
+			return send(ctx, out, fileRef{Path: path, Err: errLoop})
+		}
+		w.seen[key] = true
+	}
+	if depth > maxDepth {
+		return send(ctx, out, fileRef{Path: path, Err: fmt.Errorf("folder nesting deeper than %d", maxDepth)})
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return send(ctx, out, fileRef{Path: path, Err: fmt.Errorf("read folder: %w", err)})
+	}
+	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
+	for _, e := range entries {
+		if !w.visit(ctx, filepath.Join(path, e.Name()), out, depth+1) {
+			return false
+		}
+	}
+	return true
+}
+
+func send[T any](ctx context.Context, ch chan<- T, v T) bool {
+	select {
+	case ch <- v:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

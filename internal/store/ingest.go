@@ -1,0 +1,213 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// CurrentVersion is what ingest needs to know about the current version of
+// a source: whether its content changed.
+type CurrentVersion struct {
+	ID          int64
+	Version     int
+	ContentHash []byte
+}
+
+// Current returns the current version of source in the collection, or
+// ErrNotFound when the source has never been ingested there.
+func (s *Store) Current(ctx context.Context, collectionID int64, source string) (CurrentVersion, error) {
+	var v CurrentVersion
+	err := s.db.QueryRow(ctx, s.q("CurrentDocument"), collectionID, source).Scan(&v.ID, &v.Version, &v.ContentHash)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return v, fmt.Errorf("store: current version of %s: %w", source, ErrNotFound)
+	}
+	if err != nil {
+		return v, fmt.Errorf("store: current version of %s: %w", source, err)
+	}
+	return v, nil
+}
+
+// Unchanged reports whether hash equals the current version's hash.
+func (v CurrentVersion) Unchanged(hash []byte) bool { return bytes.Equal(v.ContentHash, hash) }
+
+// ChunkText is a chunk's id and text, for embedding.
+type ChunkText struct {
+	ID      int64
+	Content string
+}
+
+// ChunksMissingEmbedding returns the chunks of a document that have no
+// vector for model m yet (all of them right after a model switch).
+func (s *Store) ChunksMissingEmbedding(ctx context.Context, documentID int64, m EmbeddingModel) ([]ChunkText, error) {
+	rows, err := s.db.Query(ctx, s.q("ChunksMissingEmbedding"), documentID, m.ID)
+	if err != nil {
+		return nil, fmt.Errorf("store: chunks of document %d without %s vectors: %w", documentID, m.Name, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChunkText, error) {
+		var c ChunkText
+		return c, r.Scan(&c.ID, &c.Content)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: chunks of document %d without %s vectors: %w", documentID, m.Name, err)
+	}
+	return out, nil
+}
+
+// Owner identifies one ingest process in claims.
+type Owner struct {
+	ID   string // unique per process
+	Host string
+	PID  int
+}
+
+// ClaimResult says whether a claim was taken, and if not, who holds it.
+type ClaimResult struct {
+	Taken  bool
+	Holder Owner
+}
+
+// Claim tries to take the lease on source for owner. When another owner
+// holds a live lease, Taken is false and Holder says who; dead reports
+// whether a holder on this host is known to be dead, in which case the
+// claim is taken over at once instead of waiting for the lease to expire.
+func (s *Store) Claim(ctx context.Context, collectionID int64, source string, owner Owner, lease time.Duration, dead func(Owner) bool) (ClaimResult, error) {
+	var got string
+	err := s.db.QueryRow(ctx, s.q("ClaimSource"), collectionID, source, owner.ID, owner.Host, owner.PID, lease.Seconds()).Scan(&got)
+	if err == nil {
+		return ClaimResult{Taken: true}, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return ClaimResult{}, fmt.Errorf("store: claim %s: %w", source, err)
+	}
+	var h Owner
+	err = s.db.QueryRow(ctx, s.q("GetClaim"), collectionID, source).Scan(&h.ID, &h.Host, &h.PID)
+	if errors.Is(err, pgx.ErrNoRows) { // released meanwhile: try once more
+		return s.Claim(ctx, collectionID, source, owner, lease, nil)
+	}
+	if err != nil {
+		return ClaimResult{}, fmt.Errorf("store: read claim on %s: %w", source, err)
+	}
+	if dead != nil && dead(h) {
+		tag, err := s.db.Exec(ctx, s.q("StealClaim"), collectionID, source, h.ID, owner.ID, owner.Host, owner.PID, lease.Seconds())
+		if err != nil {
+			return ClaimResult{}, fmt.Errorf("store: take over claim on %s from %s: %w", source, h.ID, err)
+		}
+		if tag.RowsAffected() == 1 {
+			return ClaimResult{Taken: true}, nil
+		}
+	}
+	return ClaimResult{Holder: h}, nil
+}
+
+// RenewClaims extends every lease of owner; a live process calls it well
+// within the lease.
+func (s *Store) RenewClaims(ctx context.Context, owner Owner, lease time.Duration) error {
+	if _, err := s.db.Exec(ctx, s.q("RenewClaims"), owner.ID, lease.Seconds()); err != nil {
+		return fmt.Errorf("store: renew claims of %s: %w", owner.ID, err)
+	}
+	return nil
+}
+
+// ReleaseClaim gives a lease back.
+func (s *Store) ReleaseClaim(ctx context.Context, collectionID int64, source string, owner Owner) error {
+	if _, err := s.db.Exec(ctx, s.q("ReleaseClaim"), collectionID, source, owner.ID); err != nil {
+		return fmt.Errorf("store: release claim on %s: %w", source, err)
+	}
+	return nil
+}
+
+// ErrConflict is returned when another writer changed a document between
+// the caller's read and its write.
+var ErrConflict = errors.New("changed concurrently by another writer")
+
+// NewVersion is a document version ready to store: its chunks and their
+// vectors (one per chunk, for Model).
+type NewVersion struct {
+	Document Document
+	Chunks   []Chunk
+	Vectors  [][]float32
+	Model    EmbeddingModel
+	// Previous is the current version this one replaces; nil for a new
+	// source.
+	Previous *CurrentVersion
+}
+
+// WriteVersion stores a new version of a document in one transaction: the
+// document row, its chunks and vectors, and — when it replaces a previous
+// version — that version marked superseded and its chunks removed (the row
+// itself stays, as the record of what was ingested before). Either all of
+// it is visible afterwards or none of it, whatever happens to the process.
+func (s *Store) WriteVersion(ctx context.Context, nv NewVersion) (Document, error) {
+	if len(nv.Vectors) != len(nv.Chunks) {
+		return Document{}, fmt.Errorf("store: write %s: %d chunks but %d vectors", nv.Document.SourceURI, len(nv.Chunks), len(nv.Vectors))
+	}
+	doc := nv.Document
+	doc.Version = 1
+	if nv.Previous != nil {
+		doc.Version = nv.Previous.Version + 1
+	}
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		txs := &Store{db: tx, queries: s.queries}
+		var ids []int64
+		var err error
+		doc, ids, err = txs.InsertDocument(ctx, doc, nv.Chunks)
+		if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.ConstraintName == "documents_source_version" {
+			return fmt.Errorf("version %d exists already: %w", doc.Version, ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			if err := txs.UpsertEmbeddings(ctx, nv.Model, ids, nv.Vectors); err != nil {
+				return err
+			}
+		}
+		if nv.Previous == nil {
+			return nil
+		}
+		tag, err := tx.Exec(ctx, s.q("SupersedeDocument"), nv.Previous.ID, doc.ID)
+		if err != nil {
+			return fmt.Errorf("supersede version %d: %w", nv.Previous.Version, err)
+		}
+		if tag.RowsAffected() != 1 {
+			return fmt.Errorf("version %d is no longer current: %w", nv.Previous.Version, ErrConflict)
+		}
+		if _, err := tx.Exec(ctx, s.q("DeleteChunksOf"), nv.Previous.ID); err != nil {
+			return fmt.Errorf("remove chunks of version %d: %w", nv.Previous.Version, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Document{}, fmt.Errorf("store: write %s: %w", nv.Document.SourceURI, err)
+	}
+	return doc, nil
+}
+
+// SourceRef names a current document by id and source.
+type SourceRef struct {
+	ID        int64
+	SourceURI string
+}
+
+// CurrentSourcesUnder lists the current documents of a collection whose
+// source starts with prefix (a folder path ending in a separator).
+func (s *Store) CurrentSourcesUnder(ctx context.Context, collectionID int64, prefix string) ([]SourceRef, error) {
+	rows, err := s.db.Query(ctx, s.q("CurrentSourcesUnder"), collectionID, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("store: documents under %s: %w", prefix, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (SourceRef, error) {
+		var ref SourceRef
+		return ref, r.Scan(&ref.ID, &ref.SourceURI)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: documents under %s: %w", prefix, err)
+	}
+	return out, nil
+}

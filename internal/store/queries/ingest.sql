@@ -1,0 +1,53 @@
+-- Ingest: current versions, claims, version writes and pruning.
+
+-- name: CurrentDocument
+SELECT id, version, content_hash
+FROM documents
+WHERE collection_id = $1 AND source_uri = $2 AND superseded_by IS NULL
+ORDER BY version DESC
+LIMIT 1;
+
+-- name: ChunksMissingEmbedding
+SELECT c.id, c.content
+FROM chunks c
+WHERE c.document_id = $1
+  AND NOT EXISTS (SELECT 1 FROM embeddings e WHERE e.chunk_id = c.id AND e.model_id = $2)
+ORDER BY c.ordinal;
+
+-- name: ClaimSource
+-- Takes the claim when it is free, expired, or already ours.
+INSERT INTO ingest_claims (collection_id, source_uri, owner, host, pid, expires_at)
+VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
+ON CONFLICT (collection_id, source_uri) DO UPDATE
+    SET owner = EXCLUDED.owner, host = EXCLUDED.host, pid = EXCLUDED.pid,
+        claimed_at = now(), expires_at = EXCLUDED.expires_at
+    WHERE ingest_claims.expires_at < now() OR ingest_claims.owner = EXCLUDED.owner
+RETURNING owner;
+
+-- name: GetClaim
+SELECT owner, host, pid FROM ingest_claims WHERE collection_id = $1 AND source_uri = $2;
+
+-- name: StealClaim
+-- Takes over a claim whose owner the caller has found dead.
+UPDATE ingest_claims
+SET owner = $4, host = $5, pid = $6, claimed_at = now(), expires_at = now() + make_interval(secs => $7)
+WHERE collection_id = $1 AND source_uri = $2 AND owner = $3;
+
+-- name: RenewClaims
+UPDATE ingest_claims SET expires_at = now() + make_interval(secs => $2) WHERE owner = $1;
+
+-- name: ReleaseClaim
+DELETE FROM ingest_claims WHERE collection_id = $1 AND source_uri = $2 AND owner = $3;
+
+-- name: SupersedeDocument
+-- Only the version the writer started from may be superseded: if another
+-- writer got there first, nothing matches and the write rolls back.
+UPDATE documents SET superseded_by = $2, updated_at = now()
+WHERE id = $1 AND superseded_by IS NULL;
+
+-- name: DeleteChunksOf
+DELETE FROM chunks WHERE document_id = $1;
+
+-- name: CurrentSourcesUnder
+SELECT id, source_uri FROM documents
+WHERE collection_id = $1 AND superseded_by IS NULL AND starts_with(source_uri, $2);
