@@ -139,37 +139,16 @@ func FuzzSplit(f *testing.F) {
 	})
 }
 
-// TestSplitLinear splits a 300-page-like document and one four times as
-// long: the time must grow about four-fold, not sixteen-fold.
-func TestSplitLinear(t *testing.T) {
-	t.Parallel()
-	if testing.Short() {
-		t.Skip("timing test")
-	}
-	small, large := syntheticDoc(3, 300), syntheticDoc(3, 1200)
-	best := func(blocks []extract.Block) time.Duration {
-		d := time.Duration(1 << 62)
-		for range 3 {
-			start := time.Now()
-			Split(blocks, Options{})
-			d = min(d, time.Since(start))
-		}
-		return d
-	}
-	ts, tl := best(small), best(large)
-	ratio := float64(tl) / float64(ts)
-	t.Logf("300 pages (%d KB): %v; 1200 pages: %v; ratio %.1f", textBytes(small)>>10, ts, tl, ratio)
-	if ratio > 8 {
-		t.Errorf("4× the input took %.1f× the time; want about 4×, not quadratic", ratio)
-	}
-}
-
+// BenchmarkSplit reports MB/s; the 300- and 1200-page cases side by side
+// show that time grows linearly with the input (equal MB/s), which a timed
+// unit test could not assert reliably on a shared machine.
 func BenchmarkSplit(b *testing.B) {
 	for _, bc := range []struct {
 		name   string
 		blocks []extract.Block
 	}{
 		{"300pages", syntheticDoc(3, 300)},
+		{"1200pages", syntheticDoc(3, 1200)},
 		{"oversized-paragraph", []extract.Block{{Text: paragraph(rand.New(rand.NewPCG(5, 5)), 5000)}}},
 		{"no-spaces", []extract.Block{{Text: strings.Repeat("Hundesteuer", 50_000)}}},
 	} {
