@@ -57,7 +57,7 @@ func TestJSONReport(t *testing.T) {
 	dbURL := dbtest.URL(t)
 	dbtest.Migrated(t)
 	llm := ollamatest.Client(t)
-	model := ollamatest.Model(t, llm, ollamatest.StoriesFile)
+	model := ollamatest.Model(t, llm, ollamatest.RandomFile)
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "hinweis.md"), []byte("# Hinweis\n\nDas Bürgerbüro ist am Montag geschlossen. Anträge können online gestellt werden.\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -15,16 +15,20 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 )
 
 // Defaults point at the local stack that `make up` starts, so that after
-// `make up` both binaries run with no flags at all.
+// `make up` both binaries run with no flags at all. The embedding default is
+// the random-weights test model: on these machines it embeds ~100x faster
+// than stories260k (whose 512-token vocabulary spends a token per letter),
+// and neither model's vectors mean anything.
 const (
 	DefaultDatabaseURL = "postgres://postgres:postgres@127.0.0.1:55432/postgres?sslmode=disable&default_query_exec_mode=simple_protocol"
 	DefaultOllamaURL   = "http://127.0.0.1:11435"
 	DefaultChatModel   = "stories260k"
-	DefaultEmbedModel  = "stories260k"
+	DefaultEmbedModel  = "llama-2-tiny-random"
 	DefaultListen      = "127.0.0.1:8080"
 )
 
@@ -46,6 +50,21 @@ type Config struct {
 	LogLevel slog.Level
 	// LogFormat is "text" or "json".
 	LogFormat string
+
+	// Assistant only.
+
+	// ProxyAuth trusts identity headers set by an authenticating reverse
+	// proxy; UserHeader and GroupsHeader name them.
+	ProxyAuth    bool
+	UserHeader   string
+	GroupsHeader string
+	// DevUser and DevGroups identify every request when ProxyAuth is off.
+	DevUser   string
+	DevGroups []string
+	// ContextBudget is how many tokens of passages go into a prompt.
+	ContextBudget int
+	// DefaultLanguage answers questions whose language cannot be detected.
+	DefaultLanguage string
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -58,6 +77,8 @@ type Setting struct {
 	Usage   string
 	// Secret settings are redacted when logged.
 	Secret bool
+	// Only names the one binary the setting belongs to; "" means both.
+	Only string
 	// set stores the raw string into the Config under construction.
 	set func(c *Config, v string) error
 }
@@ -90,7 +111,61 @@ func Settings() []Setting {
 		{Flag: "log-format", Env: "CIVITAS_LOG_FORMAT", Default: "text",
 			Usage: "log format: text or json",
 			set:   setLogFormat},
+		{Flag: "auth-proxy-headers", Env: "CIVITAS_AUTH_PROXY_HEADERS", Default: "false", Only: "assistant",
+			Usage: "trust the user and groups headers of an authenticating reverse proxy; requests without them are refused",
+			set:   func(c *Config, v string) (err error) { c.ProxyAuth, err = strconv.ParseBool(v); return }},
+		{Flag: "auth-user-header", Env: "CIVITAS_AUTH_USER_HEADER", Default: "X-Forwarded-User", Only: "assistant",
+			Usage: "header carrying the user name (with --auth-proxy-headers)",
+			set:   func(c *Config, v string) error { c.UserHeader = v; return nil }},
+		{Flag: "auth-groups-header", Env: "CIVITAS_AUTH_GROUPS_HEADER", Default: "X-Forwarded-Groups", Only: "assistant",
+			Usage: "header carrying the user's groups, comma-separated (with --auth-proxy-headers)",
+			set:   func(c *Config, v string) error { c.GroupsHeader = v; return nil }},
+		{Flag: "dev-user", Env: "CIVITAS_DEV_USER", Default: "dev", Only: "assistant",
+			Usage: "user every request is attributed to when proxy headers are off (development)",
+			set:   func(c *Config, v string) error { c.DevUser = v; return nil }},
+		{Flag: "dev-groups", Env: "CIVITAS_DEV_GROUPS", Default: "", Only: "assistant",
+			Usage: "groups of the development user, comma-separated",
+			set:   setDevGroups},
+		{Flag: "context-budget", Env: "CIVITAS_CONTEXT_BUDGET", Default: "1500", Only: "assistant",
+			Usage: "tokens of document passages put into a prompt (on CPU servers prompt evaluation dominates time to first token)",
+			set:   setContextBudget},
+		{Flag: "default-language", Env: "CIVITAS_DEFAULT_LANGUAGE", Default: "en", Only: "assistant",
+			Usage: "language of answers when a question's language cannot be detected (ISO 639-1)",
+			set:   func(c *Config, v string) error { c.DefaultLanguage = strings.ToLower(v); return nil }},
 	}
+}
+
+// For returns the settings of one binary, in --help order.
+func For(program string) []Setting {
+	var out []Setting
+	for _, s := range Settings() {
+		if s.Only == "" || s.Only == program {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func setDevGroups(c *Config, v string) error {
+	c.DevGroups = nil
+	for g := range strings.SplitSeq(v, ",") {
+		if g = strings.TrimSpace(g); g != "" {
+			c.DevGroups = append(c.DevGroups, g)
+		}
+	}
+	return nil
+}
+
+func setContextBudget(c *Config, v string) error {
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return err
+	}
+	if n < 100 || n > 100000 {
+		return errors.New("want between 100 and 100000 tokens")
+	}
+	c.ContextBudget = n
+	return nil
 }
 
 // Load parses args (without the program name) against the settings table,
@@ -103,7 +178,7 @@ func Settings() []Setting {
 func Load(program string, args []string, getenv func(string) string, out io.Writer, register func(*flag.FlagSet)) (Config, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet(program, flag.ContinueOnError)
 	fs.SetOutput(out)
-	settings := Settings()
+	settings := For(program)
 	values := make([]*string, len(settings))
 	for i, s := range settings {
 		def := s.Default
@@ -157,7 +232,7 @@ func lookup(getenv func(string) string, name string) (string, bool) {
 func PrintUsage(w io.Writer, program string, fs *flag.FlagSet) {
 	fmt.Fprintf(w, "Civitas %s\n\nUsage: %s [flags]\n\nSettings (a flag wins over its environment variable):\n\n", program, program)
 	known := map[string]bool{}
-	for _, s := range Settings() {
+	for _, s := range For(program) {
 		known[s.Flag] = true
 		printSetting(w, "--"+s.Flag, s.Env, s.Usage, s.Default)
 	}

@@ -87,14 +87,14 @@ func TestHelpDocumentsEverySetting(t *testing.T) {
 	t.Parallel()
 	var out bytes.Buffer
 	var extra bool
-	_, _, err := config.Load("civitas-test", []string{"--help"}, env(nil), &out, func(fs *flag.FlagSet) {
+	_, _, err := config.Load("assistant", []string{"--help"}, env(nil), &out, func(fs *flag.FlagSet) {
 		fs.BoolVar(&extra, "dry-run", false, "only report what would change")
 	})
 	if !errors.Is(err, flag.ErrHelp) {
 		t.Fatalf("Load(--help) error = %v, want flag.ErrHelp", err)
 	}
 	help := out.String()
-	for _, s := range config.Settings() {
+	for _, s := range config.For("assistant") {
 		for _, want := range []string{"--" + s.Flag, s.Env, s.Usage} {
 			if !strings.Contains(help, want) {
 				t.Errorf("help lacks %q for setting %s", want, s.Flag)
@@ -103,6 +103,12 @@ func TestHelpDocumentsEverySetting(t *testing.T) {
 	}
 	if !strings.Contains(help, "--dry-run") {
 		t.Error("help lacks the binary's own flag --dry-run")
+	}
+	// Settings of the assistant alone are not offered to ingest.
+	out.Reset()
+	_, _, _ = config.Load("ingest", []string{"--help"}, env(nil), &out, nil)
+	if strings.Contains(out.String(), "--auth-proxy-headers") || !strings.Contains(out.String(), "--embed-model") {
+		t.Errorf("ingest help shows the wrong settings:\n%s", out.String())
 	}
 }
 

@@ -39,7 +39,7 @@ func setup(t testing.TB) env {
 	t.Helper()
 	pool := dbtest.Migrated(t)
 	llm := ollamatest.Client(t)
-	model := ollamatest.Model(t, llm, ollamatest.StoriesFile)
+	model := ollamatest.Model(t, llm, ollamatest.RandomFile)
 	st, err := store.New(pool)
 	if err != nil {
 		t.Fatal(err)

@@ -19,8 +19,8 @@ import (
 // The model files the shared folder provides. Their embeddings have 64 and
 // 8 dimensions; neither follows instructions (see shared/models/README.md).
 const (
-	StoriesFile = "stories260K.gguf"         // chat: English story text; embed: 64 dims
-	RandomFile  = "llama-2-tiny-random.gguf" // chat: random tokens; embed: 8 dims
+	StoriesFile = "stories260K.gguf"         // chat: English story text; embed: 64 dims, slow (a token per letter)
+	RandomFile  = "llama-2-tiny-random.gguf" // chat: random tokens; embed: 8 dims, fast: the tests' embedder
 )
 
 // EnvURL names the variable holding the test Ollama URL.
