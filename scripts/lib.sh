@@ -93,10 +93,11 @@ start_pglite() {
 	port_open "$port" && die "port $port is taken by another program; set CIVITAS_PG_PORT"
 	ensure_pglite_packages
 	[[ -n $data ]] && mkdir -p "$data" && args=(-d "$data")
-	# -m 16: PGlite serves every connection on one backend, so it takes many
-	# sockets and serialises their transactions.
+	# -m 64: PGlite serves every connection on one backend, serialising their
+	# transactions, so sockets are cheap; the assistant's pool (16) plus an
+	# ingest run and the tests' own pools would overrun 16 and be refused.
 	start "$name" "$LOGS/$name.log" "$ROOT/scripts/pglite/node_modules/.bin/pglite-server" \
-		-h 127.0.0.1 -p "$port" -e @electric-sql/pglite-pgvector:vector -m 16 "${args[@]}"
+		-h 127.0.0.1 -p "$port" -e @electric-sql/pglite-pgvector:vector -m 64 "${args[@]}"
 	wait_for "PostgreSQL (PGlite) on 127.0.0.1:$port" 120 port_open "$port" ||
 		die "PGlite did not start; see $LOGS/$name.log"
 }

@@ -36,11 +36,10 @@ wait_for "assistant on http://$LISTEN" 60 curl -fsS "http://$LISTEN/healthz" ||
 echo
 log "readiness (mode: full, lexical or search):"
 curl -fsS "http://$LISTEN/readyz"
-if curl -fsS -o /dev/null "http://$LISTEN/api/chat" -X OPTIONS 2>/dev/null || bin/assistant --help 2>&1 | grep -q '/api/chat'; then
-	log "asking a question about the sample documents:"
-	curl -fsS -N "http://$LISTEN/api/chat" -H 'Content-Type: application/json' \
-		-d '{"question":"Was kostet in Erlenbrück ein Bewohnerparkausweis für zwölf Monate?"}' || true
-fi
+log "asking a question about the sample documents (POST /api/chat, Server-Sent Events):"
+echo "curl -N http://$LISTEN/api/chat -H 'Content-Type: application/json' -d '{\"question\":\"Was kostet in Erlenbrück ein Bewohnerparkausweis für zwölf Monate?\"}'"
+curl -fsS -N "http://$LISTEN/api/chat" -H 'Content-Type: application/json' \
+	-d '{"question":"Was kostet in Erlenbrück ein Bewohnerparkausweis für zwölf Monate?","language":"de"}' || true
 cat <<EOT
 
 Civitas is running: http://$LISTEN   (log: $LOGS/assistant.log)

@@ -9,8 +9,11 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/answer"
+	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/config"
 	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/store"
 	"github.com/civitas-eu/civitas/prompts"
@@ -35,6 +38,9 @@ type Main struct {
 // config → logger → database (migrated) → Ollama client → HTTP. On stop,
 // the HTTP server drains first, then the pool closes.
 func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "eval" {
+		return m.runEval(ctx, args[1:])
+	}
 	cfg, _, err := config.Load("assistant", args, m.Getenv, m.Stderr, nil)
 	if err != nil {
 		return err
@@ -63,12 +69,29 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		log.Info("Ollama reachable", "url", llm.URL(), "version", v)
 	}
 
+	st, err := store.New(pool)
+	if err != nil {
+		return err
+	}
+	retriever := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
+	answerer, err := answer.New(answer.Config{
+		ChatModel: cfg.ChatModel, ContextBudget: cfg.ContextBudget, DefaultLanguage: cfg.DefaultLanguage,
+		MaxAnswerTokens: cfg.MaxAnswerTokens, MinSimilarity: cfg.MinSimilarity,
+	}, retriever, llm, documentSource{st}, tmpl, log)
+	if err != nil {
+		return err
+	}
+
 	// Requests get their own base context, not the signal's: on SIGTERM
 	// the server first drains in-flight answers, and only cancels them when
 	// the drain times out.
 	baseCtx, cancelRequests := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelRequests()
-	srv := server.New(server.Config{ChatModel: cfg.ChatModel, EmbedModel: cfg.EmbedModel, Version: version, PromptVersion: tmpl.Version()}, log, pool, llm)
+	srv := server.New(server.Config{
+		ChatModel: cfg.ChatModel, EmbedModel: cfg.EmbedModel, Version: version, PromptVersion: tmpl.Version(),
+		Auth: auth.Config{ProxyHeaders: cfg.ProxyAuth, UserHeader: cfg.UserHeader, GroupsHeader: cfg.GroupsHeader,
+			DevUser: cfg.DevUser, DevGroups: cfg.DevGroups},
+	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

@@ -65,6 +65,11 @@ type Config struct {
 	ContextBudget int
 	// DefaultLanguage answers questions whose language cannot be detected.
 	DefaultLanguage string
+	// MaxAnswerTokens bounds the length of one generated answer.
+	MaxAnswerTokens int
+	// MinSimilarity is the question similarity from which a passage found
+	// only by vector search counts as relevant.
+	MinSimilarity float64
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -129,6 +134,26 @@ func Settings() []Setting {
 		{Flag: "context-budget", Env: "CIVITAS_CONTEXT_BUDGET", Default: "1500", Only: "assistant",
 			Usage: "tokens of document passages put into a prompt (on CPU servers prompt evaluation dominates time to first token)",
 			set:   setContextBudget},
+		{Flag: "max-answer-tokens", Env: "CIVITAS_MAX_ANSWER_TOKENS", Default: "1024", Only: "assistant",
+			Usage: "most tokens one answer may generate",
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err == nil && (n < 16 || n > 32768) {
+					err = errors.New("want between 16 and 32768")
+				}
+				c.MaxAnswerTokens = n
+				return err
+			}},
+		{Flag: "min-similarity", Env: "CIVITAS_MIN_SIMILARITY", Default: "0.5", Only: "assistant",
+			Usage: "cosine similarity from which a passage matching no words of a question still counts as relevant (tune per embedding model; above 1: words only)",
+			set: func(c *Config, v string) error {
+				f, err := strconv.ParseFloat(v, 64)
+				if err == nil && (f <= 0 || f > 2) {
+					err = errors.New("want a number in (0, 2]")
+				}
+				c.MinSimilarity = f
+				return err
+			}},
 		{Flag: "default-language", Env: "CIVITAS_DEFAULT_LANGUAGE", Default: "en", Only: "assistant",
 			Usage: "language of answers when a question's language cannot be detected (ISO 639-1)",
 			set:   func(c *Config, v string) error { c.DefaultLanguage = strings.ToLower(v); return nil }},

@@ -2,6 +2,7 @@ package ollama
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/ollama/ollama/api"
@@ -55,6 +56,7 @@ func (c *Client) ChatStream(ctx context.Context, model string, messages []Messag
 		req.Options["seed"] = *opts.Seed
 	}
 	var stats ChatStats
+	gotDone := false
 	err := c.api.Chat(ctx, req, func(r api.ChatResponse) error {
 		if r.Message.Content != "" {
 			if err := onToken(r.Message.Content); err != nil {
@@ -62,6 +64,7 @@ func (c *Client) ChatStream(ctx context.Context, model string, messages []Messag
 			}
 		}
 		if r.Done {
+			gotDone = true
 			stats = ChatStats{
 				Model:           r.Model,
 				PromptTokens:    r.PromptEvalCount,
@@ -77,6 +80,14 @@ func (c *Client) ChatStream(ctx context.Context, model string, messages []Messag
 	})
 	if err != nil {
 		return stats, c.wrap("chat", model, err)
+	}
+	// The api client does not report a stream cut short (it stops reading
+	// without checking why), so a missing final frame is the signal.
+	if !gotDone {
+		if ctx.Err() != nil {
+			return stats, fmt.Errorf("ollama chat %s: %w", model, ctx.Err())
+		}
+		return stats, fmt.Errorf("ollama chat %s: the stream from %s ended before the answer was complete: %w", model, c.base, ErrUnavailable)
 	}
 	return stats, nil
 }

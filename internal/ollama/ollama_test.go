@@ -143,3 +143,23 @@ func TestUnreachableServerIsUnavailable(t *testing.T) {
 		t.Errorf("error %q does not name the server %s", err, addr)
 	}
 }
+
+func TestChatReportsCancellation(t *testing.T) {
+	t.Parallel()
+	c := ollamatest.Client(t)
+	model := ollamatest.Model(t, c, ollamatest.StoriesFile)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	n := 0
+	_, err := c.ChatStream(ctx, model, []ollama.Message{{Role: "user", Content: "Once upon a time"}},
+		ollama.ChatOptions{NumCtx: 512, NumPredict: 200}, func(string) error {
+			n++
+			if n == 2 {
+				cancel() // as a closed browser tab does
+			}
+			return nil
+		})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("ChatStream after cancel: error = %v after %d tokens, want context.Canceled", err, n)
+	}
+}

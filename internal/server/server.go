@@ -1,7 +1,8 @@
 // Package server is the assistant's HTTP layer: the route table, middleware
 // and handlers. Handlers decode and validate requests, call the services
-// they are given, and write every reply through one place (respond.go), so
-// internal errors are logged once and never reach the client.
+// they are given, and write every reply through one place (respond.go and
+// errors.go), so internal errors are logged once and never reach the
+// client.
 package server
 
 import (
@@ -10,7 +11,10 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/answer"
+	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/store"
 )
 
 // Pinger reports whether the database answers.
@@ -28,6 +32,15 @@ type ModelBackend interface {
 
 var _ ModelBackend = (*ollama.Client)(nil)
 
+// Answerer answers a question, emitting sources, tokens and a final done
+// event; *answer.Service implements it. It returns an error only for
+// failures the client did not get as an event.
+type Answerer interface {
+	Answer(ctx context.Context, req answer.Request, emit func(answer.Event) error) (answer.Done, error)
+}
+
+var _ Answerer = (*answer.Service)(nil)
+
 // Config is what the server is told at start-up.
 type Config struct {
 	ChatModel  string
@@ -35,39 +48,81 @@ type Config struct {
 	Version    string
 	// PromptVersion identifies the prompt templates in force.
 	PromptVersion string
+	Auth          auth.Config
 }
 
 // Server holds the dependencies of the handlers.
 type Server struct {
-	cfg    Config
-	log    *slog.Logger
-	db     Pinger
-	models ModelBackend
+	cfg      Config
+	log      *slog.Logger
+	db       Pinger
+	models   ModelBackend
+	store    *store.Store
+	answerer Answerer
+	metrics  *metrics
+}
+
+// Deps are the services the handlers call.
+type Deps struct {
+	DB       Pinger
+	Models   ModelBackend
+	Store    *store.Store
+	Answerer Answerer
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
-func New(cfg Config, log *slog.Logger, db Pinger, models ModelBackend) *Server {
-	return &Server{cfg: cfg, log: log, db: db, models: models}
+func New(cfg Config, log *slog.Logger, d Deps) *Server {
+	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, metrics: newMetrics()}
 }
 
 // Handler returns the full route table wrapped in the middleware every
-// request goes through.
+// request goes through. Every route is listed here, in one place.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /readyz", s.readyz)
-	return s.logRequests(mux)
+	mux.HandleFunc("GET /metrics", s.serveMetrics)
+
+	// The /api routes need a caller; each is wrapped visibly.
+	authed := func(h http.HandlerFunc) http.Handler { return s.authenticate(h) }
+	mux.Handle("POST /api/chat", authed(s.chat))
+	mux.Handle("GET /api/conversations", authed(s.listConversations))
+	mux.Handle("GET /api/conversations/{id}", authed(s.getConversation))
+	mux.Handle("GET /api/documents/{id}", authed(s.getDocument))
+	mux.Handle("GET /api/documents/{id}/file", authed(s.getDocumentFile))
+
+	return s.instrument(mux)
 }
 
-// logRequests logs one line per request with its status and duration.
-func (s *Server) logRequests(next http.Handler) http.Handler {
+// authenticate puts the caller into the request context, or rejects the
+// request when no identity can be established.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := s.cfg.Auth.Identify(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), u)))
+	})
+}
+
+// instrument counts and times every request, and logs it at debug level.
+func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
+		route := r.Pattern
+		if route == "" {
+			route = "unmatched"
+		}
+		d := time.Since(start)
+		s.metrics.add("civitas_http_requests_total", 1, "route", route, "method", r.Method, "status", http.StatusText(rec.status))
+		s.metrics.observe("civitas_http_request_duration_seconds", d, "route", route)
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "http request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
-			slog.Int("status", rec.status), slog.Duration("duration", time.Since(start)))
+			slog.Int("status", rec.status), slog.Duration("duration", d))
 	})
 }
 
@@ -86,4 +141,13 @@ func (r *statusRecorder) Flush() {
 	if f, ok := r.ResponseWriter.(http.Flusher); ok {
 		f.Flush()
 	}
+}
+
+// Unwrap lets http.ResponseController reach the real writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// user returns the caller; the authenticate middleware guarantees one.
+func user(r *http.Request) auth.User {
+	u, _ := auth.FromContext(r.Context())
+	return u
 }

@@ -104,27 +104,39 @@ func (s *Store) InsertDocument(ctx context.Context, doc Document, chunks []Chunk
 	return doc, ids, nil
 }
 
+// chunkCols are chunks as parallel arrays, the form unnest takes.
+type chunkCols struct {
+	ordinals, tokens   []int32
+	starts, ends       []*int32
+	headings, contents []string
+}
+
+func chunkColumns(chunks []Chunk) chunkCols {
+	n := len(chunks)
+	c := chunkCols{ordinals: make([]int32, n), tokens: make([]int32, n), starts: make([]*int32, n),
+		ends: make([]*int32, n), headings: make([]string, n), contents: make([]string, n)}
+	for i, ch := range chunks {
+		c.ordinals[i] = int32(i)
+		c.starts[i], c.ends[i] = int32Ptr(ch.PageStart), int32Ptr(ch.PageEnd)
+		c.headings[i] = strings.Join(ch.HeadingPath, headingSep)
+		c.contents[i] = ch.Content
+		c.tokens[i] = int32(ch.TokenCount)
+	}
+	return c
+}
+
 func insertChunks(ctx context.Context, tx pgx.Tx, sql string, docID int64, tsConfig string, chunks []Chunk) ([]int64, error) {
 	if len(chunks) == 0 {
 		return nil, nil
 	}
-	n := len(chunks)
-	ordinals, starts, ends, tokens := make([]int32, n), make([]*int32, n), make([]*int32, n), make([]int32, n)
-	headings, contents := make([]string, n), make([]string, n)
-	for i, c := range chunks {
-		ordinals[i] = int32(i)
-		starts[i], ends[i] = int32Ptr(c.PageStart), int32Ptr(c.PageEnd)
-		headings[i] = strings.Join(c.HeadingPath, headingSep)
-		contents[i] = c.Content
-		tokens[i] = int32(c.TokenCount)
-	}
-	rows, err := tx.Query(ctx, sql, docID, tsConfig, ordinals, starts, ends, headings, contents, tokens)
+	c := chunkColumns(chunks)
+	rows, err := tx.Query(ctx, sql, docID, tsConfig, c.ordinals, c.starts, c.ends, c.headings, c.contents, c.tokens)
 	if err != nil {
-		return nil, fmt.Errorf("insert %d chunks: %w", n, err)
+		return nil, fmt.Errorf("insert %d chunks: %w", len(chunks), err)
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return nil, fmt.Errorf("insert %d chunks: %w", n, err)
+		return nil, fmt.Errorf("insert %d chunks: %w", len(chunks), err)
 	}
 	return ids, nil
 }

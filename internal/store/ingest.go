@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -139,35 +140,63 @@ type NewVersion struct {
 }
 
 // WriteVersion stores a new version of a document in one transaction: the
-// document row, its chunks and vectors, and — when it replaces a previous
-// version — that version marked superseded and its chunks removed (the row
-// itself stays, as the record of what was ingested before). Either all of
-// it is visible afterwards or none of it, whatever happens to the process.
+// document row, its chunks and vectors (one statement), and — when it
+// replaces a previous version — that version marked superseded and its
+// chunks removed (the row itself stays, as the record of what was ingested
+// before). Either all of it is visible afterwards or none of it, whatever
+// happens to the process. The collection must exist (EnsureCollection).
 func (s *Store) WriteVersion(ctx context.Context, nv NewVersion) (Document, error) {
 	if len(nv.Vectors) != len(nv.Chunks) {
 		return Document{}, fmt.Errorf("store: write %s: %d chunks but %d vectors", nv.Document.SourceURI, len(nv.Chunks), len(nv.Vectors))
 	}
 	doc := nv.Document
+	if doc.Collection == "" {
+		doc.Collection = "default"
+	}
+	if doc.TSConfig == "" {
+		doc.TSConfig = "simple"
+	}
+	if doc.AccessGroups == nil {
+		doc.AccessGroups = []string{}
+	}
 	doc.Version = 1
 	if nv.Previous != nil {
 		doc.Version = nv.Previous.Version + 1
 	}
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		txs := &Store{db: tx, queries: s.queries}
-		var ids []int64
+	meta := []byte("{}")
+	if doc.Metadata != nil {
 		var err error
-		doc, ids, err = txs.InsertDocument(ctx, doc, nv.Chunks)
+		if meta, err = json.Marshal(doc.Metadata); err != nil {
+			return Document{}, fmt.Errorf("store: encode metadata of %s: %w", doc.SourceURI, err)
+		}
+	}
+	cols := chunkColumns(nv.Chunks)
+	lits := make([]string, len(nv.Vectors))
+	for i, v := range nv.Vectors {
+		if len(v) != nv.Model.Dimensions {
+			return Document{}, fmt.Errorf("store: write %s: vector %d has %d dimensions, model %s has %d: %w",
+				doc.SourceURI, i, len(v), nv.Model.Name, nv.Model.Dimensions, ErrDimensionMismatch)
+		}
+		lits[i] = VectorLiteral(v)
+	}
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		err := tx.QueryRow(ctx, s.q("InsertVersion"),
+			doc.Collection, doc.SourceURI, doc.Title, doc.MediaType, doc.Language, doc.TSConfig,
+			doc.ContentHash, doc.SizeBytes, doc.SourceModifiedAt, doc.PageCount, doc.Version,
+			doc.AccessGroups, string(meta),
+			cols.ordinals, cols.starts, cols.ends, cols.headings, cols.contents, cols.tokens,
+			nv.Model.ID, lits,
+		).Scan(&doc.ID, &doc.CreatedAt)
 		if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.ConstraintName == "documents_source_version" {
 			return fmt.Errorf("version %d exists already: %w", doc.Version, ErrConflict)
 		}
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("collection %q does not exist: %w", doc.Collection, ErrNotFound)
+		}
 		if err != nil {
-			return err
+			return fmt.Errorf("insert version %d with %d chunks: %w", doc.Version, len(nv.Chunks), err)
 		}
-		if len(ids) > 0 {
-			if err := txs.UpsertEmbeddings(ctx, nv.Model, ids, nv.Vectors); err != nil {
-				return err
-			}
-		}
+		doc.UpdatedAt = doc.CreatedAt
 		if nv.Previous == nil {
 			return nil
 		}

@@ -51,3 +51,30 @@ DELETE FROM chunks WHERE document_id = $1;
 -- name: CurrentSourcesUnder
 SELECT id, source_uri FROM documents
 WHERE collection_id = $1 AND superseded_by IS NULL AND starts_with(source_uri, $2);
+
+-- name: InsertVersion
+-- A document version with its chunks and their vectors in one statement:
+-- one round trip per document, whatever its length. Data-modifying CTEs
+-- all run, and the chunk ids flow to the embeddings through their ordinal.
+WITH doc AS (
+    INSERT INTO documents (
+        collection_id, source_uri, title, media_type, language, ts_config,
+        content_hash, size_bytes, source_modified_at, page_count, version,
+        access_groups, metadata)
+    SELECT c.id, $2, $3, $4, $5, $6::regconfig, $7, $8, $9, $10, $11, $12::text[], $13::jsonb
+    FROM collections c WHERE c.name = $1
+    RETURNING id, created_at
+), ch AS (
+    INSERT INTO chunks (document_id, ordinal, page_start, page_end, heading_path, content, token_count, ts_config)
+    SELECT doc.id, t.ordinal, t.page_start, t.page_end,
+           CASE WHEN t.heading = '' THEN '{}'::text[] ELSE string_to_array(t.heading, E'\x1f') END,
+           t.content, t.token_count, $6::regconfig
+    FROM doc, unnest($14::int[], $15::int[], $16::int[], $17::text[], $18::text[], $19::int[])
+        AS t (ordinal, page_start, page_end, heading, content, token_count)
+    RETURNING id, ordinal
+), emb AS (
+    INSERT INTO embeddings (chunk_id, model_id, embedding)
+    SELECT ch.id, $20, v.embedding
+    FROM ch JOIN unnest($14::int[], $21::text[]::vector[]) AS v (ordinal, embedding) ON v.ordinal = ch.ordinal
+)
+SELECT id, created_at FROM doc;

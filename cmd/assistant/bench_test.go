@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/civitas-eu/civitas/internal/dbtest"
+	"github.com/civitas-eu/civitas/internal/extract"
+	"github.com/civitas-eu/civitas/internal/ingest"
+	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
+	"github.com/civitas-eu/civitas/internal/store"
+)
+
+// BenchmarkConcurrentStreams runs the real assistant binary and opens 50
+// chat streams at once. It reports the failed streams (target 0) and the
+// assistant's peak resident memory (VmHWM; target ≤ 150 MB).
+func BenchmarkConcurrentStreams(b *testing.B) {
+	dbURL := dbtest.URL(b)
+	pool := dbtest.Migrated(b)
+	llm := ollamatest.Client(b)
+	chat := ollamatest.Model(b, llm, ollamatest.StoriesFile)
+	embed := ollamatest.Model(b, llm, ollamatest.RandomFile)
+	st, _ := store.New(pool)
+	dir := b.TempDir()
+	_ = os.WriteFile(filepath.Join(dir, "parken.md"), []byte("# Bewohnerparken\n\nEin Bewohnerparkausweis kostet 90 Euro für zwölf Monate und wird im Bürgerbüro beantragt.\n"), 0o644)
+	collection := fmt.Sprintf("bench-streams-%d", time.Now().UnixNano())
+	if _, err := ingest.New(st, llm, slog.New(slog.DiscardHandler)).Run(context.Background(),
+		ingest.Options{Roots: []string{dir}, Collection: collection, EmbedModel: embed, Extract: extract.DefaultOptions()}); err != nil {
+		b.Fatal(err)
+	}
+
+	bin := filepath.Join(b.TempDir(), "assistant")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/civitas-eu/civitas/cmd/assistant").CombinedOutput(); err != nil {
+		b.Fatalf("build: %v\n%s", err, out)
+	}
+	addr := "127.0.0.1:" + freePort(b)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "CIVITAS_DATABASE_URL="+dbURL, "CIVITAS_OLLAMA_URL="+os.Getenv(ollamatest.EnvURL),
+		"CIVITAS_CHAT_MODEL="+chat, "CIVITAS_EMBED_MODEL="+embed, "CIVITAS_LISTEN="+addr, "CIVITAS_LOG_LEVEL=warn",
+		"CIVITAS_MAX_ANSWER_TOKENS=32")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	deadline := time.Now().Add(time.Minute)
+	for {
+		if resp, err := http.Get("http://" + addr + "/healthz"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("assistant did not start")
+		}
+		time.Sleep(50 * time.Millisecond) // polling start-up with a deadline
+	}
+
+	const streams = 50
+	for b.Loop() {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		failed := 0
+		start := time.Now()
+		for range streams {
+			wg.Go(func() {
+				body := fmt.Sprintf(`{"question":"Was kostet ein Bewohnerparkausweis?","language":"de","collections":[%q]}`, collection)
+				resp, err := http.Post("http://"+addr+"/api/chat", "application/json", strings.NewReader(body))
+				ok := err == nil && resp.StatusCode == http.StatusOK
+				if err == nil {
+					data, _ := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					ok = ok && strings.Contains(string(data), "event: done") && !strings.Contains(string(data), "event: error")
+				}
+				if !ok {
+					mu.Lock()
+					failed++
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		b.ReportMetric(float64(failed), "failed_streams")
+		b.ReportMetric(time.Since(start).Seconds(), "s/50_streams")
+	}
+	b.ReportMetric(float64(peakRSS(b, cmd.Process.Pid))/1024, "peak_RSS_MB")
+}
+
+func freePort(b *testing.B) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+}
+
+// peakRSS reads the process's high-water resident set size in kB.
+func peakRSS(b *testing.B, pid int) int {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			kb, _ := strconv.Atoi(strings.Fields(v)[0])
+			return kb
+		}
+	}
+	b.Fatal("no VmHWM in /proc status")
+	return 0
+}

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/civitas-eu/civitas/internal/answer"
+	"github.com/civitas-eu/civitas/internal/config"
+	"github.com/civitas-eu/civitas/internal/eval"
+	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/retrieve"
+	"github.com/civitas-eu/civitas/internal/store"
+	"github.com/civitas-eu/civitas/prompts"
+)
+
+// answerMetrics score generated answers: whether they cite the expected
+// document, and whether unanswerable questions get the honest refusal.
+type answerMetrics struct {
+	CitationAccuracy float64 `json:"citation_accuracy"` // answerable questions citing the expected file
+	RefusalAccuracy  float64 `json:"refusal_accuracy"`  // unanswerable questions answered "not covered"
+	Answerable       int     `json:"answerable"`
+	Unanswerable     int     `json:"unanswerable"`
+	ChatModel        string  `json:"chat_model"`
+}
+
+// runEval is `assistant eval`: retrieval quality (hit@k, MRR) for lexical,
+// vector and hybrid retrieval over a QA file, and with --answers the
+// quality of generated answers. An admin runs it before switching models.
+func (m *Main) runEval(ctx context.Context, args []string) error {
+	var qa, collections, groups string
+	var k int
+	var withAnswers, asJSON bool
+	cfg, _, err := config.Load("assistant", args, m.Getenv, m.Stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&qa, "qa", "", "QA file (JSONL: question, file, pages, quote, answerable), e.g. ../shared/data/qa/qa.jsonl")
+		fs.IntVar(&k, "k", 10, "passages retrieved per question")
+		fs.StringVar(&collections, "collections", "", "only these collections, comma-separated (default: all)")
+		fs.StringVar(&groups, "groups", "", "evaluate as a caller in these access groups, comma-separated")
+		fs.BoolVar(&withAnswers, "answers", false, "also generate answers and score citations and refusals")
+		fs.BoolVar(&asJSON, "json", false, "print one JSON object instead of a table")
+	})
+	if err != nil {
+		return err
+	}
+	if qa == "" {
+		return errors.New("eval: --qa FILE is required")
+	}
+	questions, err := eval.LoadQuestions(qa)
+	if err != nil {
+		return err
+	}
+	log := cfg.NewLogger(io.Discard)
+	pool, err := store.Connect(ctx, cfg.DatabaseURL, 4, log)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	st, err := store.New(pool)
+	if err != nil {
+		return err
+	}
+	llm := ollama.New(cfg.OllamaURL, nil)
+	r := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
+	opts := eval.Options{K: k, Collections: splitList(collections), Groups: splitList(groups)}
+	rep, err := eval.Run(ctx, r, questions, opts)
+	if err != nil {
+		return err
+	}
+	var am *answerMetrics
+	if withAnswers {
+		tmpl, err := prompts.Load(cfg.PromptsDir)
+		if err != nil {
+			return err
+		}
+		svc, err := answer.New(answer.Config{ChatModel: cfg.ChatModel, ContextBudget: cfg.ContextBudget, DefaultLanguage: cfg.DefaultLanguage,
+			MaxAnswerTokens: cfg.MaxAnswerTokens, MinSimilarity: cfg.MinSimilarity},
+			r, llm, nil, tmpl, log)
+		if err != nil {
+			return err
+		}
+		if am, err = scoreAnswers(ctx, svc, questions, opts); err != nil {
+			return err
+		}
+		am.ChatModel = cfg.ChatModel
+	}
+	if asJSON {
+		out := map[string]any{}
+		b, _ := json.Marshal(rep)
+		_ = json.Unmarshal(b, &out)
+		if am != nil {
+			out["answers"] = am
+		}
+		enc := json.NewEncoder(m.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if err := rep.WriteTable(m.Stdout); err != nil {
+		return err
+	}
+	if am != nil {
+		fmt.Fprintf(m.Stdout, "\nAnswers by %s: citation accuracy %.2f (%d answerable), refusal accuracy %.2f (%d unanswerable)\n",
+			am.ChatModel, am.CitationAccuracy, am.Answerable, am.RefusalAccuracy, am.Unanswerable)
+	}
+	return nil
+}
+
+func scoreAnswers(ctx context.Context, svc *answer.Service, questions []eval.Question, opts eval.Options) (*answerMetrics, error) {
+	var am answerMetrics
+	var cited, refused int
+	for _, q := range questions {
+		var sources []answer.Source
+		d, err := svc.Answer(ctx, answer.Request{Question: q.Question, Language: q.Lang, Collections: opts.Collections, Groups: opts.Groups},
+			func(e answer.Event) error {
+				if e.Type == answer.EventSources {
+					sources = e.Sources
+				}
+				return nil
+			})
+		if err != nil {
+			return nil, fmt.Errorf("answer %s: %w", q.ID, err)
+		}
+		if !q.Answerable {
+			am.Unanswerable++
+			if d.Mode == answer.ModeNotCovered {
+				refused++
+			}
+			continue
+		}
+		am.Answerable++
+		if slices.ContainsFunc(d.Citations, func(c answer.Citation) bool {
+			i := slices.IndexFunc(sources, func(s answer.Source) bool { return s.N == c.N })
+			return i >= 0 && q.File != "" && strings.HasSuffix(sources[i].SourceURI, q.File)
+		}) {
+			cited++
+		}
+	}
+	if am.Answerable > 0 {
+		am.CitationAccuracy = float64(cited) / float64(am.Answerable)
+	}
+	if am.Unanswerable > 0 {
+		am.RefusalAccuracy = float64(refused) / float64(am.Unanswerable)
+	}
+	return &am, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for p := range strings.SplitSeq(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}

@@ -1,0 +1,251 @@
+// Package eval measures retrieval against a question set with known
+// answers: for every answerable question it runs lexical, vector and
+// hybrid retrieval and records at which rank the first passage that holds
+// the answer appears, then reports hit@1/3/5/10 and the mean reciprocal
+// rank per method, overall and per question type.
+//
+// A passage holds the answer when it comes from the expected file and
+// contains the reference quote, or covers one of the expected pages (see
+// Hit). `assistant eval` prints the Report as a table or as JSON.
+package eval
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"text/tabwriter"
+
+	"github.com/civitas-eu/civitas/internal/retrieve"
+)
+
+// Retriever is what Run needs; *retrieve.Retriever implements it.
+type Retriever interface {
+	Retrieve(ctx context.Context, q retrieve.Query) (retrieve.Result, error)
+}
+
+var _ Retriever = (*retrieve.Retriever)(nil)
+
+// Methods are the retrieval modes Run compares, in report order.
+var Methods = []string{retrieve.ModeLexical, retrieve.ModeVector, retrieve.ModeHybrid}
+
+// Options tune Run. The zero value evaluates every method at k = 10 over
+// all collections, as a caller without groups (public documents).
+type Options struct {
+	K           int      // passages retrieved per question; default 10
+	Methods     []string // default Methods
+	Collections []string // restrict retrieval to these collections
+	Groups      []string // the caller's access groups
+}
+
+// Metrics are the scores of one method over a set of questions. Hit@n is
+// the share of questions with a hit among the first n passages; MRR is the
+// mean of 1/rank of the first hit (0 when none within K).
+type Metrics struct {
+	Hit1  float64 `json:"hit@1"`
+	Hit3  float64 `json:"hit@3"`
+	Hit5  float64 `json:"hit@5"`
+	Hit10 float64 `json:"hit@10"`
+	MRR   float64 `json:"mrr"`
+	N     int     `json:"n"`
+}
+
+// MethodReport is the outcome of one method.
+type MethodReport struct {
+	Method     string             `json:"-"`
+	EmbedModel string             `json:"embed_model,omitempty"`
+	Skipped    string             `json:"skipped,omitempty"` // why the method could not run
+	Overall    Metrics            `json:"-"`
+	ByType     map[string]Metrics `json:"by_type,omitempty"`
+}
+
+// MarshalJSON flattens the overall metrics into the method's object:
+// {"hit@1": …, …, "n": …, "by_type": {…}}.
+func (m MethodReport) MarshalJSON() ([]byte, error) {
+	type extra MethodReport
+	base, err := json.Marshal(m.Overall)
+	if err != nil {
+		return nil, err
+	}
+	rest, err := json.Marshal(extra(m))
+	if err != nil {
+		return nil, err
+	}
+	if string(rest) == "{}" {
+		return base, nil
+	}
+	return append(append(base[:len(base)-1], ','), rest[1:]...), nil
+}
+
+// QuestionResult is how each method did on one question.
+type QuestionResult struct {
+	ID   string
+	Type string
+	// Rank is the 1-based rank of the first hit per method; 0: no hit
+	// within K.
+	Rank map[string]int
+}
+
+// Report is the outcome of Run. Its JSON form is one object per method:
+// {"lexical": {"hit@1": …, "hit@3": …, "hit@5": …, "hit@10": …, "mrr": …,
+// "n": …, "by_type": {…}}, "vector": {…}, "hybrid": {…}}.
+type Report struct {
+	K         int
+	Methods   []MethodReport
+	Questions []QuestionResult
+}
+
+// MarshalJSON writes the report keyed by method.
+func (r Report) MarshalJSON() ([]byte, error) {
+	out := make(map[string]MethodReport, len(r.Methods))
+	for _, m := range r.Methods {
+		out[m.Method] = m
+	}
+	return json.Marshal(out)
+}
+
+// Method returns the report of the named method, if it was run.
+func (r Report) Method(name string) (MethodReport, bool) {
+	i := slices.IndexFunc(r.Methods, func(m MethodReport) bool { return m.Method == name })
+	if i < 0 {
+		return MethodReport{}, false
+	}
+	return r.Methods[i], true
+}
+
+// Run retrieves the passages of every answerable question with each
+// method and scores them. A method that cannot run (vector search without
+// embeddings, retrieve.ErrNoEmbeddings) is reported as skipped; any other
+// retrieval error stops the run.
+func Run(ctx context.Context, r Retriever, questions []Question, opts Options) (Report, error) {
+	if opts.K <= 0 {
+		opts.K = 10
+	}
+	if len(opts.Methods) == 0 {
+		opts.Methods = Methods
+	}
+	rep := Report{K: opts.K}
+	var answerable []Question
+	for _, q := range questions {
+		if q.Answerable {
+			answerable = append(answerable, q)
+			rep.Questions = append(rep.Questions, QuestionResult{ID: q.ID, Type: q.Type, Rank: map[string]int{}})
+		}
+	}
+	for _, method := range opts.Methods {
+		mr := MethodReport{Method: method}
+		ranks := make([]int, len(answerable))
+		for i, q := range answerable {
+			res, err := r.Retrieve(ctx, retrieve.Query{
+				Text: q.Question, Language: q.Lang, Collections: opts.Collections, Groups: opts.Groups,
+				K: opts.K, Mode: method,
+			})
+			if errors.Is(err, retrieve.ErrNoEmbeddings) {
+				mr.Skipped = err.Error()
+				break
+			}
+			if err != nil {
+				return Report{}, fmt.Errorf("eval: %s retrieval for %s: %w", method, q.ID, err)
+			}
+			mr.EmbedModel = res.EmbedModel
+			ranks[i] = firstHit(q, res.Passages, opts.K)
+			rep.Questions[i].Rank[method] = ranks[i]
+		}
+		if mr.Skipped == "" {
+			mr.Overall = score(ranks)
+			mr.ByType = map[string]Metrics{}
+			byType := map[string][]int{}
+			for i, q := range answerable {
+				byType[q.Type] = append(byType[q.Type], ranks[i])
+			}
+			for t, rs := range byType {
+				mr.ByType[t] = score(rs)
+			}
+		}
+		rep.Methods = append(rep.Methods, mr)
+	}
+	return rep, nil
+}
+
+// firstHit returns the 1-based rank of the first passage, among the first
+// k, that holds q's answer, or 0.
+func firstHit(q Question, ps []retrieve.Passage, k int) int {
+	for i, p := range ps[:min(k, len(ps))] {
+		if Hit(q, p) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func score(ranks []int) Metrics {
+	m := Metrics{N: len(ranks)}
+	if m.N == 0 {
+		return m
+	}
+	for _, r := range ranks {
+		if r == 0 {
+			continue
+		}
+		for n, field := range map[int]*float64{1: &m.Hit1, 3: &m.Hit3, 5: &m.Hit5, 10: &m.Hit10} {
+			if r <= n {
+				*field++
+			}
+		}
+		m.MRR += 1 / float64(r)
+	}
+	for _, f := range []*float64{&m.Hit1, &m.Hit3, &m.Hit5, &m.Hit10, &m.MRR} {
+		*f /= float64(m.N)
+	}
+	return m
+}
+
+// WriteTable prints the report as an aligned table: one row per method,
+// then one per method and question type, then the misses.
+func (r Report) WriteTable(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "method\ttype\tn\thit@1\thit@3\thit@5\thit@10\tMRR\t\n")
+	row := func(method, typ string, m Metrics) {
+		fmt.Fprintf(tw, "%s\t%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t\n", method, typ, m.N, m.Hit1, m.Hit3, m.Hit5, m.Hit10, m.MRR)
+	}
+	for _, m := range r.Methods {
+		if m.Skipped != "" {
+			fmt.Fprintf(tw, "%s\tskipped\t\t\t\t\t\t\t\n", m.Method)
+			continue
+		}
+		row(m.Method, "all", m.Overall)
+	}
+	for _, m := range r.Methods {
+		types := make([]string, 0, len(m.ByType))
+		for t := range m.ByType {
+			types = append(types, t)
+		}
+		slices.Sort(types)
+		for _, t := range types {
+			row(m.Method, t, m.ByType[t])
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, m := range r.Methods {
+		if m.Skipped != "" {
+			fmt.Fprintf(w, "%s skipped: %s\n", m.Method, m.Skipped)
+		}
+	}
+	var misses []string
+	for _, q := range r.Questions {
+		for _, m := range r.Methods {
+			if rank, ran := q.Rank[m.Method]; ran && (rank == 0 || rank > 5) {
+				misses = append(misses, fmt.Sprintf("%s:%s@%d", m.Method, q.ID, rank))
+			}
+		}
+	}
+	if len(misses) > 0 {
+		_, err := fmt.Fprintf(w, "not in the top 5 (method:question@rank, 0 = not in the top %d): %v\n", r.K, misses)
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,218 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/civitas-eu/civitas/internal/answer"
+	"github.com/civitas-eu/civitas/internal/store"
+)
+
+// maxQuestion bounds a question: longer input is an attempt to stuff the
+// prompt, not a question.
+const maxQuestion = 4000
+
+type chatRequest struct {
+	Question       string   `json:"question"`
+	ConversationID int64    `json:"conversation_id,omitempty"`
+	Collections    []string `json:"collections,omitempty"`
+	DocumentIDs    []int64  `json:"document_ids,omitempty"`
+	Language       string   `json:"language,omitempty"`
+}
+
+func decodeChat(r *http.Request) (chatRequest, error) {
+	var req chatRequest
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, errorf(CodeInvalid, "the body must be a JSON object with a \"question\": "+err.Error())
+	}
+	req.Question = strings.TrimSpace(req.Question)
+	switch {
+	case req.Question == "":
+		return req, errorf(CodeInvalid, "\"question\" must not be empty")
+	case !utf8.ValidString(req.Question):
+		return req, errorf(CodeInvalid, "\"question\" must be valid UTF-8")
+	case utf8.RuneCountInString(req.Question) > maxQuestion:
+		return req, errorf(CodeInvalid, fmt.Sprintf("\"question\" is longer than %d characters", maxQuestion))
+	case len(req.DocumentIDs) > 20:
+		return req, errorf(CodeInvalid, "\"document_ids\" names more than 20 documents")
+	}
+	return req, nil
+}
+
+// chat answers a question as a stream of Server-Sent Events: "sources"
+// (the passages, before generation starts), "token" (pieces of the
+// answer), then "done" (citations, provenance and timings) or "error".
+// Validation failures are real HTTP errors; once the stream has started,
+// failures are "error" events.
+func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	u := user(r)
+	req, err := decodeChat(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	conv, history, err := s.conversationFor(ctx, req, u.Name)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		s.writeError(w, r, fmt.Errorf("response writer cannot stream"))
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	w.Header().Set("X-Conversation-ID", fmt.Sprint(conv.ID))
+	w.WriteHeader(http.StatusOK)
+	flusher.Flush()
+
+	// The answer pipeline produces events; this handler alone writes them.
+	events := make(chan answer.Event, 16)
+	type outcome struct {
+		done answer.Done
+		err  error
+	}
+	result := make(chan outcome, 1)
+	go func() {
+		defer close(events)
+		done, err := s.answerer.Answer(ctx, answer.Request{
+			Question: req.Question, History: history, Language: req.Language,
+			Collections: req.Collections, DocumentIDs: req.DocumentIDs, Groups: u.Groups, User: u.Name,
+		}, func(e answer.Event) error {
+			select {
+			case events <- e:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		result <- outcome{done, err}
+	}()
+
+	var sources []answer.Source
+	var text strings.Builder
+	for e := range events {
+		switch e.Type {
+		case "sources":
+			sources = e.Sources
+		case "token":
+			text.WriteString(e.Token)
+		case "done":
+			// The client also needs to know where the answer was filed.
+			writeSSE(w, "done", doneFrame{Type: e.Type, Done: e.Done, ConversationID: conv.ID})
+			flusher.Flush()
+			continue
+		}
+		writeSSE(w, e.Type, e)
+		flusher.Flush()
+	}
+	out := <-result
+	if out.err != nil && ctx.Err() == nil {
+		s.log.Error("answer failed", "conversation", conv.ID, "err", out.err)
+		if out.done.Mode == "" { // the pipeline did not send its own error event
+			writeSSE(w, "error", map[string]string{"type": "error", "error": "the answer could not be completed"})
+			flusher.Flush()
+		}
+	}
+	s.record(ctx, conv.ID, u.Name, req.Question, sources, text.String(), out.done, out.err)
+}
+
+// doneFrame is the done event with the conversation the answer was filed
+// in, so the client can continue it.
+type doneFrame struct {
+	Type           string       `json:"type"`
+	Done           *answer.Done `json:"done"`
+	ConversationID int64        `json:"conversation_id"`
+}
+
+// writeSSE writes one event frame. Data is JSON on a single line, so no
+// newline inside it can break the framing.
+func writeSSE(w io.Writer, event string, data any) {
+	b, err := json.Marshal(data)
+	if err != nil {
+		b = []byte(`{"error":"unencodable event"}`)
+	}
+	fmt.Fprintf(w, "event: %s\ndata: %s\n\n", event, b)
+}
+
+// conversationFor continues the caller's conversation (its earlier turns
+// become the history) or starts a new one titled by the question.
+func (s *Server) conversationFor(ctx context.Context, req chatRequest, userName string) (store.Conversation, []answer.Turn, error) {
+	if req.ConversationID == 0 {
+		title := req.Question
+		if utf8.RuneCountInString(title) > 80 {
+			title = string([]rune(title)[:80]) + "…"
+		}
+		c, err := s.store.CreateConversation(ctx, userName, title)
+		return c, nil, err
+	}
+	c, err := s.store.Conversation(ctx, req.ConversationID, userName)
+	if err != nil {
+		return c, nil, err
+	}
+	prev, err := s.store.Answers(ctx, c.ID)
+	if err != nil {
+		return c, nil, err
+	}
+	var history []answer.Turn
+	for _, a := range prev[max(0, len(prev)-6):] { // the last turns are what a follow-up refers to
+		history = append(history, answer.Turn{Role: "user", Content: a.Question}, answer.Turn{Role: "assistant", Content: a.Answer})
+	}
+	return c, history, nil
+}
+
+// record stores the answer for the user's history and for audit, even
+// when the client went away mid-stream, and updates the metrics.
+func (s *Server) record(ctx context.Context, convID int64, userName, question string, sources []answer.Source, text string, d answer.Done, answerErr error) {
+	mode := d.Mode
+	errText := ""
+	switch {
+	case answerErr != nil:
+		mode, errText = "error", answerErr.Error()
+	case mode == "":
+		mode = "error"
+	}
+	if d.Answer == "" {
+		d.Answer = text
+	}
+	srcJSON, _ := json.Marshal(sources)
+	citJSON, _ := json.Marshal(d.Citations)
+	rec := store.Answer{
+		ConversationID: convID, User: userName, Question: question, Answer: d.Answer, Mode: mode,
+		Language: d.Language, RetrievalMode: d.RetrievalMode, Sources: srcJSON, Citations: citJSON,
+		RetrievedChunkIDs: d.RetrievedChunkIDs, CitedChunkIDs: d.CitedChunkIDs,
+		ChatModel: d.ChatModel, ChatDigest: d.ChatDigest, EmbedModel: d.EmbedModel, PromptVersion: d.PromptVersion,
+		RetrievalMS: int(d.Timings.Retrieval.Milliseconds()), FirstTokenMS: int(d.Timings.FirstToken.Milliseconds()),
+		TotalMS: int(d.Timings.Total.Milliseconds()), PromptTokens: d.PromptTokens, GeneratedTokens: d.GeneratedTokens,
+		Error: errText,
+	}
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if _, err := s.store.RecordAnswer(rctx, rec); err != nil {
+		s.log.Error("could not record answer", "conversation", convID, "err", err)
+	}
+	s.metrics.add("civitas_answers_total", 1, "mode", mode)
+	s.metrics.add("civitas_generated_tokens_total", float64(d.GeneratedTokens))
+	s.metrics.add("civitas_prompt_tokens_total", float64(d.PromptTokens))
+	if d.Timings.Retrieval > 0 {
+		s.metrics.observe("civitas_retrieval_duration_seconds", d.Timings.Retrieval)
+	}
+	if d.Timings.FirstToken > 0 {
+		s.metrics.observe("civitas_first_token_duration_seconds", d.Timings.FirstToken)
+	}
+	if d.Timings.Total > 0 {
+		s.metrics.observe("civitas_generation_duration_seconds", d.Timings.Total)
+	}
+}

@@ -1,0 +1,68 @@
+package server
+
+import (
+	"errors"
+	"io/fs"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// getDocument describes a document the caller may see, with the link to
+// its original file; a document outside the caller's groups is not found.
+func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, err := s.store.VisibleDocument(r.Context(), id, user(r).Groups)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, r, http.StatusOK, map[string]any{
+		"document": d,
+		// PDF viewers open "…/file#page=N" at the cited page.
+		"file_url": "/api/documents/" + strconv.FormatInt(d.ID, 10) + "/file",
+	})
+}
+
+// getDocumentFile serves the original file of a document the caller may
+// see, from the path it was ingested from: the assistant needs read access
+// to the documents folder (compose mounts it read-only).
+func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, err := s.store.VisibleDocument(r.Context(), id, user(r).Groups)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f, err := os.Open(d.SourceURI)
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		s.writeError(w, r, errorf(CodeNotFound, "the original file of this document is not available on this server"))
+		return
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		s.writeError(w, r, errorf(CodeNotFound, "the original file of this document is not available on this server"))
+		return
+	}
+	w.Header().Set("Content-Type", d.MediaType)
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": filepath.Base(d.SourceURI)}))
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	// A document's HTML must not run in our origin.
+	w.Header().Set("Content-Security-Policy", "sandbox")
+	http.ServeContent(w, r, "", st.ModTime(), f)
+}

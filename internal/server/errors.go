@@ -1,0 +1,72 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/civitas-eu/civitas/internal/auth"
+	"github.com/civitas-eu/civitas/internal/store"
+)
+
+// Error is an error meant for the client: a code from a small set and a
+// message that is safe to show. Anything that is not an *Error is internal
+// and the client sees only "internal error".
+type Error struct {
+	Code    string // one of the Code* constants
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Codes of client-facing errors.
+const (
+	CodeInvalid         = "invalid"
+	CodeUnauthenticated = "unauthenticated"
+	CodeForbidden       = "forbidden"
+	CodeNotFound        = "not_found"
+	CodeUnavailable     = "unavailable"
+	CodeInternal        = "internal"
+)
+
+var codeStatus = map[string]int{
+	CodeInvalid:         http.StatusBadRequest,
+	CodeUnauthenticated: http.StatusUnauthorized,
+	CodeForbidden:       http.StatusForbidden,
+	CodeNotFound:        http.StatusNotFound,
+	CodeUnavailable:     http.StatusServiceUnavailable,
+	CodeInternal:        http.StatusInternalServerError,
+}
+
+func errorf(code, msg string) *Error { return &Error{Code: code, Message: msg} }
+
+// clientError maps err to what the client may see; known sentinel errors
+// of lower layers get their proper code.
+func clientError(err error) *Error {
+	var e *Error
+	switch {
+	case errors.As(err, &e):
+		return e
+	case errors.Is(err, store.ErrNotFound):
+		return errorf(CodeNotFound, "not found")
+	case errors.Is(err, auth.ErrUnauthenticated):
+		return errorf(CodeUnauthenticated, "authentication required")
+	case errors.Is(err, context.DeadlineExceeded):
+		return errorf(CodeUnavailable, "the request took too long")
+	default:
+		return errorf(CodeInternal, "internal error")
+	}
+}
+
+// writeError is the one place that turns an error into an HTTP reply. It
+// logs internal errors (once, here) and never sends their text.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	ce := clientError(err)
+	status := codeStatus[ce.Code]
+	if status >= 500 && !errors.Is(err, context.Canceled) {
+		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	writeJSON(w, r, status, map[string]any{"error": map[string]string{"code": ce.Code, "message": ce.Message}})
+}

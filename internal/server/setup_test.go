@@ -1,0 +1,215 @@
+package server_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/civitas-eu/civitas/internal/answer"
+	"github.com/civitas-eu/civitas/internal/auth"
+	"github.com/civitas-eu/civitas/internal/dbtest"
+	"github.com/civitas-eu/civitas/internal/extract"
+	"github.com/civitas-eu/civitas/internal/ingest"
+	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
+	"github.com/civitas-eu/civitas/internal/retrieve"
+	"github.com/civitas-eu/civitas/internal/server"
+	"github.com/civitas-eu/civitas/internal/store"
+	"github.com/civitas-eu/civitas/prompts"
+)
+
+// bundle is a running assistant over the real database and Ollama.
+type bundle struct {
+	url        string
+	store      *store.Store
+	llm        *ollama.Client
+	embedModel string
+	chatModel  string
+	collection string
+}
+
+type setupOpts struct {
+	ollamaDead bool        // point the assistant at a port where nothing listens
+	auth       auth.Config // zero: proxy headers
+	answerer   server.Answerer
+}
+
+func newCollection() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return "srv-" + hex.EncodeToString(b)
+}
+
+func setup(t testing.TB, o setupOpts) bundle {
+	t.Helper()
+	pool := dbtest.Migrated(t)
+	st, err := store.New(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := ollamatest.Client(t)
+	b := bundle{store: st, llm: real, collection: newCollection()}
+	b.embedModel = ollamatest.Model(t, real, ollamatest.RandomFile)
+	b.chatModel = ollamatest.Model(t, real, ollamatest.StoriesFile)
+	llm := real
+	if o.ollamaDead {
+		llm = ollama.New(&url.URL{Scheme: "http", Host: deadAddr(t)}, nil)
+		llm.Retries = 0
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	set, err := prompts.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ans := o.answerer
+	if ans == nil {
+		r := retrieve.New(st, llm, retrieve.Config{EmbedModel: b.embedModel}, log)
+		// The test embedding model's similarities mean nothing: only text
+		// matches count as evidence (MinSimilarity above 1).
+		svc, err := answer.New(answer.Config{ChatModel: b.chatModel, MaxAnswerTokens: 24, DefaultLanguage: "de", MinSimilarity: 1.1}, r, llm, nil, set, log)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ans = svc
+	}
+	a := o.auth
+	if !a.ProxyHeaders && a.DevUser == "" {
+		a = auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}
+	}
+	srv := server.New(server.Config{ChatModel: b.chatModel, EmbedModel: b.embedModel, Auth: a, PromptVersion: set.Version()},
+		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	b.url = ts.URL
+	return b
+}
+
+func deadAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// ingestFiles writes files into a folder and ingests it into the bundle's
+// collection with the given access groups.
+func (b bundle) ingestFiles(t testing.TB, groups []string, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	in := ingest.New(b.store, b.llm, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	rep, err := in.Run(context.Background(), ingest.Options{Roots: []string{dir}, Collection: b.collection, Groups: groups,
+		EmbedModel: b.embedModel, Extract: extract.DefaultOptions()})
+	if err != nil || rep.Failed > 0 {
+		t.Fatalf("ingest fixtures: %v %+v", err, rep)
+	}
+	return dir
+}
+
+type sseEvent struct {
+	Event string
+	Data  json.RawMessage
+}
+
+// ask posts a question as user with groups and reads the whole SSE stream.
+func (b bundle) ask(t *testing.T, userName string, groups []string, body map[string]any) (*http.Response, []sseEvent) {
+	t.Helper()
+	if body["collections"] == nil {
+		body["collections"] = []string{b.collection}
+	}
+	raw, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", b.url+"/api/chat", strings.NewReader(string(raw)))
+	req.Header.Set("Content-Type", "application/json")
+	if userName != "" {
+		req.Header.Set("X-Forwarded-User", userName)
+		req.Header.Set("X-Forwarded-Groups", strings.Join(groups, ","))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
+		return resp, nil
+	}
+	return resp, readSSE(t, resp.Body)
+}
+
+// readSSE parses an event stream strictly: every frame is "event:" then
+// one "data:" line of JSON, then a blank line.
+func readSSE(t *testing.T, r io.Reader) []sseEvent {
+	t.Helper()
+	var out []sseEvent
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	var cur sseEvent
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			cur.Event = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			cur.Data = json.RawMessage(strings.TrimPrefix(line, "data: "))
+			if !json.Valid(cur.Data) {
+				t.Fatalf("event %s has invalid JSON data: %s", cur.Event, cur.Data)
+			}
+		case line == "":
+			if cur.Event == "" || cur.Data == nil {
+				t.Fatalf("malformed SSE frame: %+v", cur)
+			}
+			out = append(out, cur)
+			cur = sseEvent{}
+		default:
+			t.Fatalf("unexpected SSE line %q", line)
+		}
+	}
+	return out
+}
+
+func get(t *testing.T, url, userName string, groups []string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if userName != "" {
+		req.Header.Set("X-Forwarded-User", userName)
+		req.Header.Set("X-Forwarded-Groups", strings.Join(groups, ","))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, body
+}
+
+// setupB is the benchmarks' bundle: the assistant over one ingested
+// document.
+func setupB(b *testing.B) bundle {
+	b.Helper()
+	bb := setup(b, setupOpts{})
+	bb.ingestFiles(b, nil, map[string]string{"bewohnerparken.md": parkingDoc})
+	return bb
+}

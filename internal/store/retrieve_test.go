@@ -1,0 +1,719 @@
+package store_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"maps"
+	"math"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/civitas-eu/civitas/internal/dbtest"
+	"github.com/civitas-eu/civitas/internal/store"
+)
+
+// seedDoc is a document to store for a retrieval test, with one vector per
+// chunk.
+type seedDoc struct {
+	name       string
+	collection string
+	lang       string // "de", "en", "fr" or "" (simple)
+	date       *time.Time
+	groups     []string
+	chunks     []string
+	vecs       [][]float32
+}
+
+var tsConfigs = map[string]string{"de": "german", "en": "english", "fr": "french", "": "simple"}
+
+// corpus is a seeded store: documents by name, and chunk ids by
+// "name#ordinal".
+type corpus struct {
+	st     *store.Store
+	tx     pgx.Tx
+	model  store.EmbeddingModel
+	docs   map[string]store.Document
+	chunks map[string]int64
+	names  map[int64]string // chunk id → "name#ordinal"
+}
+
+func seed(tb testing.TB, dims int, docs []seedDoc) *corpus {
+	tb.Helper()
+	ctx := context.Background()
+	tx := dbtest.Tx(tb)
+	st, err := store.New(tx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	m, err := st.RegisterEmbeddingModel(ctx, "test-embed", dims, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	c := &corpus{st: st, tx: tx, model: m, docs: map[string]store.Document{}, chunks: map[string]int64{}, names: map[int64]string{}}
+	for _, d := range docs {
+		chunks := make([]store.Chunk, len(d.chunks))
+		for i, text := range d.chunks {
+			chunks[i] = store.Chunk{Content: text, TokenCount: len(strings.Fields(text)), PageStart: intp(i + 1), PageEnd: intp(i + 1)}
+		}
+		sum := sha256.Sum256([]byte(d.name))
+		doc, ids, err := st.InsertDocument(ctx, store.Document{
+			Collection: d.collection, SourceURI: "/docs/" + d.name + ".pdf", Title: d.name, MediaType: "application/pdf",
+			Language: d.lang, TSConfig: tsConfigs[d.lang], ContentHash: sum[:], SizeBytes: 1,
+			SourceModifiedAt: d.date, AccessGroups: d.groups,
+		}, chunks)
+		if err != nil {
+			tb.Fatalf("insert %s: %v", d.name, err)
+		}
+		if len(d.vecs) > 0 {
+			if err := st.UpsertEmbeddings(ctx, m, ids, d.vecs); err != nil {
+				tb.Fatalf("embeddings of %s: %v", d.name, err)
+			}
+		}
+		c.docs[d.name] = doc
+		for i, id := range ids {
+			key := d.name + "#" + strconv.Itoa(i)
+			c.chunks[key] = id
+			c.names[id] = key
+		}
+	}
+	return c
+}
+
+// run retrieves in the given mode.
+func (c *corpus) run(tb testing.TB, mode string, q store.RetrieveQuery) []store.Retrieved {
+	tb.Helper()
+	ctx := context.Background()
+	var hits []store.Retrieved
+	var err error
+	switch mode {
+	case "lexical":
+		hits, err = c.st.RetrieveLexical(ctx, q)
+	case "vector":
+		hits, err = c.st.RetrieveVector(ctx, c.model, q)
+	case "hybrid":
+		hits, err = c.st.RetrieveHybrid(ctx, c.model, q)
+	default:
+		tb.Fatalf("unknown mode %s", mode)
+	}
+	if err != nil {
+		tb.Fatalf("%s retrieval: %v", mode, err)
+	}
+	return hits
+}
+
+// keys names the hits "doc#ordinal", in order.
+func (c *corpus) keys(hits []store.Retrieved) []string {
+	out := make([]string, len(hits))
+	for i, h := range hits {
+		out[i] = c.names[h.ChunkID]
+	}
+	return out
+}
+
+// docNames returns the sorted, distinct document names of hits.
+func (c *corpus) docNames(hits []store.Retrieved) []string {
+	set := map[string]bool{}
+	for _, h := range hits {
+		name, _, _ := strings.Cut(c.names[h.ChunkID], "#")
+		set[name] = true
+	}
+	return slices.Sorted(maps.Keys(set))
+}
+
+func day(s string) *time.Time {
+	t, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return &t
+}
+
+// bylaws is a small multilingual corpus whose vectors point along known
+// axes, so that each chunk's nearest neighbour is known.
+func bylaws(t *testing.T) *corpus {
+	const d = 16
+	return seed(t, d, []seedDoc{
+		{name: "hund", collection: "satzung", lang: "de", date: day("2020-01-01"), chunks: []string{
+			"Die Hundesteuer beträgt im Kalenderjahr für jeden Hund 165,00 Euro.",
+			"Für das Halten eines Kampfhundes beträgt der Steuersatz 900,00 Euro.",
+			"Die Hundesteuermarke wird bei Verlust gegen eine Gebühr ersetzt.",
+		}, vecs: [][]float32{unit(d, 0, 0.1), unit(d, 1, 0.1), unit(d, 2, 0.1)}},
+		{name: "streu", collection: "satzung", lang: "de", date: day("2021-06-01"), chunks: []string{
+			"Gehwege sind werktags bis 7 Uhr zu räumen und bei Glätte zu bestreuen.",
+			"Ordnungswidrig handelt, wer die Streupflicht verletzt; die Geldbuße beträgt höchstens 500 Euro.",
+		}, vecs: [][]float32{unit(d, 3, 0.1), unit(d, 4, 0.1)}},
+		{name: "aiact", collection: "eu", lang: "en", date: day("2024-01-26"), chunks: []string{
+			"This Regulation shall enter into force on the twentieth day following that of its publication.",
+			"Non-compliance with the prohibited AI practices is subject to fines of up to 35 million EUR.",
+		}, vecs: [][]float32{unit(d, 5, 0.1), unit(d, 6, 0.1)}},
+		{name: "subvention", collection: "ville", lang: "fr", date: day("2014-02-17"), groups: []string{"finance"}, chunks: []string{
+			"Les structures bénéficiaires d’une subvention supérieure à 3 000 € signent une convention d'objectifs.",
+			"Le conseil municipal a voté l'attribution des subventions aux associations.",
+		}, vecs: [][]float32{unit(d, 7, 0.1), unit(d, 8, 0.1)}},
+		{name: "personal", collection: "satzung", lang: "de", groups: []string{"personal"}, chunks: []string{
+			"Vermerk: Die Hundesteuer des Bürgermeisters wird gestundet.",
+		}, vecs: [][]float32{unit(d, 0, 0.05)}},
+	})
+}
+
+func TestRetrieveFindsExpectedChunk(t *testing.T) {
+	t.Parallel()
+	c := bylaws(t)
+	const d = 16
+	tests := []struct {
+		name   string
+		mode   string
+		text   string
+		qcfg   string
+		vector []float32
+		groups []string
+		want   string   // the expected first hit
+		absent []string // chunks that must not be returned
+	}{
+		{name: "lexical stems German", mode: "lexical", text: "Wie hoch ist die Hundesteuer für einen Hund?", qcfg: "german",
+			want: "hund#0", absent: []string{"personal#0"}},
+		{name: "lexical long question, words missing from the passage", mode: "lexical",
+			text: "Welche Geldbuße droht einem Anlieger in Bad Boll, wenn er im Winter seine Streupflicht auf den Gehwegen verletzt?",
+			qcfg: "german", want: "streu#1"},
+		{name: "lexical German question, English passage", mode: "lexical",
+			text: "Wann tritt die Regulation in Kraft (enter into force)?", qcfg: "german", want: "aiact#0"},
+		{name: "lexical French elision, caller in group", mode: "lexical", groups: []string{"finance"},
+			text: "À partir de quel montant une subvention impose-t-elle une convention ?", qcfg: "french", want: "subvention#0"},
+		{name: "lexical group document hidden from others", mode: "lexical",
+			text: "À partir de quel montant une subvention impose-t-elle une convention ?", qcfg: "french",
+			absent: []string{"subvention#0", "subvention#1"}},
+		{name: "lexical quoted phrase ranks first", mode: "lexical", text: `Euro "Steuersatz 900,00"`, qcfg: "german", want: "hund#1"},
+		{name: "lexical excluded word", mode: "lexical", text: "Steuersatz Hundesteuer -Kampfhundes", qcfg: "german",
+			want: "hund#0", absent: []string{"hund#1"}},
+		{name: "vector nearest", mode: "vector", vector: unit(d, 4, 0.05), want: "streu#1"},
+		{name: "vector skips invisible neighbour", mode: "vector", vector: unit(d, 0, 0.05), want: "hund#0", absent: []string{"personal#0"}},
+		{name: "vector sees neighbour with group", mode: "vector", vector: unit(d, 0, 0.05), groups: []string{"personal"}, want: "personal#0"},
+		{name: "hybrid both sides agree", mode: "hybrid", text: "Hundesteuer Kalenderjahr", qcfg: "german", vector: unit(d, 0, 0.1), want: "hund#0"},
+		{name: "hybrid text alone", mode: "hybrid", text: "Geldbuße Streupflicht", qcfg: "german", vector: unit(d, 6, 0.1), want: "streu#1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			vec := tt.vector
+			if vec == nil && tt.mode != "lexical" {
+				vec = unit(d, 15, 0)
+			}
+			hits := c.run(t, tt.mode, store.RetrieveQuery{
+				RetrieveFilter: store.RetrieveFilter{Groups: tt.groups},
+				Text:           tt.text, QuestionConfig: tt.qcfg, Vector: vec, K: 5,
+			})
+			got := c.keys(hits)
+			if tt.want != "" && (len(got) == 0 || got[0] != tt.want) {
+				t.Errorf("got %v, want %s first", got, tt.want)
+			}
+			for _, a := range tt.absent {
+				if slices.Contains(got, a) {
+					t.Errorf("got %v, must not contain %s", got, a)
+				}
+			}
+			for i, h := range hits {
+				if i > 0 && h.Score > hits[i-1].Score {
+					t.Errorf("scores not descending: %v", got)
+				}
+			}
+		})
+	}
+}
+
+func TestRetrieveHybridReportsBothRanks(t *testing.T) {
+	t.Parallel()
+	c := bylaws(t)
+	hits := c.run(t, "hybrid", store.RetrieveQuery{Text: "Hundesteuer Kalenderjahr", QuestionConfig: "german", Vector: unit(16, 0, 0.1), K: 3})
+	if len(hits) == 0 {
+		t.Fatal("no hits")
+	}
+	h := hits[0]
+	if h.LexicalRank != 1 || h.VectorRank != 1 {
+		t.Errorf("first hit ranks: lexical %d, vector %d; want 1 and 1", h.LexicalRank, h.VectorRank)
+	}
+	if want := 2.0 / 61; math.Abs(h.Score-want) > 1e-9 {
+		t.Errorf("fused score %v, want 2/61", h.Score)
+	}
+	doc := c.docs["hund"]
+	if h.DocumentID != doc.ID || h.DocumentVersion != 1 || h.Title != "hund" || h.SourceURI != doc.SourceURI ||
+		h.MediaType != "application/pdf" || h.Language != "de" || h.Ordinal != 0 || h.PageStart == nil || *h.PageStart != 1 ||
+		!strings.Contains(h.Content, "165,00") {
+		t.Errorf("first hit fields: %+v", h)
+	}
+}
+
+func TestRetrieveEmptyQueries(t *testing.T) {
+	t.Parallel()
+	c := bylaws(t)
+	ctx := context.Background()
+	if _, err := c.st.RetrieveLexical(ctx, store.RetrieveQuery{Text: "  "}); err == nil {
+		t.Error("lexical retrieval of an empty text: no error")
+	}
+	if _, err := c.st.RetrieveVector(ctx, c.model, store.RetrieveQuery{Vector: make([]float32, 3)}); err == nil {
+		t.Error("vector of the wrong dimension: no error")
+	}
+	// Only stop words: the vector side answers alone.
+	hits, err := c.st.RetrieveHybrid(ctx, c.model, store.RetrieveQuery{Text: "die der und", QuestionConfig: "german", Vector: unit(16, 3, 0.1), K: 1})
+	if err != nil || len(hits) != 1 || c.names[hits[0].ChunkID] != "streu#0" {
+		t.Errorf("hybrid with only stop words: %v, %v", c.keys(hits), err)
+	}
+}
+
+// filterCorpus stores documents that differ in every filtered attribute;
+// every chunk holds the word "civitas", so that a search for it returns
+// exactly the visible chunks.
+func filterCorpus(t *testing.T) *corpus {
+	const d = 8
+	rng := rand.New(rand.NewPCG(1, 2))
+	vec := func() []float32 { return randomUnit(rng, d) }
+	doc := func(name, coll, lang string, date *time.Time, groups ...string) seedDoc {
+		return seedDoc{name: name, collection: coll, lang: lang, date: date, groups: groups,
+			chunks: []string{"civitas erste Seite " + name, "civitas second page " + name},
+			vecs:   [][]float32{vec(), vec()}}
+	}
+	return seed(t, d, []seedDoc{
+		doc("a-de-2019", "a", "de", day("2019-05-01")),
+		doc("a-en-2021", "a", "en", day("2021-05-01")),
+		doc("b-fr-2023", "b", "fr", day("2023-05-01")),
+		doc("b-de-now", "b", "de", nil), // dated by its ingest time
+		doc("b-de-hr", "b", "de", day("2022-01-01"), "hr"),
+	})
+}
+
+func TestRetrieveFilters(t *testing.T) {
+	t.Parallel()
+	c := filterCorpus(t)
+	all := []string{"a-de-2019", "a-en-2021", "b-de-now", "b-fr-2023"}
+	tests := []struct {
+		name   string
+		filter store.RetrieveFilter
+		want   []string
+	}{
+		{"none", store.RetrieveFilter{}, all},
+		{"collection", store.RetrieveFilter{Collections: []string{"a"}}, []string{"a-de-2019", "a-en-2021"}},
+		{"two collections", store.RetrieveFilter{Collections: []string{"a", "b"}}, all},
+		{"unknown collection", store.RetrieveFilter{Collections: []string{"zzz"}}, nil},
+		{"language", store.RetrieveFilter{Languages: []string{"de"}}, []string{"a-de-2019", "b-de-now"}},
+		{"languages", store.RetrieveFilter{Languages: []string{"en", "fr"}}, []string{"a-en-2021", "b-fr-2023"}},
+		{"from", store.RetrieveFilter{From: day("2021-05-01")}, []string{"a-en-2021", "b-de-now", "b-fr-2023"}},
+		{"to", store.RetrieveFilter{To: day("2021-05-01")}, []string{"a-de-2019", "a-en-2021"}},
+		{"range", store.RetrieveFilter{From: day("2020-01-01"), To: day("2023-12-31")}, []string{"a-en-2021", "b-fr-2023"}},
+		{"documents", store.RetrieveFilter{DocumentIDs: []int64{c.docs["a-de-2019"].ID, c.docs["b-fr-2023"].ID}}, []string{"a-de-2019", "b-fr-2023"}},
+		{"group", store.RetrieveFilter{Groups: []string{"hr"}}, append(slices.Clone(all), "b-de-hr")},
+		{"group and scope", store.RetrieveFilter{Groups: []string{"hr"}, DocumentIDs: []int64{c.docs["b-de-hr"].ID}}, []string{"b-de-hr"}},
+		{"scope to a hidden document", store.RetrieveFilter{DocumentIDs: []int64{c.docs["b-de-hr"].ID}}, nil},
+		{"all at once", store.RetrieveFilter{Collections: []string{"b"}, Languages: []string{"de"}, From: day("2021-01-01"), Groups: []string{"hr", "x"}}, []string{"b-de-hr", "b-de-now"}},
+	}
+	for _, tt := range tests {
+		for _, mode := range []string{"lexical", "vector", "hybrid"} {
+			t.Run(tt.name+"/"+mode, func(t *testing.T) {
+				hits := c.run(t, mode, store.RetrieveQuery{RetrieveFilter: tt.filter, Text: "civitas", Vector: randomUnit(rand.New(rand.NewPCG(3, 4)), 8), K: 50})
+				got := c.docNames(hits)
+				want := slices.Sorted(slices.Values(tt.want))
+				if !slices.Equal(got, want) {
+					t.Errorf("documents %v, want %v", got, want)
+				}
+				if len(want) > 0 && len(hits) != 2*len(want) {
+					t.Errorf("%d chunks, want %d", len(hits), 2*len(want))
+				}
+			})
+		}
+	}
+}
+
+// TestRetrieveAccessGroupsProperty stores documents with random group sets
+// and asks as random callers: through every mode, a caller gets exactly the
+// chunks of public documents and of documents sharing a group with them,
+// never another.
+func TestRetrieveAccessGroupsProperty(t *testing.T) {
+	t.Parallel()
+	const (
+		d       = 8
+		numDocs = 40
+		callers = 40
+	)
+	rng := rand.New(rand.NewPCG(7, 11))
+	groups := []string{"hr", "finance", "council", "it", "legal"}
+	subset := func() []string {
+		var out []string
+		for _, g := range groups {
+			if rng.IntN(4) == 0 {
+				out = append(out, g)
+			}
+		}
+		return out
+	}
+	docs := make([]seedDoc, numDocs)
+	docGroups := map[string][]string{}
+	for i := range docs {
+		name := fmt.Sprintf("doc%02d", i)
+		g := subset()
+		docGroups[name] = g
+		docs[i] = seedDoc{name: name, collection: "acl", lang: []string{"de", "en", "fr"}[i%3], groups: g,
+			chunks: []string{"civitas vertraulich " + name, "civitas confidential " + name},
+			vecs:   [][]float32{randomUnit(rng, d), randomUnit(rng, d)}}
+	}
+	c := seed(t, d, docs)
+	for i := range callers {
+		caller := subset()
+		var want []string
+		for name, g := range docGroups {
+			if len(g) == 0 || slices.ContainsFunc(g, func(x string) bool { return slices.Contains(caller, x) }) {
+				want = append(want, name)
+			}
+		}
+		slices.Sort(want)
+		q := store.RetrieveQuery{RetrieveFilter: store.RetrieveFilter{Groups: caller}, Text: "civitas", Vector: randomUnit(rng, d), K: 2 * numDocs}
+		for _, mode := range []string{"lexical", "vector", "hybrid"} {
+			hits := c.run(t, mode, q)
+			got := c.docNames(hits)
+			for _, name := range got {
+				if !slices.Contains(want, name) {
+					t.Fatalf("caller %d %v, %s: sees %s with groups %v", i, caller, mode, name, docGroups[name])
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("caller %d %v, %s: sees %v, want %v", i, caller, mode, got, want)
+			}
+		}
+		for _, name := range []string{"doc00", "doc01", "doc02"} {
+			n, err := c.st.NeighbourChunks(context.Background(), c.docs[name].ID, 0, 1, caller)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if visible := slices.Contains(want, name); visible != (len(n) == 2) || !visible && len(n) != 0 {
+				t.Errorf("caller %v: %d neighbour chunks of %s (groups %v)", caller, len(n), name, docGroups[name])
+			}
+		}
+	}
+}
+
+func TestNeighbourChunks(t *testing.T) {
+	t.Parallel()
+	c := seed(t, 4, []seedDoc{{name: "long", lang: "de", chunks: []string{"null", "eins", "zwei", "drei", "vier"}}})
+	ctx := context.Background()
+	for _, tt := range []struct {
+		ordinal, n int
+		want       []string
+	}{
+		{2, 1, []string{"long#1", "long#2", "long#3"}},
+		{0, 2, []string{"long#0", "long#1", "long#2"}},
+		{4, 0, []string{"long#4"}},
+		{3, 9, []string{"long#0", "long#1", "long#2", "long#3", "long#4"}},
+	} {
+		hits, err := c.st.NeighbourChunks(ctx, c.docs["long"].ID, tt.ordinal, tt.n, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.keys(hits); !slices.Equal(got, tt.want) {
+			t.Errorf("around %d ± %d: %v, want %v", tt.ordinal, tt.n, got, tt.want)
+		}
+	}
+}
+
+// TestRetrieveUsesHNSWIndex checks that the vector side of both vector and
+// hybrid retrieval can walk the model's partial HNSW index. The table is
+// tiny, so sequential scans and sorts are disabled to ask the planner
+// whether the query's shape allows the index at all.
+func TestRetrieveUsesHNSWIndex(t *testing.T) {
+	t.Parallel()
+	c := bylaws(t)
+	ctx := context.Background()
+	for _, set := range []string{"SET LOCAL enable_seqscan = off", "SET LOCAL enable_sort = off"} {
+		if _, err := c.tx.Exec(ctx, set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	index := fmt.Sprintf("embeddings_hnsw_%d", c.model.ID)
+	for _, mode := range []string{"vector", "hybrid"} {
+		plan, err := c.st.ExplainRetrieve(ctx, mode, c.model, store.RetrieveQuery{
+			RetrieveFilter: store.RetrieveFilter{Collections: []string{"satzung"}, Groups: []string{"x"}},
+			Text:           "Hundesteuer", Vector: unit(16, 0, 0),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, "Index Scan using "+index) {
+			t.Errorf("%s plan does not use %s:\n%s", mode, index, plan)
+		}
+		if mode == "hybrid" && !strings.Contains(plan, "chunks_tsv") {
+			t.Errorf("hybrid plan does not use the full-text index:\n%s", plan)
+		}
+	}
+}
+
+func randomUnit(rng *rand.Rand, dims int) []float32 {
+	v := make([]float32, dims)
+	var n float64
+	for i := range v {
+		x := rng.NormFloat64()
+		v[i] = float32(x)
+		n += x * x
+	}
+	for i := range v {
+		v[i] /= float32(math.Sqrt(n))
+	}
+	return v
+}
+
+// TestRetrieveVectorRecallUnderSelectiveFilter stores 5,000 chunks in 500
+// documents, each document in one of 100 groups, and searches as a caller
+// in one group: about 1% of the chunks are visible. The HNSW index alone
+// would return ef_search candidates of which about 1% pass the filter; the
+// iterative scan must go on until k rows pass, and those must be nearly
+// the exact k nearest visible chunks.
+func TestRetrieveVectorRecallUnderSelectiveFilter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: skipping the 5,000-chunk recall test")
+	}
+	t.Parallel()
+	const (
+		dims      = 64
+		numDocs   = 500
+		perDoc    = 10
+		numGroups = 100
+		k         = 10
+		queries   = 20
+	)
+	rng := rand.New(rand.NewPCG(42, 42))
+	docs := make([]seedDoc, numDocs)
+	for i := range docs {
+		sd := seedDoc{name: fmt.Sprintf("d%03d", i), collection: "recall", lang: "en",
+			groups: []string{fmt.Sprintf("g%02d", rng.IntN(numGroups))}}
+		for j := range perDoc {
+			sd.chunks = append(sd.chunks, fmt.Sprintf("chunk %d of %s", j, sd.name))
+			sd.vecs = append(sd.vecs, randomUnit(rng, dims))
+		}
+		docs[i] = sd
+	}
+	c := seed(t, dims, docs)
+	ctx := context.Background()
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := c.tx.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec("ANALYZE")
+	index := fmt.Sprintf("embeddings_hnsw_%d", c.model.ID)
+
+	var found, total, visible int
+	for i := range queries {
+		group := fmt.Sprintf("g%02d", i*numGroups/queries)
+		q := store.RetrieveQuery{RetrieveFilter: store.RetrieveFilter{Groups: []string{group}}, Vector: randomUnit(rng, dims), K: k}
+		// Approximate: the planner is kept on the index-ordered path (a
+		// sort over the few visible rows would otherwise win, and never
+		// exercise the iterative scan).
+		exec("SET LOCAL enable_sort = off")
+		plan, err := c.st.ExplainRetrieve(ctx, "vector", c.model, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, index) {
+			t.Fatalf("approximate search does not use %s:\n%s", index, plan)
+		}
+		approx := c.run(t, "vector", q)
+		// Exact: the same query without index scans.
+		exec("SET LOCAL enable_sort = on")
+		exec("SET LOCAL enable_indexscan = off")
+		exact := c.run(t, "vector", q)
+		exec("SET LOCAL enable_indexscan = on")
+
+		for _, h := range exact {
+			if !strings.HasPrefix(c.names[h.ChunkID], "d") {
+				t.Fatalf("unknown chunk %d", h.ChunkID)
+			}
+		}
+		for _, name := range c.docNames(exact) {
+			if g := c.docs[name].AccessGroups; !slices.Contains(g, group) {
+				t.Fatalf("exact search returned %s of groups %v to a caller in %s", name, g, group)
+			}
+		}
+		if len(exact) < k {
+			continue // the group holds fewer than k chunks
+		}
+		visible++
+		if len(approx) != k {
+			t.Errorf("query %d (group %s): iterative scan returned %d rows, want %d", i, group, len(approx), k)
+		}
+		want := map[int64]bool{}
+		for _, h := range exact {
+			want[h.ChunkID] = true
+		}
+		for _, h := range approx {
+			if want[h.ChunkID] {
+				found++
+			}
+		}
+		total += k
+	}
+	if visible < queries/2 {
+		t.Fatalf("only %d of %d queries had %d visible chunks", visible, queries, k)
+	}
+	recall := float64(found) / float64(total)
+	t.Logf("recall@%d under a ~1%% filter, %d queries: %.3f", k, visible, recall)
+	if recall < 0.9 {
+		t.Errorf("recall@%d = %.3f, want ≥ 0.9", k, recall)
+	}
+}
+
+// BenchmarkRetrieveLatency compares hybrid retrieval with a bare pgvector
+// KNN query over the same 100,000 chunks (64-dimension vectors, short
+// texts over a Zipf-distributed vocabulary, so that some query words are
+// rare and some are in every tenth chunk). Each iteration runs every
+// query once per method; the latency percentiles are reported per method.
+// Set CIVITAS_BENCH_CHUNKS to change the size.
+func BenchmarkRetrieveLatency(b *testing.B) {
+	const (
+		dims    = 64
+		perDoc  = 100
+		queries = 100
+		k       = 10
+	)
+	total := 100_000
+	if v, err := strconv.Atoi(os.Getenv("CIVITAS_BENCH_CHUNKS")); err == nil && v > 0 {
+		total = v
+	}
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(5, 8))
+	zipf := rand.NewZipf(rand.New(rand.NewPCG(9, 9)), 1.1, 2, 19_999)
+	words := func(n int) string {
+		w := make([]string, n)
+		for i := range w {
+			w[i] = fmt.Sprintf("w%d", zipf.Uint64())
+		}
+		return strings.Join(w, " ")
+	}
+
+	start := time.Now()
+	tx := dbtest.Tx(b)
+	st, err := store.New(tx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := st.RegisterEmbeddingModel(ctx, "bench-embed", dims, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for d := 0; d*perDoc < total; d++ {
+		chunks := make([]store.Chunk, perDoc)
+		vecs := make([][]float32, perDoc)
+		for i := range chunks {
+			chunks[i] = store.Chunk{Content: words(12), TokenCount: 12}
+			vecs[i] = randomUnit(rng, dims)
+		}
+		sum := sha256.Sum256([]byte(strconv.Itoa(d)))
+		_, ids, err := st.InsertDocument(ctx, store.Document{
+			Collection: "bench", SourceURI: fmt.Sprintf("/bench/%d.txt", d), MediaType: "text/plain",
+			ContentHash: sum[:], AccessGroups: []string{fmt.Sprintf("g%d", d%10)},
+		}, chunks)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := st.UpsertEmbeddings(ctx, m, ids, vecs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// What autovacuum would do after a bulk load (PGlite has none): move
+	// the full-text index's pending entries into the index, and gather
+	// statistics.
+	for _, sql := range []string{"SELECT gin_clean_pending_list('chunks_tsv'::regclass)", "ANALYZE"} {
+		if _, err := tx.Exec(ctx, sql); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.Logf("stored %d chunks with vectors and the HNSW index in %s", total, time.Since(start).Round(time.Second))
+
+	type query struct {
+		text string
+		vec  []float32
+	}
+	qs := make([]query, queries)
+	for i := range qs {
+		// A question has a few common words and a few rarer ones.
+		text := words(2)
+		for range 2 + rng.IntN(3) {
+			text += fmt.Sprintf(" w%d", rng.IntN(20_000))
+		}
+		qs[i] = query{text: text, vec: randomUnit(rng, dims)}
+	}
+	// Every document is in one of ten groups; this caller is in all ten.
+	everyone := store.RetrieveFilter{Groups: []string{"g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "g9"}}
+	// The bare KNN: the index scan alone, no joins, no filters, with the
+	// same ef_search that retrieval sets.
+	bare := fmt.Sprintf(`SELECT chunk_id FROM embeddings WHERE model_id = %d
+		ORDER BY embedding::vector(%d) <=> $1::text::vector(%d) LIMIT %d`, m.ID, dims, dims, k)
+	methods := []struct {
+		name string
+		run  func(q query) (int, error)
+	}{
+		{"knn", func(q query) (int, error) {
+			var n int
+			err := pgx.BeginFunc(ctx, tx, func(tx pgx.Tx) error {
+				if _, err := tx.Exec(ctx, "SET LOCAL hnsw.ef_search = 40"); err != nil {
+					return err
+				}
+				rows, err := tx.Query(ctx, bare, store.VectorLiteral(q.vec))
+				if err != nil {
+					return err
+				}
+				ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+				n = len(ids)
+				return err
+			})
+			return n, err
+		}},
+		{"vector", func(q query) (int, error) {
+			h, err := st.RetrieveVector(ctx, m, store.RetrieveQuery{RetrieveFilter: everyone, Vector: q.vec, K: k})
+			return len(h), err
+		}},
+		{"lexical", func(q query) (int, error) {
+			h, err := st.RetrieveLexical(ctx, store.RetrieveQuery{RetrieveFilter: everyone, Text: q.text, K: k})
+			return len(h), err
+		}},
+		{"hybrid", func(q query) (int, error) {
+			h, err := st.RetrieveHybrid(ctx, m, store.RetrieveQuery{RetrieveFilter: everyone, Text: q.text, Vector: q.vec, K: k})
+			return len(h), err
+		}},
+		{"hybrid-filtered", func(q query) (int, error) {
+			h, err := st.RetrieveHybrid(ctx, m, store.RetrieveQuery{Text: q.text, Vector: q.vec, K: k,
+				RetrieveFilter: store.RetrieveFilter{Collections: []string{"bench"}, Groups: []string{"g3"}}})
+			return len(h), err
+		}},
+	}
+	lat := make(map[string][]time.Duration)
+	for b.Loop() {
+		for _, q := range qs {
+			for _, meth := range methods {
+				t0 := time.Now()
+				n, err := meth.run(q)
+				if err != nil {
+					b.Fatalf("%s: %v", meth.name, err)
+				}
+				if n != k && meth.name != "lexical" {
+					b.Fatalf("%s returned %d rows, want %d", meth.name, n, k)
+				}
+				lat[meth.name] = append(lat[meth.name], time.Since(t0))
+			}
+		}
+	}
+	pct := func(d []time.Duration, p float64) float64 {
+		s := slices.Sorted(slices.Values(d))
+		return float64(s[min(len(s)-1, int(p*float64(len(s))))].Microseconds()) / 1000
+	}
+	for _, meth := range methods {
+		d := lat[meth.name]
+		b.ReportMetric(pct(d, 0.5), meth.name+"-p50-ms")
+		b.ReportMetric(pct(d, 0.95), meth.name+"-p95-ms")
+		b.Logf("%-16s p50 %7.2f ms  p95 %7.2f ms  (%d queries)", meth.name, pct(d, 0.5), pct(d, 0.95), len(d))
+	}
+	b.Logf("hybrid / bare KNN: p50 %.2f×, p95 %.2f×",
+		pct(lat["hybrid"], 0.5)/pct(lat["knn"], 0.5), pct(lat["hybrid"], 0.95)/pct(lat["knn"], 0.95))
+}
