@@ -17,15 +17,26 @@ go run ./scripts/genexamples -out examples/pdf
 export CIVITAS_DATABASE_URL=$DATABASE_URL CIVITAS_OLLAMA_URL=$OLLAMA_URL
 LISTEN=${CIVITAS_LISTEN:-127.0.0.1:8080}
 
-if [[ -x bin/ingest ]] && bin/ingest --help 2>&1 | grep -q -- '--collection'; then
-	log "ingesting the sample documents"
-	bin/ingest --collection examples examples/pdf examples/docs || log "some sample files failed (see above)"
-	SHARED_DOCS=${CIVITAS_DATA_DIR:-$(cd "$ROOT/.." && pwd)/shared/data}/docs
-	if [[ -d $SHARED_DOCS ]]; then
-		log "ingesting $SHARED_DOCS"
-		bin/ingest --collection shared "$SHARED_DOCS" || log "some shared documents failed (see the report above)"
-	fi
+# Without an embedding model (no model files), documents are still ingested
+# for full-text search; the assistant then answers in search mode.
+ingest_flags=()
+EMBED_MODEL=${CIVITAS_EMBED_MODEL:-llama-2-tiny-random}
+if ! curl -fsS "$OLLAMA_URL/api/show" -d "{\"model\":\"$EMBED_MODEL\"}" >/dev/null 2>&1; then
+	log "embedding model $EMBED_MODEL is not installed: ingesting for full-text search only"
+	ingest_flags=(--lexical-only)
 fi
+log "ingesting the sample documents"
+bin/ingest "${ingest_flags[@]}" --collection examples examples/pdf examples/docs || log "some sample files failed (see above)"
+SHARED_DOCS=${CIVITAS_DATA_DIR:-$(cd "$ROOT/.." && pwd)/shared/data}/docs
+if [[ -d $SHARED_DOCS ]]; then
+	log "ingesting $SHARED_DOCS"
+	bin/ingest "${ingest_flags[@]}" --collection shared "$SHARED_DOCS" || log "some shared documents failed (see the report above)"
+fi
+
+# The shared test models are tiny and slow to read prompts (stories260k
+# spends a token per letter): keep the demo's prompts and answers short.
+# Real deployments keep the defaults (see README, Configuration).
+export CIVITAS_CONTEXT_BUDGET=${CIVITAS_CONTEXT_BUDGET:-400} CIVITAS_MAX_ANSWER_TOKENS=${CIVITAS_MAX_ANSWER_TOKENS:-64}
 
 stop assistant
 port_open "${LISTEN##*:}" && die "port ${LISTEN##*:} is taken; set CIVITAS_LISTEN=127.0.0.1:PORT"

@@ -47,6 +47,7 @@ type flags struct {
 	groups, incl, excl   listFlag
 	prune, dryRun, force bool
 	noOCR, json, quiet   bool
+	lexicalOnly          bool
 	workers, batch       int
 	maxMB                int64
 	timeout, lease       time.Duration
@@ -66,6 +67,7 @@ func (f *flags) register(fs *flag.FlagSet) {
 	fs.Int64Var(&f.maxMB, "max-size", 200, "largest file accepted, in MB")
 	fs.DurationVar(&f.timeout, "timeout", 2*time.Minute, "longest extraction of one file")
 	fs.DurationVar(&f.lease, "lease", 2*time.Minute, "how long a claim on a document outlives a crashed process on another host")
+	fs.BoolVar(&f.lexicalOnly, "lexical-only", false, "store chunks without vectors (no embedding model yet); a later run with a model adds them")
 	fs.BoolVar(&f.noOCR, "no-ocr", false, "do not OCR scanned pages even when tesseract is installed")
 	fs.BoolVar(&f.json, "json", false, "print the report as JSON on stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
@@ -103,7 +105,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	opts := ingest.Options{
 		Roots: roots, Collection: f.collection, Groups: f.groups, Language: strings.ToLower(f.language),
 		Include: f.incl, Exclude: f.excl, Prune: f.prune, DryRun: f.dryRun, Force: f.force,
-		Workers: f.workers, BatchSize: f.batch, EmbedModel: cfg.EmbedModel, Lease: f.lease,
+		Workers: f.workers, BatchSize: f.batch, EmbedModel: cfg.EmbedModel, Lease: f.lease, LexicalOnly: f.lexicalOnly,
 		Extract: extract.DefaultOptions(),
 	}
 	opts.Extract.MaxBytes = f.maxMB << 20

@@ -36,11 +36,15 @@ type Options struct {
 	Prune      bool // remove documents whose files disappeared under the roots
 	DryRun     bool // report what would change, write nothing
 	Force      bool // re-process files even when their content is unchanged
-	Workers    int  // parallel extractions
-	BatchSize  int  // texts per embedding request
-	EmbedModel string
-	Extract    extract.Options
-	Chunk      chunk.Options
+	// LexicalOnly stores chunks without vectors, for a server that has no
+	// embedding model yet: they are found by full-text search, and a later
+	// run with a model adds the vectors of unchanged documents.
+	LexicalOnly bool
+	Workers     int // parallel extractions
+	BatchSize   int // texts per embedding request
+	EmbedModel  string
+	Extract     extract.Options
+	Chunk       chunk.Options
 	// Lease is how long a claim on a document lasts without renewal; a
 	// crashed process's documents are free again after it (at once on the
 	// same host).
@@ -156,7 +160,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Extract.MaxBytes == 0 {
 		o.Extract = extract.DefaultOptions()
 	}
-	if o.EmbedModel == "" {
+	if o.EmbedModel == "" && !o.LexicalOnly {
 		return o, errors.New("no embedding model given")
 	}
 	if err := validateGlobs("include", o.Include); err != nil {

@@ -159,3 +159,30 @@ func TestConcurrentIngestersShareWork(t *testing.T) {
 		t.Errorf("after two concurrent runs: %+v", s)
 	}
 }
+
+// Without an embedding model documents are still stored and found by full
+// text; a later run with the model adds the vectors and changes nothing
+// else.
+func TestLexicalOnlyThenEmbed(t *testing.T) {
+	e := setup(t)
+	dir := writeCorpus(t, 4)
+	opts := e.options(dir)
+	opts.LexicalOnly = true
+	opts.EmbedModel = ""
+	if rep := e.run(t, opts); rep.Added != 4 {
+		t.Fatalf("lexical-only run: %+v", rep)
+	}
+	s := e.state(t)
+	if s.Current != 4 || s.Chunks == 0 || s.Embeddings != 0 {
+		t.Fatalf("after lexical-only run: %+v, want chunks without vectors", s)
+	}
+	rep := e.run(t, e.options(dir))
+	if rep.Changes() != 0 || rep.Unchanged != 4 {
+		t.Errorf("run with the model: %+v, want 4 unchanged documents", rep)
+	}
+	s2 := e.state(t)
+	s2.consistent(t)
+	if s2.Embeddings != s.Chunks || s2.Chunks != s.Chunks {
+		t.Errorf("after embedding: %+v, want one vector per chunk (%d)", s2, s.Chunks)
+	}
+}

@@ -105,11 +105,12 @@ func (r *run) prepare(ctx context.Context, ref fileRef) (*job, *FileResult, erro
 	}
 	j.doc = r.document(ref, doc, sum[:], language)
 	j.chunks = make([]store.Chunk, len(chunks))
-	j.texts = make([]string, len(chunks))
 	for i, c := range chunks {
 		j.chunks[i] = store.Chunk{PageStart: pagePtr(c.PageStart), PageEnd: pagePtr(c.PageEnd),
 			HeadingPath: c.HeadingPath, Content: c.Text, TokenCount: c.Tokens}
-		j.texts[i] = embeddingText(j.doc.Title, c)
+		if !r.opts.LexicalOnly {
+			j.texts = append(j.texts, embeddingText(j.doc.Title, c))
+		}
 	}
 	if r.Progress != nil {
 		r.Progress.parsed(doc.Pages, len(chunks))
@@ -147,7 +148,7 @@ func (r *run) recheck(ctx context.Context, j *job, sum []byte) (bool, *FileResul
 // an older version), which are then embedded.
 func (r *run) unchanged(ctx context.Context, j *job) (*job, *FileResult, error) {
 	res := &FileResult{Path: j.ref.Path, Status: StatusUnchanged}
-	if r.opts.DryRun {
+	if r.opts.DryRun || r.opts.LexicalOnly {
 		return nil, res, nil
 	}
 	missing, err := r.store.ChunksMissingEmbedding(ctx, j.prev.ID, r.model)

@@ -55,9 +55,17 @@ func (in *Ingester) Run(ctx context.Context, opts Options) (*Report, error) {
 	if r.collectionID, err = in.store.EnsureCollection(ctx, opts.Collection); err != nil {
 		return nil, err
 	}
-	if !opts.DryRun {
+	if !opts.DryRun && !opts.LexicalOnly {
 		if r.model, err = in.registerModel(ctx, opts.EmbedModel); err != nil {
 			return nil, err
+		}
+	}
+
+	if !opts.DryRun {
+		if n, err := in.store.ReleaseStaleClaims(ctx, r.collectionID, r.ownerDead); err != nil {
+			return nil, err
+		} else if n > 0 {
+			in.log.Info("released claims left by stopped ingest processes", "claims", n)
 		}
 	}
 

@@ -146,7 +146,8 @@ type NewVersion struct {
 // before). Either all of it is visible afterwards or none of it, whatever
 // happens to the process. The collection must exist (EnsureCollection).
 func (s *Store) WriteVersion(ctx context.Context, nv NewVersion) (Document, error) {
-	if len(nv.Vectors) != len(nv.Chunks) {
+	// No vectors at all is a lexical-only write (no embedding model yet).
+	if len(nv.Vectors) != len(nv.Chunks) && len(nv.Vectors) != 0 {
 		return Document{}, fmt.Errorf("store: write %s: %d chunks but %d vectors", nv.Document.SourceURI, len(nv.Chunks), len(nv.Vectors))
 	}
 	doc := nv.Document
@@ -239,4 +240,39 @@ func (s *Store) CurrentSourcesUnder(ctx context.Context, collectionID int64, pre
 		return nil, fmt.Errorf("store: documents under %s: %w", prefix, err)
 	}
 	return out, nil
+}
+
+// ReleaseStaleClaims removes the claims of a collection that no live
+// process holds: expired leases, and those whose owner dead reports gone.
+// A process killed after storing a document but before releasing its
+// claim leaves such a row; the next run clears it.
+func (s *Store) ReleaseStaleClaims(ctx context.Context, collectionID int64, dead func(Owner) bool) (int, error) {
+	rows, err := s.db.Query(ctx, s.q("ClaimsOf"), collectionID)
+	if err != nil {
+		return 0, fmt.Errorf("store: claims of collection %d: %w", collectionID, err)
+	}
+	type claim struct {
+		source  string
+		owner   Owner
+		expired bool
+	}
+	claims, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (claim, error) {
+		var c claim
+		return c, r.Scan(&c.source, &c.owner.ID, &c.owner.Host, &c.owner.PID, &c.expired)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: claims of collection %d: %w", collectionID, err)
+	}
+	n := 0
+	for _, c := range claims {
+		if !c.expired && (dead == nil || !dead(c.owner)) {
+			continue
+		}
+		tag, err := s.db.Exec(ctx, s.q("ReleaseClaim"), collectionID, c.source, c.owner.ID)
+		if err != nil {
+			return n, fmt.Errorf("store: release stale claim on %s: %w", c.source, err)
+		}
+		n += int(tag.RowsAffected())
+	}
+	return n, nil
 }

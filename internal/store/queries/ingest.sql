@@ -76,5 +76,10 @@ WITH doc AS (
     INSERT INTO embeddings (chunk_id, model_id, embedding)
     SELECT ch.id, $20, v.embedding
     FROM ch JOIN unnest($14::int[], $21::text[]::vector[]) AS v (ordinal, embedding) ON v.ordinal = ch.ordinal
+    WHERE v.embedding IS NOT NULL -- none in a lexical-only write (unnest pads with NULL)
 )
 SELECT id, created_at FROM doc;
+
+-- name: ClaimsOf
+SELECT source_uri, owner, host, pid, expires_at < now() AS expired
+FROM ingest_claims WHERE collection_id = $1;
