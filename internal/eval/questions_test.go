@@ -1,4 +1,4 @@
-package eval
+package eval_test
 
 import (
 	"os"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/civitas-eu/civitas/internal/eval"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 )
 
@@ -24,23 +25,23 @@ func TestNormalize(t *testing.T) {
 		{"UPPER Case ÄÖÜ", "upper case äöü"},
 	}
 	for _, tt := range tests {
-		if got := Normalize(tt.in); got != tt.want {
-			t.Errorf("Normalize(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := eval.Normalize(tt.in); got != tt.want {
+			t.Errorf("eval.Normalize(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
 
 func TestHit(t *testing.T) {
 	t.Parallel()
-	pdf := Question{ID: "fr-09", File: "fr_montpellier_deliberation_subventions_2014.pdf", Pages: []int{3, 7},
+	pdf := eval.Question{ID: "fr-09", File: "fr_montpellier_deliberation_subventions_2014.pdf", Pages: []int{3, 7},
 		Quote: "Les structures bénéficiaires d\u2019une subvention supérieure à 3 000 € s\u2019engageront"}
-	md := Question{ID: "de-21", File: "de_badboll_Hundesteuersatzung.md",
+	md := eval.Question{ID: "de-21", File: "de_badboll_Hundesteuersatzung.md",
 		Quote: "Die Steuer beträgt im Kalenderjahr für jeden Hund 165,00 €."}
-	scan := Question{ID: "ocr-1", File: "scanned/de_muenchen_Buergerversammlung_scan_2.pdf", Pages: []int{1}, Quote: "Antrag"}
+	scan := eval.Question{ID: "ocr-1", File: "scanned/de_muenchen_Buergerversammlung_scan_2.pdf", Pages: []int{1}, Quote: "Antrag"}
 	const dir = "/srv/civitas/docs/"
 	tests := []struct {
 		name string
-		q    Question
+		q    eval.Question
 		p    retrieve.Passage
 		want bool
 	}{
@@ -59,10 +60,10 @@ func TestHit(t *testing.T) {
 		{"subfolder file", scan, retrieve.Passage{SourceURI: dir + scan.File, PageStart: 1, PageEnd: 2}, true},
 		{"same name outside the subfolder", scan, retrieve.Passage{SourceURI: dir + "de_muenchen_Buergerversammlung_scan_2.pdf", PageStart: 1}, false},
 		{"windows path", md, retrieve.Passage{SourceURI: `C:\docs\de_badboll_Hundesteuersatzung.md`, Text: md.Quote}, true},
-		{"unanswerable question", Question{ID: "neg-01"}, retrieve.Passage{SourceURI: dir + pdf.File, PageStart: 1, Text: "x"}, false},
+		{"unanswerable question", eval.Question{ID: "neg-01"}, retrieve.Passage{SourceURI: dir + pdf.File, PageStart: 1, Text: "x"}, false},
 	}
 	for _, tt := range tests {
-		if got := Hit(tt.q, tt.p); got != tt.want {
+		if got := eval.Hit(tt.q, tt.p); got != tt.want {
 			t.Errorf("%s: Hit = %v, want %v", tt.name, got, tt.want)
 		}
 	}
@@ -89,7 +90,7 @@ func dataDir(tb testing.TB) string {
 
 func TestLoadQuestionsSharedSet(t *testing.T) {
 	t.Parallel()
-	qs, err := LoadQuestions(filepath.Join(dataDir(t), "qa", "qa.jsonl"))
+	qs, err := eval.LoadQuestions(filepath.Join(dataDir(t), "qa", "qa.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,7 @@ func TestLoadQuestionsSharedSet(t *testing.T) {
 			t.Errorf("%s: incomplete: %+v", q.ID, q)
 		}
 		// A passage that is the quote itself, from the file, is a hit.
-		if !Hit(q, retrieve.Passage{SourceURI: "/data/docs/" + q.File, Text: q.Quote}) {
+		if !eval.Hit(q, retrieve.Passage{SourceURI: "/data/docs/" + q.File, Text: q.Quote}) {
 			t.Errorf("%s: its own quote is not a hit", q.ID)
 		}
 	}
@@ -119,8 +120,8 @@ func TestReadQuestionsErrors(t *testing.T) {
 		`{"id": "", "question": "?"}`,
 		`{"id": "x", "question": "?", "answerable": true}`,
 	} {
-		if _, err := ReadQuestions(strings.NewReader("\n" + in + "\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
-			t.Errorf("ReadQuestions(%q): error %v, want one naming line 2", in, err)
+		if _, err := eval.ReadQuestions(strings.NewReader("\n" + in + "\n")); err == nil || !strings.Contains(err.Error(), "line 2") {
+			t.Errorf("eval.ReadQuestions(%q): error %v, want one naming line 2", in, err)
 		}
 	}
 }
