@@ -1,7 +1,7 @@
 package eval_test
 
 import (
-	"os"
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -69,24 +69,8 @@ func TestHit(t *testing.T) {
 	}
 }
 
-// dataDir finds the shared test data beside the repository (or in
-// $CIVITAS_DATA_DIR), or skips.
-func dataDir(tb testing.TB) string {
-	tb.Helper()
-	if d := os.Getenv("CIVITAS_DATA_DIR"); d != "" {
-		return d
-	}
-	dir, _ := os.Getwd()
-	for dir != "/" {
-		cand := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		dir = filepath.Dir(dir)
-	}
-	tb.Skip("shared/data not found beside the repository (set CIVITAS_DATA_DIR)")
-	return ""
-}
+// dataDir finds the shared test data, or skips.
+func dataDir(tb testing.TB) string { return sharedtest.DataDir(tb) }
 
 func TestLoadQuestionsSharedSet(t *testing.T) {
 	t.Parallel()

@@ -3,6 +3,7 @@ package extract
 import (
 	"context"
 	"errors"
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -15,25 +16,7 @@ import (
 // shared/data in the nearest folder above the working directory that has
 // one. Tests needing it skip when it is absent (the data is not in the
 // repository).
-func testDataDir(t *testing.T) string {
-	t.Helper()
-	if dir := os.Getenv("CIVITAS_DATA_DIR"); dir != "" {
-		return dir
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("working directory: %v", err)
-	}
-	for dir := wd; ; dir = filepath.Dir(dir) {
-		if fi, err := os.Stat(filepath.Join(dir, "shared", "data")); err == nil && fi.IsDir() {
-			return filepath.Join(dir, "shared", "data")
-		}
-		if filepath.Dir(dir) == dir {
-			t.Skip("shared test data not found: set CIVITAS_DATA_DIR or run inside a checkout next to shared/data")
-			return ""
-		}
-	}
-}
+func testDataDir(t *testing.T) string { return sharedtest.DataDir(t) }
 
 // writeFile writes data to a new file in a per-test folder.
 func writeFile(t *testing.T, name string, data []byte) string {

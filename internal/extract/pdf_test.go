@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,39 +18,11 @@ import (
 	"unicode/utf8"
 )
 
-// pdfDataDir returns the shared test data folder: $CIVITAS_DATA_DIR, or
-// the first shared/data found walking up from the test's directory. Tests
-// that need it are skipped when there is none.
-func pdfDataDir(tb testing.TB) string {
-	tb.Helper()
-	dir, ok := pdfFindDataDir()
-	if !ok {
-		tb.Skip("no shared test data: CIVITAS_DATA_DIR is unset or not a folder, and no shared/data above the test directory")
-	}
-	return dir
-}
+// pdfDataDir returns the shared test data folder, or skips.
+func pdfDataDir(tb testing.TB) string { return sharedtest.DataDir(tb) }
 
 // pdfFindDataDir is pdfDataDir without the skip, for fuzz seeds.
-func pdfFindDataDir() (string, bool) {
-	if dir := os.Getenv("CIVITAS_DATA_DIR"); dir != "" {
-		fi, err := os.Stat(dir)
-		return dir, err == nil && fi.IsDir()
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", false
-	}
-	for {
-		if fi, err := os.Stat(filepath.Join(dir, "shared", "data")); err == nil && fi.IsDir() {
-			return filepath.Join(dir, "shared", "data"), true
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", false
-		}
-		dir = parent
-	}
-}
+func pdfFindDataDir() (string, bool) { return sharedtest.Find("data") }
 
 // pdfCorpus lists the PDFs directly in docs/ (the scanned ones are in a
 // folder of their own).

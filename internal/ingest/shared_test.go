@@ -1,29 +1,13 @@
 package ingest_test
 
 import (
-	"os"
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"path/filepath"
 	"testing"
 )
 
-// sharedData finds the shared test data beside the repository (or in
-// $CIVITAS_DATA_DIR).
-func sharedData(t testing.TB) string {
-	t.Helper()
-	if d := os.Getenv("CIVITAS_DATA_DIR"); d != "" {
-		return d
-	}
-	dir, _ := os.Getwd()
-	for dir != "/" {
-		cand := filepath.Join(dir, "shared", "data")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() {
-			return cand
-		}
-		dir = filepath.Dir(dir)
-	}
-	t.Skip("shared/data not found beside the repository (set CIVITAS_DATA_DIR): skipping the shared-corpus ingest")
-	return ""
-}
+// sharedData finds the shared test data, or skips.
+func sharedData(t testing.TB) string { return sharedtest.DataDir(t) }
 
 // TestSharedCorpusTwice ingests every real document and every hostile file
 // of the shared data: nothing panics or hangs, every failure has a reason,

@@ -1,6 +1,7 @@
 package lang
 
 import (
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -117,29 +118,9 @@ func TestDetectDocuments(t *testing.T) {
 	}
 }
 
-// docsDir finds the shared sample documents: $CIVITAS_DOCS, or
-// shared/data/docs in a directory above the package. It skips the test
-// when there are none, so the package tests pass in a bare checkout.
-func docsDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("CIVITAS_DOCS"); d != "" {
-		return d
-	}
-	wd, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for d := wd; ; d = filepath.Dir(d) {
-		for _, c := range []string{filepath.Join(d, "shared", "data", "docs"), filepath.Join(d, "data", "docs")} {
-			if fi, err := os.Stat(c); err == nil && fi.IsDir() {
-				return c
-			}
-		}
-		if filepath.Dir(d) == d {
-			t.Skip("no shared/data/docs found above the package; set CIVITAS_DOCS")
-		}
-	}
-}
+// docsDir finds the shared sample documents, or skips the test, so the
+// package tests pass in a bare checkout.
+func docsDir(t *testing.T) string { return filepath.Join(sharedtest.DataDir(t), "docs") }
 
 func TestDetectSamplesBoundedPrefix(t *testing.T) {
 	t.Parallel()

@@ -6,6 +6,7 @@ package ollamatest
 
 import (
 	"context"
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -47,26 +48,10 @@ func Client(tb testing.TB) *ollama.Client {
 }
 
 // ModelsDir is $CIVITAS_MODELS_DIR, or the shared/models folder beside the
-// repository, found by walking up from the test's working directory.
+// repository; "" when there is none.
 func ModelsDir() string {
-	if d := os.Getenv("CIVITAS_MODELS_DIR"); d != "" {
-		return d
-	}
-	dir, err := os.Getwd()
-	if err != nil {
-		return ""
-	}
-	for {
-		cand := filepath.Join(dir, "shared", "models")
-		if st, err := os.Stat(cand); err == nil && st.IsDir() && dir != "/" {
-			return cand
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return ""
-		}
-		dir = parent
-	}
+	dir, _ := sharedtest.Find("models")
+	return dir
 }
 
 // Model makes sure the model in file (one of the constants above) is
