@@ -46,5 +46,18 @@ export CIVITAS_TEST_OLLAMA_URL=$OLLAMA_URL
 export CIVITAS_MODELS_DIR=$MODELS_DIR
 export CIVITAS_TEST_REQUIRE_SERVICES=1
 export CIVITAS_PGLITE_SERVER=$ROOT/scripts/pglite/node_modules/.bin/pglite-server
+# Every fuzz target fuzzes for a short while (their seeds also run as unit
+# tests below): loaders must not panic or hang on inputs nobody wrote.
+FUZZTIME=${CIVITAS_FUZZTIME:-6s}
+for pkg in $(grep -rl --include='*_test.go' '^func Fuzz' internal | xargs -n1 dirname | sort -u); do
+	for target in $(grep -h '^func Fuzz' "$pkg"/*_test.go | sed 's/^func \(Fuzz[A-Za-z0-9_]*\).*/\1/'); do
+		log "fuzz $target in ./$pkg for $FUZZTIME"
+		go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -fuzzminimizetime 5s "./$pkg" >"$LOGS/fuzz-$target.log" 2>&1 ||
+			{ cat "$LOGS/fuzz-$target.log"; die "fuzz target $target failed (input saved under ./$pkg/testdata/fuzz)"; }
+	done
+done
+log "all fuzz targets passed"
+
 log "go test (race detector on)"
 go test -race -count=1 -timeout 20m "$@" ./...
+

@@ -78,7 +78,10 @@ type Retrieved struct {
 }
 
 // Retrieval tuning. rrfK is the usual constant of reciprocal rank fusion
-// (1/(60+rank)); dfCap bounds the document-frequency count of one term.
+// (1/(60+rank)). A term held by dfCap visible chunks or more counts as
+// common: its count stops there (bounding the work per term), and it scores
+// chunks without bringing in chunks of its own. The text side rescores its
+// best rescore chunks with their titles and headings.
 const (
 	rrfK         = 60
 	dfCap        = 500

@@ -3,8 +3,8 @@
 -- of the query itself, so a chunk the caller may not see is never a
 -- candidate, never counted, never returned.
 --
--- Parameters are named (pgx.NamedArgs). The filter, shared by all of
--- them, reads:
+-- Parameters are named (pgx.StrictNamedArgs). The filter, shared by all
+-- of them, reads:
 --   collections text[]   collection names; empty: all
 --   languages   text[]   document languages (ISO 639-1); empty: all
 --   date_from   timestamptz, date_to timestamptz (inclusive; NULL: open)
@@ -151,14 +151,17 @@ terms AS (
     ) t
     WHERE numnode(t.query) > 0
 ),
--- corpus: the number of chunks, from the planner's statistics when there
--- are any (counting a large table on every question would cost more than
--- the search), else counted. It is the one global figure: the idf of a
--- term that is rare among the visible chunks barely depends on it.
+-- corpus: the number of chunks, the one global figure (the idf of a term
+-- that is rare among the visible chunks barely depends on it). Counted
+-- while the table is small; beyond that taken from the planner's
+-- statistics, or, where the table was never analysed (PGlite has no
+-- autovacuum), bounded by the span of chunk ids, two index lookups.
 corpus AS (
-    SELECT CASE WHEN cl.reltuples >= 10000 THEN cl.reltuples
-                ELSE (SELECT count(*) FROM chunks) END::float8 AS n
-    FROM pg_class cl
+    SELECT CASE WHEN s.span <= 50000 THEN (SELECT count(*) FROM chunks)
+                WHEN cl.reltuples >= 10000 THEN cl.reltuples
+                ELSE s.span END::float8 AS n
+    FROM pg_class cl,
+         (SELECT coalesce(max(c.id) - min(c.id) + 1, 0) AS span FROM chunks c) s
     WHERE cl.oid = 'chunks'::regclass
 ),
 -- weighted: BM25's idf of each term, from the number of visible chunks
@@ -168,11 +171,12 @@ corpus AS (
 -- and counting on would cost more than it tells.
 --
 -- Here and in candidates, the chunks of a term come from the full-text
--- index, and each one's document is checked by a scalar subquery (one
--- primary-key lookup per chunk). Written as a join, the planner, which
+-- index, and each one's document is looked up in the set of visible
+-- documents, hashed once per query (the IS TRUE keeps the planner from
+-- turning the IN into a join). Written as a join, the planner, which
 -- cannot estimate how many chunks a tsquery computed in the query
--- matches, tends to drive the join from documents and rescan the chunks
--- once per document.
+-- matches, tends to drive it from documents and rescan the chunks once
+-- per document.
 weighted AS (
     SELECT t.cfg, t.query, t.phrase, df.n AS df,
            ln(1 + (greatest(co.n, df.n) - df.n + 0.5) / (df.n + 0.5)) AS idf
