@@ -8,17 +8,14 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+
+	"github.com/civitas-eu/civitas/internal/store"
 )
 
 // getDocument describes a document the caller may see, with the link to
 // its original file; a document outside the caller's groups is not found.
 func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	d, err := s.store.VisibleDocument(r.Context(), id, user(r).Groups)
+	d, err := s.visibleDocument(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -34,12 +31,7 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
 // see, from the path it was ingested from: the assistant needs read access
 // to the documents folder (compose mounts it read-only).
 func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	d, err := s.store.VisibleDocument(r.Context(), id, user(r).Groups)
+	d, err := s.visibleDocument(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -65,4 +57,14 @@ func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
 	// A document's HTML must not run in our origin.
 	w.Header().Set("Content-Security-Policy", "sandbox")
 	http.ServeContent(w, r, "", st.ModTime(), f)
+}
+
+// visibleDocument loads the document named by the {id} path value if the
+// caller may see it; otherwise the error is "not found".
+func (s *Server) visibleDocument(r *http.Request) (store.VisibleDocument, error) {
+	id, err := pathID(r)
+	if err != nil {
+		return store.VisibleDocument{}, err
+	}
+	return s.store.VisibleDocument(r.Context(), id, user(r).Groups)
 }
