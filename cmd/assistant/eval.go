@@ -77,9 +77,7 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		svc, err := answer.New(answer.Config{ChatModel: cfg.ChatModel, ContextBudget: cfg.ContextBudget, DefaultLanguage: cfg.DefaultLanguage,
-			MaxAnswerTokens: cfg.MaxAnswerTokens, MinSimilarity: cfg.MinSimilarity},
-			r, llm, nil, tmpl, log)
+		svc, err := answer.New(answerConfig(cfg), r, llm, nil, tmpl, log)
 		if err != nil {
 			return err
 		}

@@ -74,10 +74,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	retriever := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
-	answerer, err := answer.New(answer.Config{
-		ChatModel: cfg.ChatModel, ContextBudget: cfg.ContextBudget, DefaultLanguage: cfg.DefaultLanguage,
-		MaxAnswerTokens: cfg.MaxAnswerTokens, MinSimilarity: cfg.MinSimilarity,
-	}, retriever, llm, documentSource{st}, tmpl, log)
+	answerer, err := answer.New(answerConfig(cfg), retriever, llm, documentSource{st}, tmpl, log)
 	if err != nil {
 		return err
 	}
@@ -123,4 +120,13 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// answerConfig is the answer service's part of the configuration, the same
+// for serving and for `assistant eval --answers`.
+func answerConfig(cfg config.Config) answer.Config {
+	return answer.Config{
+		ChatModel: cfg.ChatModel, ContextBudget: cfg.ContextBudget, DefaultLanguage: cfg.DefaultLanguage,
+		MaxAnswerTokens: cfg.MaxAnswerTokens, MinSimilarity: cfg.MinSimilarity,
+	}
 }

@@ -222,8 +222,8 @@ func (r *run) document(ref fileRef, doc *extract.Document, hash []byte, language
 		Language: language, TSConfig: lang.TSConfig(language), ContentHash: hash, SizeBytes: ref.Size,
 		AccessGroups: r.opts.Groups, Metadata: meta,
 	}
-	if st, err := os.Stat(ref.Path); err == nil {
-		mt := st.ModTime().UTC()
+	if !ref.ModTime.IsZero() { // the walker's stat: no second look at the file
+		mt := ref.ModTime.UTC()
 		d.SourceModifiedAt = &mt
 	}
 	if doc.Pages > 0 {

@@ -9,15 +9,17 @@ import (
 	"path/filepath"
 	"sort"
 	"syscall"
+	"time"
 )
 
 // fileRef is a file found under the roots. Err is set when the file could
 // not be visited (unreadable folder, symlink loop, dangling link): the walk
 // reports it as that path's failure and goes on.
 type fileRef struct {
-	Path string // absolute, cleaned; the document's source URI
-	Size int64
-	Err  error
+	Path    string // absolute, cleaned; the document's source URI
+	Size    int64
+	ModTime time.Time
+	Err     error
 }
 
 // walker lists the files under the roots, following symlinks but never
@@ -100,7 +102,7 @@ func (w *walker) visit(ctx context.Context, path string, out chan<- fileRef, dep
 		if !w.match(path) {
 			return true
 		}
-		return send(ctx, out, fileRef{Path: path, Size: st.Size()})
+		return send(ctx, out, fileRef{Path: path, Size: st.Size(), ModTime: st.ModTime()})
 	}
 	if sys, ok := st.Sys().(*syscall.Stat_t); ok {
 		key := [2]uint64{uint64(sys.Dev), uint64(sys.Ino)}

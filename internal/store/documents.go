@@ -44,6 +44,29 @@ type Chunk struct {
 	TokenCount  int
 }
 
+// prepared fills the defaults a new row needs (collection "default",
+// configuration "simple", no access groups: public) and encodes the
+// metadata for its jsonb column.
+func (doc Document) prepared() (Document, []byte, error) {
+	if doc.Collection == "" {
+		doc.Collection = "default"
+	}
+	if doc.TSConfig == "" {
+		doc.TSConfig = "simple"
+	}
+	if doc.AccessGroups == nil {
+		doc.AccessGroups = []string{}
+	}
+	if doc.Metadata == nil {
+		return doc, []byte("{}"), nil
+	}
+	meta, err := json.Marshal(doc.Metadata)
+	if err != nil {
+		return doc, nil, fmt.Errorf("store: encode metadata of %s: %w", doc.SourceURI, err)
+	}
+	return doc, meta, nil
+}
+
 // headingSep joins a heading path into one text for the unnest insert. The
 // unit separator never occurs in extracted text, which loaders sanitise.
 const headingSep = "\x1f"
@@ -61,24 +84,12 @@ func (s *Store) EnsureCollection(ctx context.Context, name string) (int64, error
 // the document with its new ID and the chunk IDs in ordinal order. Chunk
 // ordinals are assigned from their position in chunks.
 func (s *Store) InsertDocument(ctx context.Context, doc Document, chunks []Chunk) (Document, []int64, error) {
-	if doc.Collection == "" {
-		doc.Collection = "default"
-	}
-	if doc.TSConfig == "" {
-		doc.TSConfig = "simple"
-	}
 	if doc.Version == 0 {
 		doc.Version = 1
 	}
-	if doc.AccessGroups == nil {
-		doc.AccessGroups = []string{}
-	}
-	meta, err := json.Marshal(doc.Metadata)
+	doc, meta, err := doc.prepared()
 	if err != nil {
-		return Document{}, nil, fmt.Errorf("store: encode metadata of %s: %w", doc.SourceURI, err)
-	}
-	if doc.Metadata == nil {
-		meta = []byte("{}")
+		return Document{}, nil, err
 	}
 	var ids []int64
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -150,26 +149,13 @@ func (s *Store) WriteVersion(ctx context.Context, nv NewVersion) (Document, erro
 	if len(nv.Vectors) != len(nv.Chunks) && len(nv.Vectors) != 0 {
 		return Document{}, fmt.Errorf("store: write %s: %d chunks but %d vectors", nv.Document.SourceURI, len(nv.Chunks), len(nv.Vectors))
 	}
-	doc := nv.Document
-	if doc.Collection == "" {
-		doc.Collection = "default"
-	}
-	if doc.TSConfig == "" {
-		doc.TSConfig = "simple"
-	}
-	if doc.AccessGroups == nil {
-		doc.AccessGroups = []string{}
+	doc, meta, err := nv.Document.prepared()
+	if err != nil {
+		return Document{}, err
 	}
 	doc.Version = 1
 	if nv.Previous != nil {
 		doc.Version = nv.Previous.Version + 1
-	}
-	meta := []byte("{}")
-	if doc.Metadata != nil {
-		var err error
-		if meta, err = json.Marshal(doc.Metadata); err != nil {
-			return Document{}, fmt.Errorf("store: encode metadata of %s: %w", doc.SourceURI, err)
-		}
 	}
 	cols := chunkColumns(nv.Chunks)
 	lits := make([]string, len(nv.Vectors))
@@ -180,7 +166,7 @@ func (s *Store) WriteVersion(ctx context.Context, nv NewVersion) (Document, erro
 		}
 		lits[i] = VectorLiteral(v)
 	}
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, s.q("InsertVersion"),
 			doc.Collection, doc.SourceURI, doc.Title, doc.MediaType, doc.Language, doc.TSConfig,
 			doc.ContentHash, doc.SizeBytes, doc.SourceModifiedAt, doc.PageCount, doc.Version,
