@@ -16,6 +16,17 @@ import (
 	"strings"
 )
 
+// Groups with a role in the product itself, beyond document access: the
+// identity provider (or proxy) puts users into them.
+const (
+	// GroupKnowledgeManager may upload, re-ingest and delete documents.
+	GroupKnowledgeManager = "knowledge-manager"
+	// GroupAdmin manages models, API keys and settings.
+	GroupAdmin = "admin"
+	// GroupAuditor may read and export the audit trail.
+	GroupAuditor = "auditor"
+)
+
 // User is an authenticated caller.
 type User struct {
 	Name   string

@@ -91,7 +91,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/documents/{id}", authed(s.getDocument))
 	mux.Handle("GET /api/documents/{id}/file", authed(s.getDocumentFile))
 
-	return s.instrument(mux)
+	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
 }
 
 // authenticate puts the caller into the request context, or rejects the
