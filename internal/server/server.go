@@ -49,6 +49,8 @@ type Config struct {
 	// PromptVersion identifies the prompt templates in force.
 	PromptVersion string
 	Auth          auth.Config
+	// MaxUploadRequestBytes bounds one upload request, all files together.
+	MaxUploadRequestBytes int64
 }
 
 // Server holds the dependencies of the handlers.
@@ -59,6 +61,7 @@ type Server struct {
 	models   ModelBackend
 	store    *store.Store
 	answerer Answerer
+	library  Library
 	metrics  *metrics
 }
 
@@ -68,11 +71,12 @@ type Deps struct {
 	Models   ModelBackend
 	Store    *store.Store
 	Answerer Answerer
+	Library  Library // nil: the /api/library routes answer 503
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
 func New(cfg Config, log *slog.Logger, d Deps) *Server {
-	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, metrics: newMetrics()}
+	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, metrics: newMetrics()}
 }
 
 // Handler returns the full route table wrapped in the middleware every
@@ -90,6 +94,16 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/conversations/{id}", authed(s.getConversation))
 	mux.Handle("GET /api/documents/{id}", authed(s.getDocument))
 	mux.Handle("GET /api/documents/{id}/file", authed(s.getDocumentFile))
+
+	// The document library is for knowledge managers only.
+	librarian := func(h http.HandlerFunc) http.Handler {
+		return s.authenticate(s.requireGroup(auth.GroupKnowledgeManager, s.withLibrary(h)))
+	}
+	mux.Handle("GET /api/library", librarian(s.listLibrary))
+	mux.Handle("POST /api/library/uploads", librarian(s.uploadDocuments))
+	mux.Handle("GET /api/library/documents/{id}/versions", librarian(s.documentVersions))
+	mux.Handle("POST /api/library/documents/{id}/reingest", librarian(s.reingestDocument))
+	mux.Handle("DELETE /api/library/documents/{id}", librarian(s.deleteDocument))
 
 	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
 }
