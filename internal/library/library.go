@@ -39,7 +39,11 @@ type Config struct {
 	// MaxFileBytes is the largest file accepted (default 100 MiB).
 	MaxFileBytes int64
 	// Concurrency is how many files this process ingests at once
-	// (default 2).
+	// (default 1). One keeps uploads of the same name in upload order
+	// (the queue hands out jobs oldest first), so their versions follow
+	// it; with more, two versions uploaded in quick succession may be
+	// ingested in either order. Embedding, the slow part, is one request
+	// at a time on a CPU server anyway.
 	Concurrency int
 	// EmbedModel names the embedding model to use for a job. It is asked
 	// at the start of every job, so that switching the assistant's active
@@ -101,7 +105,7 @@ func New(st *store.Store, q *jobs.Queue, emb ingest.Embedder, log *slog.Logger, 
 		cfg.MaxFileBytes = 100 << 20
 	}
 	if cfg.Concurrency <= 0 {
-		cfg.Concurrency = 2
+		cfg.Concurrency = 1
 	}
 	if cfg.Kind == "" {
 		cfg.Kind = Kind
