@@ -91,6 +91,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/documents/{id}", authed(s.getDocument))
 	mux.Handle("GET /api/documents/{id}/file", authed(s.getDocumentFile))
 
+	// The OpenAI-compatible API (openai.go), authenticated like the rest.
+	oa := newOpenAI(s)
+	mux.Handle("GET /v1/models", authed(oa.models))
+	mux.Handle("POST /v1/chat/completions", authed(oa.completions))
+
 	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
 }
 
