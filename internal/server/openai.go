@@ -76,6 +76,9 @@ type openAIRequest struct {
 	} `json:"stream_options"`
 	N    *int   `json:"n"`
 	User string `json:"user"`
+	// Collections is our extension: the collections to answer from; none
+	// (what OpenAI clients send) means all the caller may see.
+	Collections []string `json:"collections"`
 }
 
 type openAIMessage struct {
@@ -128,6 +131,8 @@ func decodeOpenAI(r *http.Request) (openAIRequest, string, []answer.Turn, error)
 		}
 	case req.N != nil && *req.N != 1:
 		return req, "", nil, invalidParam("n", "only one choice (\"n\": 1) is supported")
+	case len(req.Collections) > 20:
+		return req, "", nil, invalidParam("collections", "\"collections\" names more than 20 collections")
 	case len(req.Messages) == 0:
 		return req, "", nil, invalidParam("messages", "\"messages\" must not be empty")
 	}
@@ -192,7 +197,7 @@ func (o *openAI) completions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("X-Conversation-ID", fmt.Sprint(conv.ID))
-	ar := answer.Request{Question: question, History: history, Groups: u.Groups, User: u.Name}
+	ar := answer.Request{Question: question, History: history, Collections: req.Collections, Groups: u.Groups, User: u.Name}
 	c := completion{id: newCompletionID(), created: time.Now().Unix(), model: req.Model}
 	var out outcome
 	if req.Stream {
