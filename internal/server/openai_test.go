@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -289,6 +290,53 @@ func TestOpenAIRejectsBadRequests(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			resp, body := b.postOpenAI(t, tt.user, nil, tt.body)
 			checkOpenAIError(t, resp, body, tt.status, tt.typ, tt.param, tt.code)
+		})
+	}
+}
+
+// A document in a group the caller lacks is never a source of an API
+// answer, in the fields or in the text; a caller in the group gets it.
+func TestOpenAIAccessGroups(t *testing.T) {
+	b := setup(t, setupOpts{})
+	b.ingestFiles(t, []string{"bauamt"}, map[string]string{"geheimvermerk.md": "# Geheimvermerk Bauamt\n\nDer Vermerk zur Gebührenordnung der Stadt Erlenbrück betrifft die Haushaltsplanung.\n"})
+	b.ingestFiles(t, nil, map[string]string{"oeffentlich.md": "# Öffentlicher Vermerk\n\nDer Vermerk zur Gebührenordnung der Stadt Erlenbrück ist öffentlich.\n"})
+	sourceTitles := func(t *testing.T, groups []string, stream bool) ([]string, string) {
+		t.Helper()
+		resp, raw := b.postOpenAI(t, "c.wolf", groups, userAsks("Vermerk Gebührenordnung Erlenbrück", stream))
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("status %d: %s", resp.StatusCode, raw)
+		}
+		var fields obj
+		var content string
+		if stream {
+			res := readChunks(t, bytes.NewReader(raw))
+			fields, content = res.final, res.content
+		} else {
+			fields, content = checkCompletion(t, raw)
+		}
+		var titles []string
+		for _, key := range []string{"sources", "citations"} {
+			for _, s := range fields[key].([]any) {
+				titles = append(titles, s.(obj)["title"].(string))
+			}
+		}
+		return titles, content
+	}
+	for _, stream := range []bool{false, true} {
+		t.Run(fmt.Sprint("stream=", stream), func(t *testing.T) {
+			titles, content := sourceTitles(t, []string{"kaemmerei"}, stream)
+			if len(titles) == 0 || strings.Contains(content, "Geheimvermerk") {
+				t.Errorf("caller outside bauamt: sources %v, content %q", titles, content)
+			}
+			for _, title := range titles {
+				if strings.Contains(title, "Geheimvermerk") {
+					t.Errorf("caller outside bauamt got %q as a source", title)
+				}
+			}
+			titles, _ = sourceTitles(t, []string{"bauamt"}, stream)
+			if !slices.ContainsFunc(titles, func(s string) bool { return strings.Contains(s, "Geheimvermerk") }) {
+				t.Errorf("caller in bauamt: sources %v lack the Geheimvermerk", titles)
+			}
 		})
 	}
 }
