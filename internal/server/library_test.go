@@ -136,7 +136,7 @@ func (b libBundle) upload(t *testing.T, groups []string, parts ...part) (int, ma
 	return do(t, "POST", b.url+"/api/library/uploads", groups, &buf, mw.FormDataContentType())
 }
 
-func field(name, value string) part      { return part{form: name, data: []byte(value)} }
+func formField(name, value string) part      { return part{form: name, data: []byte(value)} }
 func file(name string, data []byte) part { return part{form: "file", name: name, data: data} }
 
 // listing is GET /api/library for the bundle's collection.
@@ -214,7 +214,7 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 	text := []byte("Öffnungszeiten des Bürgerbüros\n\nDas Bürgerbüro ist montags bis freitags von 8 bis 12 Uhr geöffnet. Anträge auf einen Personalausweis werden dort entgegengenommen.\n")
 
 	// Nothing runs the jobs yet: the 202 cannot have waited for them.
-	status, body := b.upload(t, km, field("collection", b.collection), field("groups", "staff, hr"),
+	status, body := b.upload(t, km, formField("collection", b.collection), formField("groups", "staff, hr"),
 		file("strassenreinigung.pdf", libraryPDF(t)), file("buergerbuero.txt", text), file("geheim.pdf", hostile),
 		file("programm.pdf", append([]byte("PK\x03\x04"), make([]byte, 100)...)),
 		file("riesig.txt", bytes.Repeat([]byte("Gebühr "), 1<<18)))
@@ -282,7 +282,7 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 
 	// A changed file under the same name is version 2 of the same document.
 	changed := append(text, []byte("Am Samstag ist das Bürgerbüro von 9 bis 12 Uhr geöffnet.\n")...)
-	if status, body := b.upload(t, km, field("collection", b.collection), file("buergerbuero.txt", changed)); status != http.StatusAccepted {
+	if status, body := b.upload(t, km, formField("collection", b.collection), file("buergerbuero.txt", changed)); status != http.StatusAccepted {
 		t.Fatalf("second upload: %d %v", status, body)
 	}
 	l = b.waitJobs(t, 7)
@@ -339,12 +339,12 @@ func TestLibraryRefusals(t *testing.T) {
 		status int
 		want   string
 	}{
-		{"not a knowledge manager", []string{"staff"}, []part{field("collection", b.collection), pdf}, 403, "knowledge-manager"},
+		{"not a knowledge manager", []string{"staff"}, []part{formField("collection", b.collection), pdf}, 403, "knowledge-manager"},
 		{"no collection", km, []part{pdf}, 400, "collection"},
-		{"bad collection", km, []part{field("collection", "../etc"), pdf}, 400, "collection"},
-		{"bad groups", km, []part{field("collection", b.collection), field("groups", "a b"), pdf}, 400, "groups"},
-		{"no file", km, []part{field("collection", b.collection)}, 400, "file"},
-		{"request too large", km, []part{field("collection", b.collection), file("x.txt", bytes.Repeat([]byte("x"), 3<<20))}, 400, "per request"},
+		{"bad collection", km, []part{formField("collection", "../etc"), pdf}, 400, "collection"},
+		{"bad groups", km, []part{formField("collection", b.collection), formField("groups", "a b"), pdf}, 400, "groups"},
+		{"no file", km, []part{formField("collection", b.collection)}, 400, "file"},
+		{"request too large", km, []part{formField("collection", b.collection), file("x.txt", bytes.Repeat([]byte("x"), 3<<20))}, 400, "per request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

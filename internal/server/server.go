@@ -105,6 +105,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/library/documents/{id}/reingest", librarian(s.reingestDocument))
 	mux.Handle("DELETE /api/library/documents/{id}", librarian(s.deleteDocument))
 
+	// The OpenAI-compatible API (openai.go), authenticated like the rest.
+	oa := newOpenAI(s)
+	mux.Handle("GET /v1/models", authed(oa.models))
+	mux.Handle("POST /v1/chat/completions", authed(oa.completions))
+
 	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
 }
 
