@@ -89,9 +89,5 @@ func (a *Authenticator) session(ctx context.Context, token string) (User, bool, 
 	return User{Name: s.User, Groups: s.Groups, Method: MethodOIDC}, true, nil
 }
 
-// SessionCookieMaxAge is the cookie lifetime to set: the absolute expiry,
-// after which the browser may forget it (the server refuses it anyway).
-func (a *Authenticator) SessionCookieMaxAge() time.Duration { return a.cfg.Session.max() }
-
 // CookieSecure reports whether cookies carry the Secure attribute.
 func (a *Authenticator) CookieSecure() bool { return !a.cfg.Session.CookieInsecure }
