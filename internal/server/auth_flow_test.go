@@ -89,6 +89,28 @@ func TestOIDCUnauthenticated(t *testing.T) {
 	}
 }
 
+// A callback is accepted once, and only from the browser that started
+// the sign-in (login CSRF).
+func TestOIDCCallbackReplayRefused(t *testing.T) {
+	b := setupOIDC(t, auth.SessionConfig{})
+	var callback string
+	c := newBrowser(func(r *http.Request) {
+		if r.URL.Path == "/auth/callback" {
+			callback = r.URL.String()
+		}
+	})
+	b.signInWith(t, c, "alice", "pw-alice", "/api/me")
+	if callback == "" {
+		t.Fatal("the sign-in passed no callback")
+	}
+	for name, client := range map[string]*http.Client{"same browser": c, "another browser": newBrowser(nil)} {
+		resp, body := do(t, client, "GET", callback, nil, nil)
+		if resp.StatusCode != 401 {
+			t.Errorf("callback replayed in %s: %d %s, want 401", name, resp.StatusCode, body)
+		}
+	}
+}
+
 // Sessions end after the idle time and after the absolute time, and
 // logout ends them on the server, not only in the browser.
 func TestOIDCSessionExpiryAndLogout(t *testing.T) {

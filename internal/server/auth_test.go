@@ -70,8 +70,27 @@ var formID = regexp.MustCompile(`name="id" value="([^"]+)"`)
 // the browser and the last response with its body.
 func (b oidcBundle) signIn(t *testing.T, name, password, next string) (*http.Client, *http.Response, []byte) {
 	t.Helper()
+	return b.signInWith(t, newBrowser(nil), name, password, next)
+}
+
+// newBrowser returns a client with a cookie jar that follows redirects,
+// reporting each to seen if it is not nil.
+func newBrowser(seen func(*http.Request)) *http.Client {
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, Timeout: 30 * time.Second}
+	return &http.Client{Jar: jar, Timeout: 30 * time.Second, CheckRedirect: func(r *http.Request, via []*http.Request) error {
+		if seen != nil {
+			seen(r)
+		}
+		if len(via) >= 10 {
+			return http.ErrUseLastResponse
+		}
+		return nil
+	}}
+}
+
+// signInWith signs in with the browser c.
+func (b oidcBundle) signInWith(t *testing.T, c *http.Client, name, password, next string) (*http.Client, *http.Response, []byte) {
+	t.Helper()
 	resp, body := do(t, c, "GET", b.url+"/auth/login?next="+url.QueryEscape(next), nil, nil)
 	m := formID.FindSubmatch(body)
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Request.URL.String(), b.provider.Issuer+"/login/username") || m == nil {
