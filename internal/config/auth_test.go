@@ -30,7 +30,9 @@ func TestAuthSettings(t *testing.T) {
 		}},
 		{name: "proxy headers mean proxy mode", args: []string{"--auth-proxy-headers=true"}, check: func(a config.AuthConfig) bool { return a.Mode == "proxy" }},
 		{name: "oidc with secret from the environment", args: oidc, env: map[string]string{"CIVITAS_OIDC_CLIENT_SECRET": "x"},
-			check: func(a config.AuthConfig) bool { return a.Mode == "oidc" && a.OIDCClientSecret == "x" && a.OIDCGroupsClaim == "groups" }},
+			check: func(a config.AuthConfig) bool {
+				return a.Mode == "oidc" && a.OIDCClientSecret == "x" && a.OIDCGroupsClaim == "groups"
+			}},
 		{name: "secret from a file", args: append(oidc[:4:4], "--oidc-client-secret-file="+secretFile),
 			check: func(a config.AuthConfig) bool { return a.OIDCClientSecret == "s3cret" }},
 		{name: "secret given twice", args: append(oidc[:4:4], "--oidc-client-secret-file="+secretFile, "--oidc-client-secret=y"), wantErr: "give it once"},

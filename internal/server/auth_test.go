@@ -188,7 +188,9 @@ func (b oidcBundle) whoami(t *testing.T, c *http.Client, headers map[string]stri
 	return m, resp.StatusCode
 }
 
-func bearer(token string) map[string]string { return map[string]string{"Authorization": "Bearer " + token} }
+func bearer(token string) map[string]string {
+	return map[string]string{"Authorization": "Bearer " + token}
+}
 
 // documentIDs maps the file names of the bundle's collection to ids.
 func (b oidcBundle) documentIDs(t *testing.T) map[string]int64 {
