@@ -98,6 +98,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 
+	authn, err := newAuthenticator(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	log.Info("sign-in", "mode", authn.Mode(), "oidc_issuer", cfg.Auth.OIDCIssuer)
+
 	// Requests get their own base context, not the signal's: on SIGTERM
 	// the server first drains in-flight answers, and only cancels them when
 	// the drain times out.
@@ -106,9 +112,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	srv := server.New(server.Config{
 		ChatModel: cfg.ChatModel, EmbedModel: cfg.EmbedModel, Version: version, PromptVersion: tmpl.Version(),
 		MaxUploadRequestBytes: cfg.MaxUploadRequestBytes,
-		Auth: auth.Config{ProxyHeaders: cfg.ProxyAuth, UserHeader: cfg.UserHeader, GroupsHeader: cfg.GroupsHeader,
-			DevUser: cfg.DevUser, DevGroups: cfg.DevGroups},
-	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib})
+		Auth:                  authConfig(cfg),
+	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -162,4 +167,35 @@ func answerConfig(cfg config.Config) answer.Config {
 		ChatModel: cfg.ChatModel, ContextBudget: cfg.ContextBudget, DefaultLanguage: cfg.DefaultLanguage,
 		MaxAnswerTokens: cfg.MaxAnswerTokens, MinSimilarity: cfg.MinSimilarity,
 	}
+}
+
+// authConfig is the auth package's part of the configuration.
+func authConfig(cfg config.Config) auth.Config {
+	a := cfg.Auth
+	return auth.Config{
+		Mode: a.Mode, ProxyHeaders: cfg.ProxyAuth, UserHeader: cfg.UserHeader, GroupsHeader: cfg.GroupsHeader,
+		DevUser: cfg.DevUser, DevGroups: cfg.DevGroups,
+		OIDC: auth.OIDCConfig{Issuer: a.OIDCIssuer, ClientID: a.OIDCClientID, ClientSecret: a.OIDCClientSecret,
+			RedirectURL: a.OIDCRedirectURL, Scopes: a.OIDCScopes, UsernameClaim: a.OIDCUsernameClaim,
+			GroupsClaim: a.OIDCGroupsClaim, ExtraAudiences: a.OIDCExtraAudiences},
+		Session: auth.SessionConfig{Idle: a.SessionIdle, Max: a.SessionMax, CookieInsecure: !a.CookieSecure},
+	}
+}
+
+// newAuthenticator builds the sign-in chain; with an issuer configured it
+// first discovers the provider, and refuses to start if that fails: a
+// server whose users cannot sign in should say so at once, not on the
+// first login.
+func newAuthenticator(ctx context.Context, cfg config.Config, st *store.Store) (*auth.Authenticator, error) {
+	ac := authConfig(cfg)
+	var o *auth.OIDC
+	if ac.OIDC.Issuer != "" {
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		var err error
+		if o, err = auth.Discover(dctx, ac.OIDC, &http.Client{Timeout: 30 * time.Second}); err != nil {
+			return nil, fmt.Errorf("%w (check --oidc-issuer)", err)
+		}
+	}
+	return auth.New(ac, st, o), nil
 }

@@ -61,6 +61,8 @@ type Config struct {
 	// DevUser and DevGroups identify every request when ProxyAuth is off.
 	DevUser   string
 	DevGroups []string
+	// Auth holds the sign-in settings (auth.go).
+	Auth AuthConfig
 	// ContextBudget is how many tokens of passages go into a prompt.
 	ContextBudget int
 	// DefaultLanguage answers questions whose language cannot be detected.
@@ -98,7 +100,7 @@ type Setting struct {
 // Settings returns the table of every shared setting, in the order --help
 // prints them.
 func Settings() []Setting {
-	return []Setting{
+	return append([]Setting{
 		{Flag: "database-url", Env: "CIVITAS_DATABASE_URL", Default: DefaultDatabaseURL, Secret: true,
 			Usage: "PostgreSQL connection URL (the database needs the pgvector extension)",
 			set:   func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
@@ -173,7 +175,7 @@ func Settings() []Setting {
 		{Flag: "default-language", Env: "CIVITAS_DEFAULT_LANGUAGE", Default: "en", Only: "assistant",
 			Usage: "language of answers when a question's language cannot be detected (ISO 639-1)",
 			set:   func(c *Config, v string) error { c.DefaultLanguage = strings.ToLower(v); return nil }},
-	}
+	}, authSettings()...)
 }
 
 // For returns the settings of one binary, in --help order.
@@ -263,6 +265,9 @@ func Load(program string, args []string, getenv func(string) string, out io.Writ
 	}
 	if c.EmbedModel == "" {
 		errs = append(errs, errors.New("setting --embed-model (CIVITAS_EMBED_MODEL): must not be empty"))
+	}
+	if program == "assistant" {
+		errs = append(errs, validateAuth(&c)...)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fs, fmt.Errorf("invalid configuration: %w", err)

@@ -92,7 +92,7 @@ type part struct {
 var km = []string{auth.GroupKnowledgeManager}
 
 // do sends a request as user with groups and decodes the JSON reply.
-func do(t *testing.T, method, url string, groups []string, body io.Reader, contentType string) (int, map[string]any) {
+func libraryDo(t *testing.T, method, url string, groups []string, body io.Reader, contentType string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, body)
 	req.Header.Set("X-Forwarded-User", "kim")
@@ -133,7 +133,7 @@ func (b libBundle) upload(t *testing.T, groups []string, parts ...part) (int, ma
 		_, _ = w.Write(p.data)
 	}
 	_ = mw.Close()
-	return do(t, "POST", b.url+"/api/library/uploads", groups, &buf, mw.FormDataContentType())
+	return libraryDo(t, "POST", b.url+"/api/library/uploads", groups, &buf, mw.FormDataContentType())
 }
 
 func formField(name, value string) part      { return part{form: name, data: []byte(value)} }
@@ -271,7 +271,7 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 	}
 
 	// Re-ingest makes a job that completes, on the same document.
-	status, body = do(t, "POST", b.url+"/api/library/documents/"+itoa(pdfID)+"/reingest", km, nil, "")
+	status, body = libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(pdfID)+"/reingest", km, nil, "")
 	if status != http.StatusAccepted {
 		t.Fatalf("reingest: %d %v", status, body)
 	}
@@ -292,7 +292,7 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 			txtID = d.ID
 		}
 	}
-	status, body = do(t, "GET", b.url+"/api/library/documents/"+itoa(txtID)+"/versions", km, nil, "")
+	status, body = libraryDo(t, "GET", b.url+"/api/library/documents/"+itoa(txtID)+"/versions", km, nil, "")
 	vs, _ := body["versions"].([]any)
 	if status != http.StatusOK || len(vs) != 2 {
 		t.Fatalf("versions: %d %v", status, body)
@@ -305,13 +305,13 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 	if err := os.Remove(filepath.Join(b.uploadDir, b.collection, "buergerbuero.txt")); err != nil {
 		t.Fatal(err)
 	}
-	status, body = do(t, "POST", b.url+"/api/library/documents/"+itoa(txtID)+"/reingest", km, nil, "")
+	status, body = libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(txtID)+"/reingest", km, nil, "")
 	if msg, _ := json.Marshal(body); status != http.StatusBadRequest || !strings.Contains(string(msg), "the file of buergerbuero.txt is no longer on the server") {
 		t.Fatalf("reingest without its file: %d %s", status, msg)
 	}
 
 	// Delete removes every version with its chunks, and the stored file.
-	if status, body := do(t, "DELETE", b.url+"/api/library/documents/"+itoa(pdfID), km, nil, ""); status != http.StatusNoContent {
+	if status, body := libraryDo(t, "DELETE", b.url+"/api/library/documents/"+itoa(pdfID), km, nil, ""); status != http.StatusNoContent {
 		t.Fatalf("delete: %d %v", status, body)
 	}
 	var docs, chunks int
@@ -324,7 +324,7 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(b.uploadDir, b.collection, "strassenreinigung.pdf")); !os.IsNotExist(err) {
 		t.Errorf("stored file still there: %v", err)
 	}
-	if status, _ := do(t, "POST", b.url+"/api/library/documents/"+itoa(pdfID)+"/reingest", km, nil, ""); status != http.StatusNotFound {
+	if status, _ := libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(pdfID)+"/reingest", km, nil, ""); status != http.StatusNotFound {
 		t.Errorf("reingest of a deleted document: %d, want 404", status)
 	}
 }
@@ -360,7 +360,7 @@ func TestLibraryRefusals(t *testing.T) {
 			t.Errorf("GET %s as staff: %d, want 403", path, resp.StatusCode)
 		}
 	}
-	if status, _ := do(t, "DELETE", b.url+"/api/library/documents/1", []string{"staff"}, nil, ""); status != http.StatusForbidden {
+	if status, _ := libraryDo(t, "DELETE", b.url+"/api/library/documents/1", []string{"staff"}, nil, ""); status != http.StatusForbidden {
 		t.Errorf("DELETE as staff: %d, want 403", status)
 	}
 	// Nothing refused left a file behind.

@@ -62,6 +62,7 @@ type Server struct {
 	store    *store.Store
 	answerer Answerer
 	library  Library
+	authn    *auth.Authenticator
 	metrics  *metrics
 }
 
@@ -72,11 +73,22 @@ type Deps struct {
 	Store    *store.Store
 	Answerer Answerer
 	Library  Library // nil: the /api/library routes answer 503
+	// Auth identifies callers; nil builds one from Config.Auth over Store
+	// without an OpenID provider (proxy or dev mode, API keys).
+	Auth *auth.Authenticator
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
 func New(cfg Config, log *slog.Logger, d Deps) *Server {
-	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, metrics: newMetrics()}
+	authn := d.Auth
+	if authn == nil {
+		var st auth.Store
+		if d.Store != nil {
+			st = d.Store
+		}
+		authn = auth.New(cfg.Auth, st, nil)
+	}
+	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn, metrics: newMetrics()}
 }
 
 // Handler returns the full route table wrapped in the middleware every
@@ -87,6 +99,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /metrics", s.serveMetrics)
 
+	// Sign-in (auth.go): open, since they establish the caller.
+	mux.HandleFunc("GET /auth/login", s.login)
+	mux.HandleFunc("GET /auth/callback", s.callback)
+	mux.HandleFunc("POST /auth/logout", s.logout)
+
 	// The /api routes need a caller; each is wrapped visibly.
 	authed := func(h http.HandlerFunc) http.Handler { return s.authenticate(h) }
 	mux.Handle("POST /api/chat", authed(s.chat))
@@ -94,6 +111,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/conversations/{id}", authed(s.getConversation))
 	mux.Handle("GET /api/documents/{id}", authed(s.getDocument))
 	mux.Handle("GET /api/documents/{id}/file", authed(s.getDocumentFile))
+	mux.Handle("GET /api/me", authed(s.me))
+
+	admin := func(h http.HandlerFunc) http.Handler { return s.authenticate(s.requireGroup(auth.GroupAdmin, h)) }
+	mux.Handle("POST /api/admin/apikeys", admin(s.createAPIKey))
+	mux.Handle("GET /api/admin/apikeys", admin(s.listAPIKeys))
+	mux.Handle("DELETE /api/admin/apikeys/{id}", admin(s.revokeAPIKey))
 
 	// The document library is for knowledge managers only.
 	librarian := func(h http.HandlerFunc) http.Handler {
@@ -111,19 +134,6 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /v1/chat/completions", authed(oa.completions))
 
 	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
-}
-
-// authenticate puts the caller into the request context, or rejects the
-// request when no identity can be established.
-func (s *Server) authenticate(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, err := s.cfg.Auth.Identify(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), u)))
-	})
 }
 
 // instrument counts and times every request, and logs it at debug level.
