@@ -12,6 +12,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/config"
+	"github.com/civitas-eu/civitas/internal/egress"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/retrieve"
@@ -48,6 +49,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	log := cfg.NewLogger(m.Stderr).With("app", "civitas-assistant")
 	log.Info("starting Civitas assistant", append([]any{"version", version}, cfg.LogAttrs()...)...)
+	if err := egress.CheckConfig(ctx, cfg, nil); err != nil {
+		return err
+	}
 
 	tmpl, err := prompts.Load(cfg.PromptsDir)
 	if err != nil {
@@ -95,6 +99,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	defer cancelRequests()
 	srv := server.New(server.Config{
 		ChatModel: cfg.ChatModel, EmbedModel: cfg.EmbedModel, Version: version, PromptVersion: tmpl.Version(),
+		Endpoints: map[string]string{"database": config.RedactURL(cfg.DatabaseURL), "ollama": cfg.OllamaURL.String()},
 		Auth: auth.Config{ProxyHeaders: cfg.ProxyAuth, UserHeader: cfg.UserHeader, GroupsHeader: cfg.GroupsHeader,
 			DevUser: cfg.DevUser, DevGroups: cfg.DevGroups},
 	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer})

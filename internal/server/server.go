@@ -49,6 +49,9 @@ type Config struct {
 	// PromptVersion identifies the prompt templates in force.
 	PromptVersion string
 	Auth          auth.Config
+	// Endpoints are the effective Ollama and database endpoints
+	// (passwords redacted), shown by /readyz.
+	Endpoints map[string]string
 }
 
 // Server holds the dependencies of the handlers.
