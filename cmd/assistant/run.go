@@ -15,6 +15,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/egress"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -91,6 +92,11 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	priv, err := privacy.New(pool, privacyConfig(cfg), log)
+	if err != nil {
+		return err
+	}
+	queue.Handle(privacy.JobKind, 1, priv.Handler())
 
 	// Requests get their own base context, not the signal's: on SIGTERM
 	// the server first drains in-flight answers, and only cancels them when
@@ -99,10 +105,11 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	defer cancelRequests()
 	srv := server.New(server.Config{
 		ChatModel: cfg.ChatModel, EmbedModel: cfg.EmbedModel, Version: version, PromptVersion: tmpl.Version(),
-		Endpoints: map[string]string{"database": config.RedactURL(cfg.DatabaseURL), "ollama": cfg.OllamaURL.String()},
+		RetentionDays: cfg.RetentionDays,
+		Endpoints:     map[string]string{"database": config.RedactURL(cfg.DatabaseURL), "ollama": cfg.OllamaURL.String()},
 		Auth: auth.Config{ProxyHeaders: cfg.ProxyAuth, UserHeader: cfg.UserHeader, GroupsHeader: cfg.GroupsHeader,
 			DevUser: cfg.DevUser, DevGroups: cfg.DevGroups},
-	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer})
+	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, AuditDB: pool, Privacy: priv})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -121,6 +128,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	defer stopJobs()
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- queue.Run(jobsCtx) }()
+	// Retention runs daily as a job, on whichever replica claims it.
+	scheduled := make(chan struct{})
+	go func() { defer close(scheduled); priv.Schedule(jobsCtx, queue, 24*time.Hour) }()
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
@@ -128,6 +138,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case err := <-errc:
 		stopJobs()
 		<-jobsDone
+		<-scheduled
 		return fmt.Errorf("serve HTTP: %w", err)
 	case <-ctx.Done():
 	}
@@ -145,6 +156,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err := <-jobsDone; err != nil {
 		log.Warn("background jobs stopped with an error", "err", err)
 	}
+	<-scheduled
 	log.Info("stopped")
 	return nil
 }
@@ -156,4 +168,13 @@ func answerConfig(cfg config.Config) answer.Config {
 		ChatModel: cfg.ChatModel, ContextBudget: cfg.ContextBudget, DefaultLanguage: cfg.DefaultLanguage,
 		MaxAnswerTokens: cfg.MaxAnswerTokens, MinSimilarity: cfg.MinSimilarity,
 	}
+}
+
+// privacyConfig is the retention policy of the configuration.
+func privacyConfig(cfg config.Config) privacy.Config {
+	c := privacy.Config{Days: cfg.RetentionDays, Action: cfg.RetentionAction}
+	if cfg.PseudonymKey != "" {
+		c.Key = []byte(cfg.PseudonymKey)
+	}
+	return c
 }

@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/answer"
+	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -49,6 +51,8 @@ type Config struct {
 	// PromptVersion identifies the prompt templates in force.
 	PromptVersion string
 	Auth          auth.Config
+	// RetentionDays is told in the transparency notice; 0: kept.
+	RetentionDays int
 	// Endpoints are the effective Ollama and database endpoints
 	// (passwords redacted), shown by /readyz.
 	Endpoints map[string]string
@@ -63,6 +67,8 @@ type Server struct {
 	store    *store.Store
 	answerer Answerer
 	metrics  *metrics
+	auditDB  audit.DB
+	privacy  *privacy.Service
 }
 
 // Deps are the services the handlers call.
@@ -71,11 +77,16 @@ type Deps struct {
 	Models   ModelBackend
 	Store    *store.Store
 	Answerer Answerer
+	// AuditDB is where the audit trail is read (the pool).
+	AuditDB audit.DB
+	// Privacy serves data-subject requests.
+	Privacy *privacy.Service
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
 func New(cfg Config, log *slog.Logger, d Deps) *Server {
-	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, metrics: newMetrics()}
+	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, metrics: newMetrics(),
+		auditDB: d.AuditDB, privacy: d.Privacy}
 }
 
 // Handler returns the full route table wrapped in the middleware every
@@ -93,6 +104,16 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/conversations/{id}", authed(s.getConversation))
 	mux.Handle("GET /api/documents/{id}", authed(s.getDocument))
 	mux.Handle("GET /api/documents/{id}/file", authed(s.getDocumentFile))
+	mux.Handle("GET /api/about", authed(s.about))
+
+	// The audit trail is for auditors; data-subject requests for admins.
+	auditor := func(h http.HandlerFunc) http.Handler { return s.authenticate(s.requireGroup(auth.GroupAuditor, h)) }
+	mux.Handle("GET /api/audit", auditor(s.listAudit))
+	mux.Handle("GET /api/audit/export", auditor(s.exportAudit))
+	mux.Handle("GET /api/audit/verify", auditor(s.verifyAudit))
+	admin := func(h http.HandlerFunc) http.Handler { return s.authenticate(s.requireGroup(auth.GroupAdmin, h)) }
+	mux.Handle("GET /api/admin/subjects/{user}/export", admin(s.exportSubject))
+	mux.Handle("POST /api/admin/subjects/{user}/erase", admin(s.eraseSubject))
 
 	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
+	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -85,12 +86,16 @@ func setup(t testing.TB, o setupOpts) bundle {
 		}
 		ans = svc
 	}
+	priv, err := privacy.New(pool, privacy.Config{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := o.auth
 	if !a.ProxyHeaders && a.DevUser == "" {
 		a = auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}
 	}
 	srv := server.New(server.Config{ChatModel: b.chatModel, EmbedModel: b.embedModel, Auth: a, PromptVersion: set.Version()},
-		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans})
+		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, AuditDB: pool, Privacy: priv})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	b.url = ts.URL
