@@ -41,8 +41,15 @@ type Main struct {
 // config → logger → database (migrated) → Ollama client → HTTP. On stop,
 // the HTTP server drains first, then the pool closes.
 func (m *Main) Run(ctx context.Context, args []string) error {
-	if len(args) > 0 && args[0] == "eval" {
-		return m.runEval(ctx, args[1:])
+	if len(args) > 0 {
+		switch args[0] {
+		case "eval":
+			return m.runEval(ctx, args[1:])
+		case "audit":
+			return m.runAudit(ctx, args[1:])
+		case "subject":
+			return m.runSubject(ctx, args[1:])
+		}
 	}
 	cfg, _, err := config.Load("assistant", args, m.Getenv, m.Stderr, nil)
 	if err != nil {

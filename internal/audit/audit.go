@@ -53,6 +53,7 @@ const (
 	ActionRetentionRun     = "retention.run"
 	ActionSubjectExported  = "subject.exported"
 	ActionSubjectErased    = "subject.erased"
+	ActionAuditExported    = "audit.exported"
 )
 
 // PersonalRemovedKey is the details field of retention.run and

@@ -1,9 +1,6 @@
 package server
 
 import (
-	"encoding/csv"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -11,31 +8,6 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/audit"
 )
-
-// auditEvent is an audit row as the auditor API shows it.
-type auditEvent struct {
-	ID      int64           `json:"id"`
-	At      time.Time       `json:"at"`
-	Action  string          `json:"action"`
-	Target  string          `json:"target"`
-	Details json.RawMessage `json:"details"`
-	Actor   *string         `json:"actor"` // null once erased or expired
-	Subject string          `json:"subject,omitempty"`
-	// Personal is the erasable part (e.g. the question); null once gone.
-	Personal     json.RawMessage `json:"personal"`
-	PersonalHash string          `json:"personal_hash,omitempty"`
-	PrevHash     string          `json:"prev_hash"`
-	Hash         string          `json:"hash"`
-}
-
-func toEvent(r audit.Record) auditEvent {
-	e := auditEvent{ID: r.ID, At: r.At, Action: r.Action, Target: r.Target, Details: r.Details, Personal: json.RawMessage("null"),
-		PersonalHash: hex.EncodeToString(r.PersonalHash), PrevHash: hex.EncodeToString(r.PrevHash), Hash: hex.EncodeToString(r.Hash)}
-	if r.Personal != nil {
-		e.Actor, e.Subject, e.Personal = &r.Personal.Actor, r.Personal.Subject, r.Personal.Data
-	}
-	return e
-}
 
 // auditFilter reads from, to, actor and action. Times are RFC 3339 or
 // dates; a date as "to" includes that whole day.
@@ -67,8 +39,8 @@ func auditFilter(r *http.Request) (audit.Filter, error) {
 }
 
 type auditPage struct {
-	Events     []auditEvent `json:"events"`
-	NextCursor string       `json:"next_cursor"` // "" on the last page
+	Events     []audit.Entry `json:"events"`
+	NextCursor string        `json:"next_cursor"` // "" on the last page
 }
 
 // listAudit pages through the trail, newest first.
@@ -96,18 +68,15 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	page := auditPage{Events: make([]auditEvent, len(recs))}
+	page := auditPage{Events: make([]audit.Entry, len(recs))}
 	for i, rec := range recs {
-		page.Events[i] = toEvent(rec)
+		page.Events[i] = audit.EntryOf(rec)
 	}
 	if len(recs) == limit && recs[len(recs)-1].ID > 1 {
 		page.NextCursor = strconv.FormatInt(recs[len(recs)-1].ID, 10)
 	}
 	writeJSON(w, r, http.StatusOK, page)
 }
-
-// csvHeader is the column order of CSV exports.
-var csvHeader = []string{"id", "at", "action", "target", "details", "actor", "subject", "personal", "personal_hash", "prev_hash", "hash"}
 
 // exportAudit streams the matching rows, oldest first, as CSV or as a
 // JSON array, a page at a time. Once streaming has begun a failure can
@@ -131,41 +100,14 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) {
 	name := "civitas-audit-" + time.Now().UTC().Format("20060102T150405Z") + "." + format
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	w.Header().Set("Cache-Control", "no-store")
-	var n int
-	if format == "csv" {
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		cw := csv.NewWriter(w)
-		_ = cw.Write(csvHeader)
-		err = audit.Each(ctx, s.auditDB, f, func(rec audit.Record) error {
-			e := toEvent(rec)
-			actor := ""
-			if e.Actor != nil {
-				actor = *e.Actor
-			}
-			n++
-			return cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339Nano), e.Action, e.Target,
-				string(e.Details), actor, e.Subject, string(e.Personal), e.PersonalHash, e.PrevHash, e.Hash})
-		})
-		cw.Flush()
-	} else {
-		w.Header().Set("Content-Type", "application/json; charset=utf-8")
-		_, _ = w.Write([]byte("["))
-		enc := json.NewEncoder(w)
-		err = audit.Each(ctx, s.auditDB, f, func(rec audit.Record) error {
-			if n > 0 {
-				_, _ = w.Write([]byte(","))
-			}
-			n++
-			return enc.Encode(toEvent(rec))
-		})
-		_, _ = w.Write([]byte("]\n"))
-	}
+	w.Header().Set("Content-Type", map[string]string{"csv": "text/csv; charset=utf-8", "json": "application/json; charset=utf-8"}[format])
+	n, err := audit.Export(ctx, s.auditDB, w, f, format)
 	if err != nil {
 		s.log.Error("audit export cut short", "rows", n, "err", err)
 		return
 	}
 	// Reading the trail in bulk is itself an auditable act.
-	if _, err := audit.Append(ctx, s.auditDB, audit.Event{Action: "audit.exported", Target: "audit",
+	if _, err := audit.Append(ctx, s.auditDB, audit.Event{Action: audit.ActionAuditExported, Target: "audit",
 		Details: map[string]any{"format": format, "rows": n, "action": f.Action, "from": f.From, "to": f.To, "filtered_by_actor": f.Actor != ""}}); err != nil {
 		s.log.Error("could not record the audit export", "err", err)
 	}
