@@ -21,7 +21,7 @@ type passageRef struct {
 	ChunkID         int64  `json:"chunk_id"`
 	DocumentID      int64  `json:"document_id"`
 	DocumentVersion int    `json:"document_version"`
-	Source          string `json:"source"`
+	Source          string `json:"source_uri"`
 	Title           string `json:"title,omitempty"`
 	PageStart       int    `json:"page_start,omitempty"`
 	PageEnd         int    `json:"page_end,omitempty"`
