@@ -88,6 +88,7 @@ func TestRunServesHealthAndReadiness(t *testing.T) {
 			OK     bool
 			Detail string
 		} `json:"embed_model"`
+		Endpoints map[string]string `json:"endpoints"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&rd); err != nil {
 		t.Fatal(err)
@@ -100,6 +101,13 @@ func TestRunServesHealthAndReadiness(t *testing.T) {
 	// assistant must say it answers with lexical retrieval only.
 	if !rd.ChatModel.OK || rd.EmbedModel.OK || rd.Mode != "lexical" || !strings.Contains(rd.EmbedModel.Detail, "not installed") {
 		t.Errorf("/readyz reports %+v, want chat ok, embed missing, mode lexical", rd)
+	}
+
+	// The effective endpoints, as the egress guard let them through,
+	// without the database password.
+	if rd.Endpoints["ollama"] != env["CIVITAS_OLLAMA_URL"] || !strings.Contains(rd.Endpoints["database"], "127.0.0.1") ||
+		strings.Contains(rd.Endpoints["database"], ":postgres@") {
+		t.Errorf("/readyz endpoints = %v", rd.Endpoints)
 	}
 
 	cancel()

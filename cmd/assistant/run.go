@@ -12,9 +12,11 @@ import (
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/config"
+	"github.com/civitas-eu/civitas/internal/egress"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/library"
 	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -40,8 +42,15 @@ type Main struct {
 // config → logger → database (migrated) → Ollama client → HTTP. On stop,
 // the HTTP server drains first, then the pool closes.
 func (m *Main) Run(ctx context.Context, args []string) error {
-	if len(args) > 0 && args[0] == "eval" {
-		return m.runEval(ctx, args[1:])
+	if len(args) > 0 {
+		switch args[0] {
+		case "eval":
+			return m.runEval(ctx, args[1:])
+		case "audit":
+			return m.runAudit(ctx, args[1:])
+		case "subject":
+			return m.runSubject(ctx, args[1:])
+		}
 	}
 	cfg, _, err := config.Load("assistant", args, m.Getenv, m.Stderr, nil)
 	if err != nil {
@@ -49,6 +58,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	log := cfg.NewLogger(m.Stderr).With("app", "civitas-assistant")
 	log.Info("starting Civitas assistant", append([]any{"version", version}, cfg.LogAttrs()...)...)
+	if err := egress.CheckConfig(ctx, cfg, nil); err != nil {
+		return err
+	}
 
 	tmpl, err := prompts.Load(cfg.PromptsDir)
 	if err != nil {
@@ -104,6 +116,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	log.Info("sign-in", "mode", authn.Mode(), "oidc_issuer", cfg.Auth.OIDCIssuer)
 
+	priv, err := privacy.New(pool, privacyConfig(cfg), log)
+	if err != nil {
+		return err
+	}
+	queue.Handle(privacy.JobKind, 1, priv.Handler())
+
 	// Requests get their own base context, not the signal's: on SIGTERM
 	// the server first drains in-flight answers, and only cancels them when
 	// the drain times out.
@@ -112,8 +130,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	srv := server.New(server.Config{
 		ChatModel: cfg.ChatModel, EmbedModel: cfg.EmbedModel, Version: version, PromptVersion: tmpl.Version(),
 		MaxUploadRequestBytes: cfg.MaxUploadRequestBytes,
+		RetentionDays:         cfg.RetentionDays,
+		Endpoints:             map[string]string{"database": config.RedactURL(cfg.DatabaseURL), "ollama": cfg.OllamaURL.String()},
 		Auth:                  authConfig(cfg),
-	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn})
+	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -132,6 +152,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	defer stopJobs()
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- queue.Run(jobsCtx) }()
+	// Retention runs daily as a job, on whichever replica claims it.
+	scheduled := make(chan struct{})
+	go func() { defer close(scheduled); priv.Schedule(jobsCtx, queue, 24*time.Hour) }()
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
@@ -139,6 +162,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case err := <-errc:
 		stopJobs()
 		<-jobsDone
+		<-scheduled
 		return fmt.Errorf("serve HTTP: %w", err)
 	case <-ctx.Done():
 	}
@@ -156,6 +180,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err := <-jobsDone; err != nil {
 		log.Warn("background jobs stopped with an error", "err", err)
 	}
+	<-scheduled
 	log.Info("stopped")
 	return nil
 }
@@ -198,4 +223,13 @@ func newAuthenticator(ctx context.Context, cfg config.Config, st *store.Store) (
 		}
 	}
 	return auth.New(ac, st, o), nil
+}
+
+// privacyConfig is the retention policy of the configuration.
+func privacyConfig(cfg config.Config) privacy.Config {
+	c := privacy.Config{Days: cfg.RetentionDays, Action: cfg.RetentionAction}
+	if cfg.PseudonymKey != "" {
+		c.Key = []byte(cfg.PseudonymKey)
+	}
+	return c
 }

@@ -136,7 +136,7 @@ func (b libBundle) upload(t *testing.T, groups []string, parts ...part) (int, ma
 	return libraryDo(t, "POST", b.url+"/api/library/uploads", groups, &buf, mw.FormDataContentType())
 }
 
-func formField(name, value string) part      { return part{form: name, data: []byte(value)} }
+func formField(name, value string) part  { return part{form: name, data: []byte(value)} }
 func file(name string, data []byte) part { return part{form: "file", name: name, data: data} }
 
 // listing is GET /api/library for the bundle's collection.

@@ -12,8 +12,10 @@ import (
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/answer"
+	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -51,6 +53,11 @@ type Config struct {
 	Auth          auth.Config
 	// MaxUploadRequestBytes bounds one upload request, all files together.
 	MaxUploadRequestBytes int64
+	// RetentionDays is told in the transparency notice; 0: kept.
+	RetentionDays int
+	// Endpoints are the effective Ollama and database endpoints
+	// (passwords redacted), shown by /readyz.
+	Endpoints map[string]string
 }
 
 // Server holds the dependencies of the handlers.
@@ -64,6 +71,8 @@ type Server struct {
 	library  Library
 	authn    *auth.Authenticator
 	metrics  *metrics
+	auditDB  audit.DB
+	privacy  *privacy.Service
 }
 
 // Deps are the services the handlers call.
@@ -76,6 +85,10 @@ type Deps struct {
 	// Auth identifies callers; nil builds one from Config.Auth over Store
 	// without an OpenID provider (proxy or dev mode, API keys).
 	Auth *auth.Authenticator
+	// AuditDB is where the audit trail is read (the pool).
+	AuditDB audit.DB
+	// Privacy serves data-subject requests.
+	Privacy *privacy.Service
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
@@ -88,7 +101,8 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 		}
 		authn = auth.New(cfg.Auth, st, nil)
 	}
-	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn, metrics: newMetrics()}
+	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn, metrics: newMetrics(),
+		auditDB: d.AuditDB, privacy: d.Privacy}
 }
 
 // Handler returns the full route table wrapped in the middleware every
@@ -132,6 +146,16 @@ func (s *Server) Handler() http.Handler {
 	oa := newOpenAI(s)
 	mux.Handle("GET /v1/models", authed(oa.models))
 	mux.Handle("POST /v1/chat/completions", authed(oa.completions))
+
+	mux.Handle("GET /api/about", authed(s.about))
+
+	// The audit trail is for auditors; data-subject requests for admins.
+	auditor := func(h http.HandlerFunc) http.Handler { return s.authenticate(s.requireGroup(auth.GroupAuditor, h)) }
+	mux.Handle("GET /api/audit", auditor(s.listAudit))
+	mux.Handle("GET /api/audit/export", auditor(s.exportAudit))
+	mux.Handle("GET /api/audit/verify", auditor(s.verifyAudit))
+	mux.Handle("GET /api/admin/subjects/{user}/export", admin(s.exportSubject))
+	mux.Handle("POST /api/admin/subjects/{user}/erase", admin(s.eraseSubject))
 
 	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
+	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -88,6 +89,10 @@ func setup(t testing.TB, o setupOpts) bundle {
 		}
 		ans = svc
 	}
+	priv, err := privacy.New(pool, privacy.Config{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := o.auth
 	if !a.ProxyHeaders && a.DevUser == "" && a.Mode == "" {
 		a = auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}
@@ -99,7 +104,7 @@ func setup(t testing.TB, o setupOpts) bundle {
 		authn = o.authn(t, b.url, st)
 	}
 	srv := server.New(server.Config{ChatModel: b.chatModel, EmbedModel: b.embedModel, Auth: a, PromptVersion: set.Version()},
-		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn})
+		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn, AuditDB: pool, Privacy: priv})
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)

@@ -8,12 +8,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// CollectionCount is a collection and how many current documents it has.
-type CollectionCount struct {
-	Name      string
-	Documents int64
-}
-
 // LibraryDocument is the current version of a document as the library
 // page lists it.
 type LibraryDocument struct {
