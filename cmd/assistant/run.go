@@ -12,6 +12,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/config"
+	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
@@ -79,6 +80,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 
+	// Background jobs (uploads, re-embedding, retention) run in this
+	// process from a Postgres-backed queue; services register their
+	// handlers on it before it starts.
+	queue, err := jobs.New(pool, log, jobs.Config{})
+	if err != nil {
+		return err
+	}
+
 	// Requests get their own base context, not the signal's: on SIGTERM
 	// the server first drains in-flight answers, and only cancels them when
 	// the drain times out.
@@ -103,10 +112,17 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		m.Ready <- ln.Addr().String()
 	}
 
+	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopJobs()
+	jobsDone := make(chan error, 1)
+	go func() { jobsDone <- queue.Run(jobsCtx) }()
+
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	select {
 	case err := <-errc:
+		stopJobs()
+		<-jobsDone
 		return fmt.Errorf("serve HTTP: %w", err)
 	case <-ctx.Done():
 	}
@@ -117,6 +133,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		log.Warn("HTTP drain timed out; cancelling in-flight requests", "err", err)
 		cancelRequests()
 		_ = httpSrv.Close()
+	}
+	// Running jobs go back to the queue (resumed by the next start or
+	// another replica) before the pool closes.
+	stopJobs()
+	if err := <-jobsDone; err != nil {
+		log.Warn("background jobs stopped with an error", "err", err)
 	}
 	log.Info("stopped")
 	return nil

@@ -20,6 +20,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io/fs"
+	"path"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -100,15 +102,25 @@ func (s *Store) q(name string) string {
 
 // loadQueries reads every "-- name: X" block of queries/*.sql.
 func loadQueries() (map[string]string, error) {
-	entries, err := queryFiles.ReadDir("queries")
+	return ParseQueryFiles(queryFiles, "queries")
+}
+
+// ParseQueryFiles reads every "-- name: X" block of the .sql files in dir
+// of fsys. Packages that own their tables (jobs, audit) keep their SQL in
+// their own embedded files and read it with this.
+func ParseQueryFiles(fsys fs.FS, dir string) (map[string]string, error) {
+	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
-		return nil, fmt.Errorf("store: read embedded queries: %w", err)
+		return nil, fmt.Errorf("read embedded queries in %s: %w", dir, err)
 	}
 	out := map[string]string{}
 	for _, e := range entries {
-		b, err := queryFiles.ReadFile("queries/" + e.Name())
+		if !strings.HasSuffix(e.Name(), ".sql") {
+			continue
+		}
+		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
 		if err != nil {
-			return nil, fmt.Errorf("store: read %s: %w", e.Name(), err)
+			return nil, fmt.Errorf("read %s: %w", e.Name(), err)
 		}
 		if err := parseQueries(e.Name(), string(b), out); err != nil {
 			return nil, err

@@ -1,0 +1,136 @@
+package jobs
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// A worker that dies holding a job (no release, no finish) loses it when
+// its lease expires, and another worker runs it to the end.
+func TestDeadWorkersJobIsTakenOver(t *testing.T) {
+	ctx := context.Background()
+	kind := uniqueKind(t)
+	dead := newQueue(t, Config{Worker: "dead-host:1", Lease: 300 * time.Millisecond})
+	j, err := dead.Enqueue(ctx, kind, nil, EnqueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	claimed, err := dead.claim(ctx, kind)
+	if err != nil || claimed == nil || claimed.ID != j.ID {
+		t.Fatalf("claim = %+v, %v", claimed, err)
+	}
+	// The dead worker never renews. A live one takes over after the lease.
+	live := newQueue(t, Config{Worker: "live-host:2", Lease: 300 * time.Millisecond})
+	ran := make(chan int, 1)
+	live.Handle(kind, 1, func(ctx context.Context, j Job, r *Reporter) error {
+		ran <- j.Attempts
+		return nil
+	})
+	start(t, live)
+	got := waitFor(t, live, j.ID, "done", status(StatusDone))
+	if attempts := <-ran; attempts != 2 || got.Attempts != 2 {
+		t.Errorf("attempts = %d (row %d), want 2: the dead worker's claim counts", attempts, got.Attempts)
+	}
+}
+
+// On shutdown a running job goes back to the queue, its attempt not
+// counted, and the handler sees its context cancelled.
+func TestShutdownGivesJobBack(t *testing.T) {
+	ctx := context.Background()
+	q := newQueue(t, Config{})
+	kind := uniqueKind(t)
+	started := make(chan struct{})
+	q.Handle(kind, 1, func(ctx context.Context, j Job, r *Reporter) error {
+		close(started)
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	j, err := q.Enqueue(ctx, kind, nil, EnqueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, q)
+	<-started
+	stop()
+	got, err := q.Get(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusQueued || got.Attempts != 0 || got.Error != "" {
+		t.Errorf("after shutdown: status %s, attempts %d, error %q; want queued, 0, none", got.Status, got.Attempts, got.Error)
+	}
+}
+
+// Cancelling a running job stops its handler at the next lease renewal.
+func TestCancelStopsRunningJob(t *testing.T) {
+	ctx := context.Background()
+	q := newQueue(t, Config{Lease: 300 * time.Millisecond})
+	kind := uniqueKind(t)
+	started := make(chan struct{})
+	stopped := make(chan error, 1)
+	q.Handle(kind, 1, func(ctx context.Context, j Job, r *Reporter) error {
+		close(started)
+		<-ctx.Done()
+		stopped <- ctx.Err()
+		return ctx.Err()
+	})
+	j, err := q.Enqueue(ctx, kind, nil, EnqueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start(t, q)
+	<-started
+	if err := q.Cancel(ctx, j.ID); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("handler still running 10 s after its job was cancelled")
+	}
+	if got := waitFor(t, q, j.ID, "cancelled", status(StatusCancelled)); got.FinishedAt == nil {
+		t.Errorf("cancelled job has no finish time: %+v", got)
+	}
+}
+
+// Concurrency bounds how many jobs of a kind run at once in one process.
+func TestConcurrencyLimit(t *testing.T) {
+	ctx := context.Background()
+	q := newQueue(t, Config{})
+	kind := uniqueKind(t)
+	var running, peak atomic.Int64
+	release := make(chan struct{})
+	q.Handle(kind, 2, func(ctx context.Context, j Job, r *Reporter) error {
+		n := running.Add(1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		<-release
+		running.Add(-1)
+		return nil
+	})
+	var ids []int64
+	for range 6 {
+		j, err := q.Enqueue(ctx, kind, nil, EnqueueOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, j.ID)
+	}
+	start(t, q)
+	deadline := time.Now().Add(10 * time.Second)
+	for running.Load() < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d jobs ran at once, want 2", running.Load())
+		}
+		time.Sleep(5 * time.Millisecond) // polling
+	}
+	close(release)
+	for _, id := range ids {
+		waitFor(t, q, id, "done", status(StatusDone))
+	}
+	if peak.Load() != 2 {
+		t.Errorf("peak concurrency %d, want 2", peak.Load())
+	}
+}

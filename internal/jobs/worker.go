@@ -1,0 +1,235 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+)
+
+// Handler does the work of one job. It must be resumable: after a crash
+// the job runs again from the start and should skip what the database
+// shows as done. ctx is cancelled when the job is cancelled, taken over,
+// or the worker shuts down.
+type Handler func(ctx context.Context, j Job, r *Reporter) error
+
+// Handle registers h for jobs of kind, running at most concurrency at a
+// time in this process. Call it before Run.
+func (q *Queue) Handle(kind string, concurrency int, h Handler) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.handlers[kind] = registration{concurrency: max(concurrency, 1), handler: h}
+}
+
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+// Permanent marks err as not worth a retry: the job fails at once.
+func Permanent(err error) error {
+	if err == nil {
+		return nil
+	}
+	return permanentError{err}
+}
+
+// IsPermanent reports whether err was marked with Permanent.
+func IsPermanent(err error) bool {
+	var p permanentError
+	return errors.As(err, &p)
+}
+
+// Reporter lets a running handler record progress and a result.
+type Reporter struct {
+	q   *Queue
+	job int64
+}
+
+// Progress records how far the job has come.
+func (r *Reporter) Progress(ctx context.Context, done, total int64, message string) error {
+	if _, err := r.q.db.Exec(ctx, r.q.queries["Progress"], r.job, r.q.cfg.Worker, done, total, message); err != nil {
+		return fmt.Errorf("record progress of job %d: %w", r.job, err)
+	}
+	return nil
+}
+
+// SetResult stores v (as JSON) as the job's result.
+func (r *Reporter) SetResult(ctx context.Context, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encode result of job %d: %w", r.job, err)
+	}
+	if _, err := r.q.db.Exec(ctx, r.q.queries["SetResult"], r.job, r.q.cfg.Worker, string(b)); err != nil {
+		return fmt.Errorf("record result of job %d: %w", r.job, err)
+	}
+	return nil
+}
+
+// Run claims and runs jobs of the registered kinds until ctx is cancelled.
+// Then it stops claiming, cancels the running handlers, gives their jobs
+// back to the queue (the interrupted attempt does not count) and returns
+// once every handler has returned.
+func (q *Queue) Run(ctx context.Context) error {
+	q.mu.Lock()
+	regs := make(map[string]registration, len(q.handlers))
+	for k, r := range q.handlers {
+		regs[k] = r
+	}
+	q.mu.Unlock()
+
+	handlerCtx, stopHandlers := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHandlers()
+	slots := map[string]chan struct{}{}
+	for kind, r := range regs {
+		slots[kind] = make(chan struct{}, r.concurrency)
+	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for {
+		claimed := false
+		for kind, r := range regs {
+			if ctx.Err() != nil {
+				break
+			}
+			select {
+			case slots[kind] <- struct{}{}:
+			default:
+				continue // all of this kind's slots are busy
+			}
+			j, err := q.claim(ctx, kind)
+			if err != nil || j == nil {
+				<-slots[kind]
+				if err != nil && ctx.Err() == nil {
+					q.log.Warn("job queue: claim failed", "kind", kind, "err", err)
+				}
+				continue
+			}
+			claimed = true
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				q.run(handlerCtx, *j, r.handler)
+				<-slots[kind]
+				q.Wake()
+			}()
+		}
+		if claimed {
+			continue // more may be due
+		}
+		select {
+		case <-ctx.Done():
+			stopHandlers()
+			return nil
+		case <-q.wake:
+		case <-time.After(q.cfg.Poll):
+		}
+	}
+}
+
+func (q *Queue) claim(ctx context.Context, kind string) (*Job, error) {
+	rows, err := q.db.Query(ctx, q.queries["Claim"], []string{kind}, q.cfg.Worker, q.cfg.Lease.Seconds())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return nil, rows.Err()
+	}
+	j, err := scanJob(rows)
+	if err != nil {
+		return nil, err
+	}
+	return &j, nil
+}
+
+// run runs one claimed job and records how it ended.
+func (q *Queue) run(ctx context.Context, j Job, h Handler) {
+	log := q.log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempts)
+	// Writes that end a run must happen even when ctx is cancelled.
+	finish := func(status string, retryIn time.Duration, msg string) {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := q.db.Exec(wctx, q.queries["Finish"], j.ID, q.cfg.Worker, status, retryIn.Seconds(), msg); err != nil {
+			log.Error("job queue: record end of job", "status", status, "err", err)
+		}
+	}
+	if j.Attempts > j.MaxAttempts {
+		// Every attempt so far ended with its worker gone (a crash loop).
+		finish(StatusFailed, 0, fmt.Sprintf("gave up after %d attempts: the worker stopped each time before finishing", j.MaxAttempts))
+		return
+	}
+
+	jobCtx, cancelJob := context.WithCancel(ctx)
+	defer cancelJob()
+	var lost bool
+	var lostMu sync.Mutex
+	heartbeatDone := make(chan struct{})
+	go func() {
+		defer close(heartbeatDone)
+		t := time.NewTicker(q.cfg.Lease / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-jobCtx.Done():
+				return
+			case <-t.C:
+				tag, err := q.db.Exec(jobCtx, q.queries["Renew"], j.ID, q.cfg.Worker, q.cfg.Lease.Seconds())
+				if err == nil && tag.RowsAffected() == 0 {
+					log.Warn("job queue: job was cancelled or taken over; stopping it")
+					lostMu.Lock()
+					lost = true
+					lostMu.Unlock()
+					cancelJob()
+					return
+				}
+			}
+		}
+	}()
+
+	log.Info("job started")
+	start := time.Now()
+	err := runHandler(jobCtx, h, j, &Reporter{q: q, job: j.ID})
+	cancelJob()
+	<-heartbeatDone
+	lostMu.Lock()
+	defer lostMu.Unlock()
+	switch {
+	case lost:
+		// The row is no longer ours: nothing to record.
+	case ctx.Err() != nil:
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, rerr := q.db.Exec(wctx, q.queries["Release"], j.ID, q.cfg.Worker); rerr != nil {
+			log.Error("job queue: give back job on shutdown", "err", rerr)
+		}
+		log.Info("job given back on shutdown")
+	case err == nil:
+		finish(StatusDone, 0, "")
+		log.Info("job done", "duration", time.Since(start))
+	case IsPermanent(err) || j.Attempts >= j.MaxAttempts:
+		finish(StatusFailed, 0, err.Error())
+		log.Warn("job failed", "err", err, "duration", time.Since(start))
+	default:
+		wait := q.cfg.Backoff << (j.Attempts - 1)
+		finish(StatusQueued, wait, err.Error())
+		log.Warn("job failed; will retry", "err", err, "retry_in", wait)
+	}
+}
+
+// runHandler turns a handler's panic into an error, so one bad job cannot
+// take the worker down.
+func runHandler(ctx context.Context, h Handler, j Job, r *Reporter) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			// The stack goes to the log, not into the job's error, which
+			// users see.
+			r.q.log.Error("job handler panicked", "job", j.ID, "kind", j.Kind, "panic", p, "stack", string(debug.Stack()))
+			err = Permanent(fmt.Errorf("job %d stopped on an internal error", j.ID))
+		}
+	}()
+	return h(ctx, j, r)
+}
