@@ -15,6 +15,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/store"
+	"github.com/civitas-eu/civitas/internal/web"
 )
 
 // Pinger reports whether the database answers.
@@ -60,6 +61,7 @@ type Server struct {
 	store    *store.Store
 	answerer Answerer
 	metrics  *metrics
+	web      *web.Assets
 }
 
 // Deps are the services the handlers call.
@@ -72,7 +74,13 @@ type Deps struct {
 
 // New returns a Server. Nothing is started until its Handler is served.
 func New(cfg Config, log *slog.Logger, d Deps) *Server {
-	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, metrics: newMetrics()}
+	assets, err := web.New()
+	if err != nil {
+		// The embedded pages are fixed at build time and parsed by
+		// internal/web's tests: failing here is a broken build.
+		panic(err)
+	}
+	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, metrics: newMetrics(), web: assets}
 }
 
 // Handler returns the full route table wrapped in the middleware every
@@ -90,6 +98,12 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/conversations/{id}", authed(s.getConversation))
 	mux.Handle("GET /api/documents/{id}", authed(s.getDocument))
 	mux.Handle("GET /api/documents/{id}/file", authed(s.getDocumentFile))
+	mux.Handle("POST /api/answers/{id}/feedback", authed(s.postFeedback))
+
+	// The browser interface: pages need a caller, static files do not.
+	mux.Handle("GET /{$}", authed(s.chatPage))
+	mux.Handle("GET /documents", authed(s.documentsPage))
+	mux.Handle("GET "+web.StaticPrefix, s.web.StaticHandler())
 
 	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
 }
