@@ -41,12 +41,16 @@ function collectionParam() {
 }
 
 async function refresh() {
+  const error = $('docs-error');
   try {
     library = await get(`/api/library${collectionParam()}`);
   } catch (err) {
-    announce(t('docs.loadFailed', { reason: err.message }));
+    // Shown, not only announced: the page is useless until this is fixed.
+    error.textContent = t('docs.loadFailed', { reason: err.message });
+    error.hidden = false;
     return;
   }
+  error.hidden = true;
   render();
   schedulePoll();
 }
@@ -99,7 +103,7 @@ function renderJobs() {
     tr.append(cell(j.file), cell(j.collection), st, cell(formatDate(j.updated_at || j.created_at)));
     body.append(tr);
   }
-  $('jobs-table').hidden = jobs.length === 0;
+  $('jobs-wrap').hidden = jobs.length === 0;
   $('jobs-empty').hidden = jobs.length > 0;
 }
 
@@ -134,7 +138,7 @@ function renderDocuments() {
     body.append(tr);
   }
   $('docs-empty').hidden = docs.length > 0;
-  $('docs-table').hidden = docs.length === 0;
+  $('docs-wrap').hidden = docs.length === 0;
 }
 
 function render() {
