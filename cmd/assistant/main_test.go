@@ -49,6 +49,7 @@ func TestRunServesHealthAndReadiness(t *testing.T) {
 		"CIVITAS_CHAT_MODEL":   chat,
 		"CIVITAS_EMBED_MODEL":  "not-installed-embedder",
 		"CIVITAS_LISTEN":       "127.0.0.1:0",
+		"CIVITAS_UPLOAD_DIR":   t.TempDir(),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)

@@ -13,6 +13,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/config"
 	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/library"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
@@ -87,6 +88,15 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The documents page's uploads. The embedding model is asked per job,
+	// so that a switch of the active model can apply without a restart.
+	lib, err := library.New(st, queue, llm, log, library.Config{
+		UploadDir: cfg.UploadDir, MaxFileBytes: cfg.MaxUploadBytes,
+		EmbedModel: func(context.Context) (string, error) { return cfg.EmbedModel, nil },
+	})
+	if err != nil {
+		return err
+	}
 
 	// Requests get their own base context, not the signal's: on SIGTERM
 	// the server first drains in-flight answers, and only cancels them when
@@ -95,9 +105,10 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	defer cancelRequests()
 	srv := server.New(server.Config{
 		ChatModel: cfg.ChatModel, EmbedModel: cfg.EmbedModel, Version: version, PromptVersion: tmpl.Version(),
+		MaxUploadRequestBytes: cfg.MaxUploadRequestBytes,
 		Auth: auth.Config{ProxyHeaders: cfg.ProxyAuth, UserHeader: cfg.UserHeader, GroupsHeader: cfg.GroupsHeader,
 			DevUser: cfg.DevUser, DevGroups: cfg.DevGroups},
-	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer})
+	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

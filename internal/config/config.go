@@ -70,6 +70,13 @@ type Config struct {
 	// MinSimilarity is the question similarity from which a passage found
 	// only by vector search counts as relevant.
 	MinSimilarity float64
+	// UploadDir keeps the files uploaded on the documents page; they are
+	// the originals that citations open, so it must persist.
+	UploadDir string
+	// MaxUploadBytes bounds one uploaded file; MaxUploadRequestBytes one
+	// upload request, all its files together.
+	MaxUploadBytes        int64
+	MaxUploadRequestBytes int64
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -154,6 +161,15 @@ func Settings() []Setting {
 				c.MinSimilarity = f
 				return err
 			}},
+		{Flag: "upload-dir", Env: "CIVITAS_UPLOAD_DIR", Default: ".state/uploads", Only: "assistant",
+			Usage: "folder keeping the files uploaded on the documents page (persistent: citations open them from there)",
+			set:   func(c *Config, v string) error { c.UploadDir = v; return nil }},
+		{Flag: "max-upload-size", Env: "CIVITAS_MAX_UPLOAD_SIZE", Default: "100", Only: "assistant",
+			Usage: "largest file accepted on the documents page, in MiB",
+			set:   func(c *Config, v string) (err error) { c.MaxUploadBytes, err = parseMiB(v); return }},
+		{Flag: "max-upload-request-size", Env: "CIVITAS_MAX_UPLOAD_REQUEST_SIZE", Default: "1024", Only: "assistant",
+			Usage: "largest upload request (all its files together), in MiB",
+			set:   func(c *Config, v string) (err error) { c.MaxUploadRequestBytes, err = parseMiB(v); return }},
 		{Flag: "default-language", Env: "CIVITAS_DEFAULT_LANGUAGE", Default: "en", Only: "assistant",
 			Usage: "language of answers when a question's language cannot be detected (ISO 639-1)",
 			set:   func(c *Config, v string) error { c.DefaultLanguage = strings.ToLower(v); return nil }},
@@ -179,6 +195,18 @@ func setDevGroups(c *Config, v string) error {
 		}
 	}
 	return nil
+}
+
+// parseMiB reads a size in MiB, between 1 MiB and 1 TiB.
+func parseMiB(v string) (int64, error) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	if n < 1 || n > 1<<20 {
+		return 0, errors.New("want between 1 and 1048576 MiB")
+	}
+	return n << 20, nil
 }
 
 func setContextBudget(c *Config, v string) error {

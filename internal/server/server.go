@@ -50,6 +50,8 @@ type Config struct {
 	// PromptVersion identifies the prompt templates in force.
 	PromptVersion string
 	Auth          auth.Config
+	// MaxUploadRequestBytes bounds one upload request, all files together.
+	MaxUploadRequestBytes int64
 }
 
 // Server holds the dependencies of the handlers.
@@ -60,6 +62,7 @@ type Server struct {
 	models   ModelBackend
 	store    *store.Store
 	answerer Answerer
+	library  Library
 	metrics  *metrics
 	web      *web.Assets
 }
@@ -70,6 +73,7 @@ type Deps struct {
 	Models   ModelBackend
 	Store    *store.Store
 	Answerer Answerer
+	Library  Library // nil: the /api/library routes answer 503
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
@@ -80,7 +84,7 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 		// internal/web's tests: failing here is a broken build.
 		panic(err)
 	}
-	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, metrics: newMetrics(), web: assets}
+	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, metrics: newMetrics(), web: assets}
 }
 
 // Handler returns the full route table wrapped in the middleware every
@@ -104,6 +108,21 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /{$}", authed(s.chatPage))
 	mux.Handle("GET /documents", authed(s.documentsPage))
 	mux.Handle("GET "+web.StaticPrefix, s.web.StaticHandler())
+
+	// The document library is for knowledge managers only.
+	librarian := func(h http.HandlerFunc) http.Handler {
+		return s.authenticate(s.requireGroup(auth.GroupKnowledgeManager, s.withLibrary(h)))
+	}
+	mux.Handle("GET /api/library", librarian(s.listLibrary))
+	mux.Handle("POST /api/library/uploads", librarian(s.uploadDocuments))
+	mux.Handle("GET /api/library/documents/{id}/versions", librarian(s.documentVersions))
+	mux.Handle("POST /api/library/documents/{id}/reingest", librarian(s.reingestDocument))
+	mux.Handle("DELETE /api/library/documents/{id}", librarian(s.deleteDocument))
+
+	// The OpenAI-compatible API (openai.go), authenticated like the rest.
+	oa := newOpenAI(s)
+	mux.Handle("GET /v1/models", authed(oa.models))
+	mux.Handle("POST /v1/chat/completions", authed(oa.completions))
 
 	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
 }
