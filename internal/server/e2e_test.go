@@ -176,6 +176,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	screenshot(t, ctx, dir, "chat-de.png")
 
 	t.Run("citation links", func(t *testing.T) { testCitationLinks(t, ctx, dir, userName, docID) })
+	t.Run("stop generating", func(t *testing.T) { testStop(t, ctx, userName) })
 	t.Run("search mode banner", func(t *testing.T) { testSearchBanner(t, ctx, userName) })
 	t.Run("documents page", func(t *testing.T) { testDocumentsPage(t, ctx, dir, userName) })
 }
@@ -221,6 +222,22 @@ func testCitationLinks(t *testing.T, ctx context.Context, dir, userName string, 
 	step(t, ctx, "close the panel", chromedp.Click(chromedp.CSS("#doc-panel-close")))
 	waitFor(t, ctx, "the panel to close", `document.getElementById('doc-panel').hidden && document.activeElement.classList.contains('cite')`, 5*time.Second)
 	checkAccessibility(t, ctx, dir, "chat-citations")
+}
+
+// Stop ends a generation that would not end by itself.
+func testStop(t *testing.T, ctx context.Context, userName string) {
+	s := newScripted()
+	s.hold = true
+	b := setup(t, setupOpts{auth: e2eAuth(userName), answerer: s})
+	step(t, ctx, "open the endless assistant", chromedp.Navigate(b.url+"/"))
+	waitFor(t, ctx, "the page script", `document.body.dataset.ready === 'true'`, 20*time.Second)
+	step(t, ctx, "ask", chromedp.SendKeys(chromedp.CSS("#question"), "Was kostet der Ausweis?"+kb.Enter))
+	waitFor(t, ctx, "the first tokens and the stop button", `document.querySelector('.turn .answer-text').textContent.includes('90 Euro') && !document.getElementById('stop').hidden && document.getElementById('send').disabled`, 20*time.Second)
+	step(t, ctx, "stop", chromedp.Click(chromedp.CSS("#stop")))
+	waitFor(t, ctx, "the stopped answer", `document.getElementById('stop').hidden && !document.getElementById('send').disabled && !document.querySelector('.turn').hasAttribute('aria-busy')`, 10*time.Second)
+	if s := eval[string](t, ctx, `document.querySelector('.turn .answer-state').textContent`); s != "Generation stopped." {
+		t.Errorf("state after stop %q", s)
+	}
 }
 
 // Without Ollama the page says that it only searches.

@@ -19,6 +19,7 @@ import (
 type scripted struct {
 	source answer.Source
 	tokens []string
+	hold   bool // after the tokens, wait until the client goes away
 }
 
 func (s scripted) Answer(ctx context.Context, req answer.Request, emit func(answer.Event) error) (answer.Done, error) {
@@ -32,6 +33,10 @@ func (s scripted) Answer(ctx context.Context, req answer.Request, emit func(answ
 		if err := emit(answer.Event{Type: answer.EventToken, Token: tok}); err != nil {
 			return answer.Done{}, err
 		}
+	}
+	if s.hold {
+		<-ctx.Done()
+		return answer.Done{}, ctx.Err()
 	}
 	d := answer.Done{
 		Answer: text.String(), Mode: answer.ModeAnswer, RetrievalMode: "hybrid", ChatModel: "scripted", Language: "de",
