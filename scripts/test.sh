@@ -20,6 +20,28 @@ if ((${#missing[@]})); then
 	fi
 fi
 
+# The browser test drives Debian's chromium and checks accessibility with
+# axe-core (pinned in scripts/e2e/package-lock.json). As root (CI) we
+# install chromium; elsewhere the browser test fails under
+# CIVITAS_TEST_REQUIRE_SERVICES=1 below, saying what is missing.
+if [[ ! -x ${CIVITAS_CHROMIUM:-/usr/bin/chromium} ]]; then
+	if ((EUID == 0)); then
+		log "installing chromium (browser end-to-end test)"
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+	else
+		log "not root: chromium is missing, so the browser test will fail; apt-get install chromium"
+	fi
+fi
+e2e=$ROOT/scripts/e2e
+if [[ ! -f $e2e/node_modules/axe-core/axe.min.js ]] || ! cmp -s "$e2e/package-lock.json" "$e2e/node_modules/.package-lock.json.src" 2>/dev/null; then
+	log "installing axe-core from npm (accessibility check of the browser test)"
+	(cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error)
+	cp "$e2e/package-lock.json" "$e2e/node_modules/.package-lock.json.src"
+fi
+# Screenshots and accessibility reports of the browser test; CI keeps them.
+export CIVITAS_ARTIFACTS_DIR=${CIVITAS_ARTIFACTS_DIR:-$STATE/artifacts}
+mkdir -p "$CIVITAS_ARTIFACTS_DIR"
+
 # Leave the dev stack as we found it: stop it afterwards only if this run
 # started it.
 stack_was_up=false
@@ -60,4 +82,5 @@ log "all fuzz targets passed"
 
 log "go test (race detector on)"
 go test -race -count=1 -timeout 20m "$@" ./...
+log "browser test artefacts (screenshots, axe-core reports): $CIVITAS_ARTIFACTS_DIR"
 

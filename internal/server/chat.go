@@ -103,6 +103,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 
 	var sources []answer.Source
 	var text strings.Builder
+	recorded := false
 	for e := range events {
 		switch e.Type {
 		case "sources":
@@ -110,8 +111,14 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		case "token":
 			text.WriteString(e.Token)
 		case "done":
-			// The client also needs to know where the answer was filed.
-			writeSSE(w, "done", doneFrame{Type: e.Type, Done: e.Done, ConversationID: conv.ID})
+			// The answer is recorded before done is sent, so the client
+			// learns its id (for feedback) and where it was filed.
+			var answerID int64
+			if e.Done != nil {
+				answerID = s.record(ctx, conv.ID, u.Name, req.Question, sources, text.String(), *e.Done, nil)
+				recorded = true
+			}
+			writeSSE(w, "done", doneFrame{Type: e.Type, Done: e.Done, ConversationID: conv.ID, AnswerID: answerID})
 			flusher.Flush()
 			continue
 		}
@@ -126,15 +133,19 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 			flusher.Flush()
 		}
 	}
-	s.record(ctx, conv.ID, u.Name, req.Question, sources, text.String(), out.done, out.err)
+	if !recorded {
+		s.record(ctx, conv.ID, u.Name, req.Question, sources, text.String(), out.done, out.err)
+	}
 }
 
 // doneFrame is the done event with the conversation the answer was filed
-// in, so the client can continue it.
+// in, so the client can continue it, and the answer's id, so the user can
+// rate it. AnswerID is 0 when the answer could not be recorded.
 type doneFrame struct {
 	Type           string       `json:"type"`
 	Done           *answer.Done `json:"done"`
 	ConversationID int64        `json:"conversation_id"`
+	AnswerID       int64        `json:"answer_id"`
 }
 
 // writeSSE writes one event frame. Data is JSON on a single line, so no
@@ -174,8 +185,9 @@ func (s *Server) conversationFor(ctx context.Context, req chatRequest, userName 
 }
 
 // record stores the answer for the user's history and for audit, even
-// when the client went away mid-stream, and updates the metrics.
-func (s *Server) record(ctx context.Context, convID int64, userName, question string, sources []answer.Source, text string, d answer.Done, answerErr error) {
+// when the client went away mid-stream, and updates the metrics. It
+// returns the answer's id, or 0 when it could not be stored (logged).
+func (s *Server) record(ctx context.Context, convID int64, userName, question string, sources []answer.Source, text string, d answer.Done, answerErr error) int64 {
 	mode := d.Mode
 	errText := ""
 	switch {
@@ -200,8 +212,10 @@ func (s *Server) record(ctx context.Context, convID int64, userName, question st
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
-	if _, err := s.store.RecordAnswer(rctx, rec); err != nil {
+	stored, err := s.store.RecordAnswer(rctx, rec)
+	if err != nil {
 		s.log.Error("could not record answer", "conversation", convID, "err", err)
+		stored.ID = 0 // the insert was rolled back
 	}
 	s.metrics.add("civitas_answers_total", 1, "mode", mode)
 	s.metrics.add("civitas_generated_tokens_total", float64(d.GeneratedTokens))
@@ -215,4 +229,5 @@ func (s *Server) record(ctx context.Context, convID int64, userName, question st
 	if d.Timings.Total > 0 {
 		s.metrics.observe("civitas_generation_duration_seconds", d.Timings.Total)
 	}
+	return stored.ID
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/store"
+	"github.com/civitas-eu/civitas/internal/web"
 )
 
 // Pinger reports whether the database answers.
@@ -73,6 +74,7 @@ type Server struct {
 	metrics  *metrics
 	auditDB  audit.DB
 	privacy  *privacy.Service
+	web      *web.Assets
 }
 
 // Deps are the services the handlers call.
@@ -93,6 +95,12 @@ type Deps struct {
 
 // New returns a Server. Nothing is started until its Handler is served.
 func New(cfg Config, log *slog.Logger, d Deps) *Server {
+	assets, err := web.New()
+	if err != nil {
+		// The embedded pages are fixed at build time and parsed by
+		// internal/web's tests: failing here is a broken build.
+		panic(err)
+	}
 	authn := d.Auth
 	if authn == nil {
 		var st auth.Store
@@ -102,7 +110,7 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 		authn = auth.New(cfg.Auth, st, nil)
 	}
 	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn, metrics: newMetrics(),
-		auditDB: d.AuditDB, privacy: d.Privacy}
+		auditDB: d.AuditDB, privacy: d.Privacy, web: assets}
 }
 
 // Handler returns the full route table wrapped in the middleware every
@@ -131,6 +139,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/admin/apikeys", admin(s.createAPIKey))
 	mux.Handle("GET /api/admin/apikeys", admin(s.listAPIKeys))
 	mux.Handle("DELETE /api/admin/apikeys/{id}", admin(s.revokeAPIKey))
+
+	mux.Handle("POST /api/answers/{id}/feedback", authed(s.postFeedback))
+
+	// The browser interface: pages need a caller, static files do not.
+	mux.Handle("GET /{$}", authed(s.chatPage))
+	mux.Handle("GET /documents", authed(s.documentsPage))
+	mux.Handle("GET "+web.StaticPrefix, s.web.StaticHandler())
 
 	// The document library is for knowledge managers only.
 	librarian := func(h http.HandlerFunc) http.Handler {

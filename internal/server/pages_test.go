@@ -1,0 +1,89 @@
+package server_test
+
+import (
+	"io"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// The pages are served with the security headers, as HTML, with their
+// embedded assets reachable, and the documents page only for knowledge
+// managers.
+func TestPages(t *testing.T) {
+	b := setup(t, setupOpts{})
+	tests := []struct {
+		name   string
+		path   string
+		user   string
+		groups []string
+		status int
+		want   []string
+		absent []string
+	}{
+		{"chat page", "/", "a.meier", nil, 200, []string{`id="ask-form"`, `data-i18n="layout.aiNotice"`, `id="mode-banner"`, "a.meier"}, []string{`href="/documents"`}},
+		{"chat page shows documents to knowledge managers", "/", "k.lang", []string{"knowledge-manager"}, 200, []string{`href="/documents"`}, nil},
+		{"documents page", "/documents", "k.lang", []string{"knowledge-manager"}, 200, []string{`id="upload-form"`, `id="docs-table"`}, []string{`data-i18n="docs.forbidden"`}},
+		{"documents page refused to others", "/documents", "a.meier", []string{"staff"}, 403, []string{`data-i18n="docs.forbidden"`}, []string{`id="upload-form"`}},
+		{"pages need an identity", "/", "", nil, 401, nil, nil},
+		{"only the root is the chat page", "/chat/nope", "a.meier", nil, 404, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			resp, body := get(t, b.url+tt.path, tt.user, tt.groups)
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d, want %d: %.200s", resp.StatusCode, tt.status, body)
+			}
+			if tt.status != 200 && tt.status != 403 {
+				return
+			}
+			if ct := resp.Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || !strings.Contains(csp, "style-src 'self'") {
+				t.Errorf("Content-Security-Policy %q", csp)
+			}
+			if cc := resp.Header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store for a personal page", cc)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(body), w) {
+					t.Errorf("page lacks %s", w)
+				}
+			}
+			for _, w := range tt.absent {
+				if strings.Contains(string(body), w) {
+					t.Errorf("page has %s", w)
+				}
+			}
+		})
+	}
+}
+
+// Every script and style sheet a page names is served from this origin
+// with its proper type and a long cache lifetime.
+func TestPageAssetsServed(t *testing.T) {
+	b := setup(t, setupOpts{})
+	_, body := get(t, b.url+"/", "a.meier", nil)
+	refs := regexp.MustCompile(`(?:src|href)="(/static/[^"]+)"`).FindAllStringSubmatch(string(body), -1)
+	if len(refs) < 3 {
+		t.Fatalf("page names %d static files, want the icon, the style sheet and the script", len(refs))
+	}
+	for _, m := range refs {
+		resp, err := http.Get(b.url + m[1]) // static files need no identity
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _ := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		ct := resp.Header.Get("Content-Type")
+		if resp.StatusCode != 200 || n == 0 || resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" ||
+			!(strings.HasPrefix(ct, "text/css") || strings.HasPrefix(ct, "text/javascript") || strings.HasPrefix(ct, "image/svg+xml")) {
+			t.Errorf("%s: status %d, %d bytes, Content-Type %q, Cache-Control %q", m[1], resp.StatusCode, n, ct, resp.Header.Get("Cache-Control"))
+		}
+		if resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: no nosniff", m[1])
+		}
+	}
+}

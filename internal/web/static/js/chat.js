@@ -1,0 +1,178 @@
+// The chat page: conversations, the question box, the streamed answer.
+import { start } from './layout.js';
+import { t } from './i18n.js';
+import { get, failure } from './api.js';
+import { readSSE } from './sse.js';
+import { Turn } from './answer.js';
+import { initPanel, openDocument, closeDocument } from './panel.js';
+
+const $ = (id) => document.getElementById(id);
+let conversationId = 0;
+let controller = null;
+
+function announce(msg) {
+  const s = $('chat-status');
+  s.textContent = '';
+  // A change after a tick is announced even when the text repeats.
+  setTimeout(() => { s.textContent = msg; }, 50);
+}
+
+const turnOpts = {
+  onOpenSource: (src, url, from) => openDocument(url, src.title, from),
+  announce,
+};
+
+async function loadConversations() {
+  let list = [];
+  try {
+    list = (await get('/api/conversations')).conversations || [];
+  } catch (err) {
+    announce(t('chat.loadFailed', { reason: err.message }));
+  }
+  const ul = $('conversation-list');
+  ul.replaceChildren();
+  for (const c of list) {
+    const li = document.createElement('li');
+    const a = document.createElement('a');
+    a.href = `/?c=${c.id}`;
+    a.textContent = c.title || t('chat.untitled');
+    a.dataset.id = String(c.id);
+    if (c.id === conversationId) a.setAttribute('aria-current', 'true');
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      openConversation(c.id, true);
+    });
+    li.append(a);
+    ul.append(li);
+  }
+  $('conversation-empty').hidden = list.length > 0;
+}
+
+function markCurrent() {
+  for (const a of $('conversation-list').querySelectorAll('a')) {
+    if (Number(a.dataset.id) === conversationId) a.setAttribute('aria-current', 'true');
+    else a.removeAttribute('aria-current');
+  }
+}
+
+async function openConversation(id, push) {
+  if (controller) controller.abort();
+  closeDocument();
+  try {
+    const data = await get(`/api/conversations/${id}`);
+    conversationId = data.conversation.id;
+    const turns = $('turns');
+    turns.replaceChildren();
+    for (const rec of data.answers || []) turns.append(Turn.fromRecord(rec, turnOpts).el);
+    $('chat-intro').hidden = turns.childElementCount > 0;
+    if (push) history.pushState({ c: id }, '', `/?c=${id}`);
+    markCurrent();
+    announce(t('chat.opened', { title: data.conversation.title }));
+    $('question').focus();
+  } catch (err) {
+    announce(t('chat.loadFailed', { reason: err.message }));
+  }
+}
+
+function newConversation(push) {
+  if (controller) controller.abort();
+  closeDocument();
+  conversationId = 0;
+  $('turns').replaceChildren();
+  $('chat-intro').hidden = false;
+  if (push) history.pushState({}, '', '/');
+  markCurrent();
+  announce(t('chat.newStarted'));
+  $('question').focus();
+}
+
+function busy(on) {
+  $('send').disabled = on;
+  $('stop').hidden = !on;
+}
+
+async function ask(question) {
+  const turn = new Turn(question, turnOpts);
+  $('turns').append(turn.el);
+  $('chat-intro').hidden = true;
+  controller = new AbortController();
+  busy(true);
+  announce(t('answer.thinking'));
+  const body = { question };
+  if (conversationId) body.conversation_id = conversationId;
+  let finished = false;
+  try {
+    const resp = await fetch('/api/chat', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
+      body: JSON.stringify(body),
+      credentials: 'same-origin',
+      signal: controller.signal,
+    });
+    if (!resp.ok) throw await failure(resp);
+    const header = Number(resp.headers.get('X-Conversation-ID'));
+    if (header) conversationId = header;
+    for await (const { event, data } of readSSE(resp.body)) {
+      if (event === 'sources') turn.setSources(data.sources);
+      else if (event === 'token') turn.appendToken(data.token);
+      else if (event === 'done') {
+        turn.finish(data);
+        finished = true;
+        if (data.conversation_id) conversationId = data.conversation_id;
+        // The finished answer is announced once, not token by token.
+        $('answer-live').textContent = t('answer.announce', { text: turn.plain(false) || t('answer.searchOnly') });
+      } else if (event === 'error') {
+        turn.fail(data.error);
+        finished = true;
+        announce(t('answer.failed', { reason: data.error || '' }));
+      }
+    }
+    if (!finished) turn.fail(t('answer.cutOff'));
+  } catch (err) {
+    if (err.name === 'AbortError') {
+      turn.stopped();
+      announce(t('answer.stopped'));
+    } else {
+      turn.fail(err.message);
+      announce(t('answer.failed', { reason: err.message }));
+    }
+  } finally {
+    controller = null;
+    busy(false);
+  }
+  if (conversationId) history.replaceState({ c: conversationId }, '', `/?c=${conversationId}`);
+  await loadConversations();
+}
+
+function initForm() {
+  const form = $('ask-form');
+  const box = $('question');
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const q = box.value.trim();
+    if (!q || controller) return;
+    box.value = '';
+    ask(q);
+  });
+  box.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      form.requestSubmit();
+    }
+  });
+  $('stop').addEventListener('click', () => controller && controller.abort());
+  $('new-conversation').addEventListener('click', () => newConversation(true));
+  window.addEventListener('popstate', () => {
+    const id = Number(new URLSearchParams(location.search).get('c'));
+    if (id) openConversation(id, false);
+    else newConversation(false);
+  });
+}
+
+await start();
+initPanel();
+initForm();
+await loadConversations();
+const initial = Number(new URLSearchParams(location.search).get('c'));
+if (initial) openConversation(initial, false);
+document.body.dataset.ready = 'true';

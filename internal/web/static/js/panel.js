@@ -1,0 +1,49 @@
+// The side panel that shows a cited document next to the answer. Opening
+// it moves focus to its heading; Escape or Close shuts it and gives focus
+// back to the link that opened it.
+import { t } from './i18n.js';
+
+let invoker = null;
+
+function parts() {
+  return {
+    panel: document.getElementById('doc-panel'),
+    title: document.getElementById('doc-panel-title'),
+    frame: document.getElementById('doc-frame'),
+    newtab: document.getElementById('doc-panel-newtab'),
+    layout: document.querySelector('.chat-layout'),
+  };
+}
+
+export function openDocument(url, title, from) {
+  const p = parts();
+  invoker = from || null;
+  p.title.textContent = title || t('panel.document');
+  p.frame.setAttribute('title', t('panel.frameTitleOf', { title: title || '' }));
+  p.frame.src = url;
+  p.newtab.href = url;
+  p.panel.hidden = false;
+  p.layout.classList.add('panel-open');
+  p.title.focus();
+}
+
+export function closeDocument() {
+  const p = parts();
+  if (p.panel.hidden) return;
+  p.panel.hidden = true;
+  p.layout.classList.remove('panel-open');
+  p.frame.removeAttribute('src');
+  if (invoker && invoker.isConnected) invoker.focus();
+  invoker = null;
+}
+
+export function initPanel() {
+  const p = parts();
+  document.getElementById('doc-panel-close').addEventListener('click', closeDocument);
+  p.panel.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape') {
+      ev.preventDefault();
+      closeDocument();
+    }
+  });
+}
