@@ -54,8 +54,14 @@ func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", d.MediaType)
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": filepath.Base(d.SourceURI)}))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	// A document's HTML must not run in our origin.
-	w.Header().Set("Content-Security-Policy", "sandbox")
+	// A document's HTML must not run in our origin. PDFs are shown by the
+	// browser's own viewer, which a sandboxed response would block; they
+	// still may not run script in our origin or load anything.
+	if d.MediaType == "application/pdf" {
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'self'")
+	} else {
+		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-ancestors 'self'")
+	}
 	http.ServeContent(w, r, "", st.ModTime(), f)
 }
 

@@ -125,6 +125,14 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if resp, body := get(t, b.url+"/api/documents/"+m[1], "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), "glimmerbach.pdf") {
 		t.Errorf("the panel's document %s is not the festival PDF: %d %s", m[1], resp.StatusCode, body)
 	}
+	// The frame must show the PDF itself, not an error: fetch what it
+	// loads, with the page's own cookies and headers.
+	loaded, err := chromedp.Run(ctx, chromedp.Evaluate[string](
+		`fetch(document.getElementById('doc-frame').src).then(r => r.status + ' ' + r.headers.get('content-type'))`,
+		chromedp.EvalAwaitPromise))
+	if err != nil || loaded != "200 application/pdf" {
+		t.Errorf("the panel's frame loads %q (%v), want 200 application/pdf", loaded, err)
+	}
 	if nt := eval[string](t, ctx, `(() => { const u = new URL(document.getElementById('doc-panel-newtab').href); return u.pathname + u.hash; })()`); nt != src {
 		t.Errorf("open-in-new-tab link %q, want %q", nt, src)
 	}

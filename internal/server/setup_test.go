@@ -66,6 +66,14 @@ func setup(t testing.TB, o setupOpts) bundle {
 	}
 	real := ollamatest.Client(t)
 	b := bundle{store: st, llm: real, collection: newCollection()}
+	// The database is shared by every test and run: documents left behind
+	// would point at deleted temporary files and show up in other tests'
+	// sources.
+	t.Cleanup(func() {
+		if _, err := pool.Exec(context.Background(), "DELETE FROM collections WHERE name = $1", b.collection); err != nil {
+			t.Errorf("remove test collection %s: %v", b.collection, err)
+		}
+	})
 	b.embedModel = ollamatest.Model(t, real, ollamatest.RandomFile)
 	b.chatModel = ollamatest.Model(t, real, ollamatest.StoriesFile)
 	llm := real
