@@ -53,9 +53,11 @@ func readMigrations(fsys fs.FS, dir string) ([]Migration, error) {
 		out = append(out, Migration{Version: v, Name: m[1] + "_" + m[2], SQL: string(b), Checksum: sum[:]})
 	}
 	slices.SortFunc(out, func(a, b Migration) int { return a.Version - b.Version })
-	for i, m := range out {
-		if m.Version != i+1 {
-			return nil, fmt.Errorf("migration %s: versions must be numbered 1, 2, 3, ... without gaps", m.Name)
+	// Numbers are handed out to branches in advance, so a branch may hold
+	// 0008 before 0006 lands: gaps are allowed, duplicates are not.
+	for i := 1; i < len(out); i++ {
+		if out[i].Version == out[i-1].Version {
+			return nil, fmt.Errorf("migrations %s and %s have the same number", out[i-1].Name, out[i].Name)
 		}
 	}
 	return out, nil
@@ -124,11 +126,16 @@ func Migrate(ctx context.Context, db DB, opts MigrateOptions) ([]int, error) {
 		if err != nil {
 			return err
 		}
+		known := map[int]Migration{}
+		for _, m := range migs {
+			known[m.Version] = m
+		}
 		for v, sum := range done {
-			if v > len(migs) {
-				return fmt.Errorf("database schema is at migration %d but this binary knows only %d: upgrade the binary", v, len(migs))
+			m, ok := known[v]
+			if !ok {
+				return fmt.Errorf("database schema has migration %d, which this binary does not know: upgrade the binary", v)
 			}
-			if m := migs[v-1]; !bytes.Equal(m.Checksum, sum) {
+			if !bytes.Equal(m.Checksum, sum) {
 				return fmt.Errorf("migration %s was edited after it was applied: add a new migration instead", m.Name)
 			}
 		}
