@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/ollama"
@@ -122,6 +124,27 @@ func (s *Service) Import(ctx context.Context, name, path string, o ollama.Import
 	}
 	s.log.Info("model imported", "model", name, "file", path, "digest", digest)
 	return digest, nil
+}
+
+// ImportFromDir imports file, a name relative to Config.ImportDir, as
+// model name: the admin API names files the site received, and cannot
+// reach outside that folder.
+func (s *Service) ImportFromDir(ctx context.Context, name, file string, o ollama.ImportOptions) (string, error) {
+	if s.cfg.ImportDir == "" {
+		return "", refused(nil, "importing over the API is off: set --models-import-dir to the folder model files are delivered to")
+	}
+	root, err := os.OpenRoot(s.cfg.ImportDir)
+	if err != nil {
+		return "", fmt.Errorf("models: open import folder %s: %w", s.cfg.ImportDir, err)
+	}
+	defer root.Close()
+	rel := strings.TrimPrefix(filepath.Clean("/"+file), "/")
+	// os.Root refuses names that escape the folder, symbolic links included.
+	st, err := root.Stat(rel)
+	if err != nil || !st.Mode().IsRegular() {
+		return "", refused(err, "%s is not a file in the import folder", file)
+	}
+	return s.Import(ctx, name, filepath.Join(s.cfg.ImportDir, rel), o)
 }
 
 // Remove deletes an installed model. The active chat or embedding model

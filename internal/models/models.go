@@ -27,6 +27,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -44,6 +45,10 @@ type Config struct {
 	// Ollama free for chat requests in between; default 100ms, negative
 	// for none.
 	ReembedPause time.Duration
+	// ImportDir is the folder the admin API may import GGUF files from
+	// (ImportFromDir); "" refuses API imports. The CLI, run by someone
+	// with the server's files at hand, imports any path (Import).
+	ImportDir string
 }
 
 func (c Config) withDefaults() Config {
@@ -84,11 +89,24 @@ func refused(err error, format string, args ...any) error {
 // vectors of one, that is active.
 var ErrActive = errors.New("the model is active")
 
+// Deps are what a Service works with.
+type Deps struct {
+	Store  *store.Store
+	Ollama *ollama.Client
+	// Active is the process's cache of the active models, refreshed at
+	// once after a switch made here.
+	Active *Active
+	// Queue runs re-embeds in the background; nil when the caller runs
+	// them inline (the CLI).
+	Queue *jobs.Queue
+}
+
 // Service manages models through one Ollama server and the database.
 type Service struct {
 	st     *store.Store
 	llm    *ollama.Client
 	active *Active
+	queue  *jobs.Queue
 	cfg    Config
 	log    *slog.Logger
 
@@ -96,13 +114,17 @@ type Service struct {
 	dims map[string]int // embedding dimension by model digest; 0: cannot embed
 }
 
-// New returns a Service. active is the process's cache of the active
-// models, refreshed at once after a switch made here.
-func New(st *store.Store, llm *ollama.Client, active *Active, cfg Config, log *slog.Logger) *Service {
+// New returns a Service. With a queue, it registers the re-embed job
+// handler on it, so call New before the queue runs.
+func New(d Deps, cfg Config, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{st: st, llm: llm, active: active, cfg: cfg.withDefaults(), log: log, dims: map[string]int{}}
+	s := &Service{st: d.Store, llm: d.Ollama, active: d.Active, queue: d.Queue, cfg: cfg.withDefaults(), log: log, dims: map[string]int{}}
+	if s.queue != nil {
+		s.queue.Handle(JobReembed, 1, s.runReembedJob)
+	}
+	return s
 }
 
 // Active returns the process's cache of the active models.

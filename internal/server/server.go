@@ -13,6 +13,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/auth"
+	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -60,6 +61,15 @@ type Server struct {
 	store    *store.Store
 	answerer Answerer
 	metrics  *metrics
+	// active names the models in force, read per request; nil: cfg's.
+	active     ActiveModels
+	modelAdmin *models.Service
+}
+
+// ActiveModels names the chat and embedding models in force;
+// *models.Active implements it.
+type ActiveModels interface {
+	ActiveModels() (chat, embed string)
 }
 
 // Deps are the services the handlers call.
@@ -68,11 +78,17 @@ type Deps struct {
 	Models   ModelBackend
 	Store    *store.Store
 	Answerer Answerer
+	// Active, when set, names the models readiness checks instead of
+	// Config's (they change at runtime).
+	Active ActiveModels
+	// ModelAdmin serves the admin model routes; nil answers them 503.
+	ModelAdmin *models.Service
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
 func New(cfg Config, log *slog.Logger, d Deps) *Server {
-	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, metrics: newMetrics()}
+	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, metrics: newMetrics(),
+		active: d.Active, modelAdmin: d.ModelAdmin}
 }
 
 // Handler returns the full route table wrapped in the middleware every
@@ -90,6 +106,15 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/conversations/{id}", authed(s.getConversation))
 	mux.Handle("GET /api/documents/{id}", authed(s.getDocument))
 	mux.Handle("GET /api/documents/{id}/file", authed(s.getDocumentFile))
+
+	admin := func(h http.HandlerFunc) http.Handler { return s.authenticate(s.requireGroup(auth.GroupAdmin, h)) }
+	mux.Handle("GET /api/admin/models", admin(s.listModels))
+	mux.Handle("POST /api/admin/models/pull", admin(s.pullModel))
+	mux.Handle("POST /api/admin/models/import", admin(s.importModel))
+	mux.Handle("DELETE /api/admin/models/{name}", admin(s.removeModel))
+	mux.Handle("POST /api/admin/models/chat", admin(s.useChatModel))
+	mux.Handle("POST /api/admin/models/embed", admin(s.useEmbedModel))
+	mux.Handle("DELETE /api/admin/models/{name}/embeddings", admin(s.dropEmbeddings))
 
 	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
 }
