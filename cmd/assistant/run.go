@@ -13,6 +13,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/config"
 	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
@@ -74,16 +75,30 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	retriever := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
-	answerer, err := answer.New(answerConfig(cfg), retriever, llm, documentSource{st}, tmpl, log)
-	if err != nil {
-		return err
-	}
-
 	// Background jobs (uploads, re-embedding, retention) run in this
 	// process from a Postgres-backed queue; services register their
 	// handlers on it before it starts.
 	queue, err := jobs.New(pool, log, jobs.Config{})
+	if err != nil {
+		return err
+	}
+
+	// The active models come from the database (the flags only seed it),
+	// so that every replica answers with the same models and an admin's
+	// switch reaches all of them within the refresh interval.
+	active := models.NewActive(st, 5*time.Second, log)
+	modelSvc := models.New(models.Deps{Store: st, Ollama: llm, Active: active, Queue: queue}, modelsConfig(cfg), log)
+	if err := modelSvc.Seed(ctx, cfg.ChatModel, cfg.EmbedModel); err != nil {
+		return err
+	}
+	refreshCtx, stopRefresh := context.WithCancel(ctx)
+	defer stopRefresh()
+	go active.Run(refreshCtx)
+
+	retriever := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
+	ac := answerConfig(cfg)
+	ac.Models = active
+	answerer, err := answer.New(ac, retriever, llm, documentSource{st}, tmpl, log)
 	if err != nil {
 		return err
 	}
@@ -97,7 +112,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		ChatModel: cfg.ChatModel, EmbedModel: cfg.EmbedModel, Version: version, PromptVersion: tmpl.Version(),
 		Auth: auth.Config{ProxyHeaders: cfg.ProxyAuth, UserHeader: cfg.UserHeader, GroupsHeader: cfg.GroupsHeader,
 			DevUser: cfg.DevUser, DevGroups: cfg.DevGroups},
-	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer})
+	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Active: active, ModelAdmin: modelSvc})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -142,6 +157,16 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// modelsConfig is the model service's part of the configuration, the
+// same for serving and for `assistant models`.
+func modelsConfig(cfg config.Config) models.Config {
+	pause := cfg.ReembedPause
+	if pause == 0 {
+		pause = -1 // models.Config reads 0 as its default
+	}
+	return models.Config{ReembedBatch: cfg.ReembedBatch, ReembedPause: pause, ImportDir: cfg.ModelsImportDir}
 }
 
 // answerConfig is the answer service's part of the configuration, the same

@@ -134,3 +134,25 @@ func (s *Service) Seed(ctx context.Context, chat, embed string) error {
 	}
 	return nil
 }
+
+// EmbedModelFor returns the embedding model a writer of chunks (cmd/ingest,
+// an upload job) must embed with: the active one when the database has
+// one, else the configured one (the database has not been seeded yet). A
+// configured model that differs from the active one is logged: it would
+// have stored vectors retrieval never searches.
+func EmbedModelFor(ctx context.Context, st *store.Store, configured string, log *slog.Logger) (string, error) {
+	rows, err := st.ActiveModels(ctx)
+	if err != nil {
+		return "", fmt.Errorf("models: %w", err)
+	}
+	for _, m := range rows {
+		if m.Role != store.RoleEmbed {
+			continue
+		}
+		if configured != "" && configured != m.Model && log != nil {
+			log.Warn("embedding with the active model, not the configured one", "active", m.Model, "configured", configured)
+		}
+		return m.Model, nil
+	}
+	return configured, nil
+}
