@@ -40,6 +40,9 @@ type Main struct {
 // config → logger → database (migrated) → Ollama client → HTTP. On stop,
 // the HTTP server drains first, then the pool closes.
 func (m *Main) Run(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "models" {
+		return m.runModels(ctx, args[1:])
+	}
 	if len(args) > 0 && args[0] == "eval" {
 		return m.runEval(ctx, args[1:])
 	}

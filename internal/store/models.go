@@ -108,6 +108,9 @@ func (s *Store) setActive(ctx context.Context, tx pgx.Tx, c *ModelChange) error 
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return err
 	}
+	if c.From == c.To && c.FromDigest == c.ToDigest {
+		return nil // no change: nothing to record
+	}
 	if _, err := tx.Exec(ctx, s.q("SetActiveModel"), c.Role, c.To, c.ToDigest, c.By); err != nil {
 		return err
 	}
