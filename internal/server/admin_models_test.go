@@ -33,7 +33,7 @@ type adminBundle struct {
 	queue  *jobs.Queue
 }
 
-func setupAdmin(t *testing.T) adminBundle {
+func setupAdmin(t testing.TB) adminBundle {
 	t.Helper()
 	ctx := context.Background()
 	pool := dbtest.Migrated(t)
