@@ -55,14 +55,17 @@ func TestReembedJobResumedByAnotherWorker(t *testing.T) {
 	}
 	e.writeDoc(t, unique("models-job-"), prevModel, 12)
 
-	worker := func(id string) (*models.Service, *jobs.Queue) {
+	// Worker A takes small, slow steps so that it is stopped midway; B
+	// finishes at full speed (the shared database holds every test's
+	// chunks, and the re-embed covers them all).
+	worker := func(id string, cfg models.Config) (*models.Service, *jobs.Queue) {
 		q, err := jobs.New(pool, log, jobs.Config{Worker: id, Poll: 50 * time.Millisecond, Lease: 3 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
 		return models.New(models.Deps{Store: e.st, Ollama: e.llm, Active: models.NewActive(e.st, 0, nil), Queue: q}, cfg, log), q
 	}
-	svcA, qa := worker("worker-a")
+	svcA, qa := worker("worker-a", cfg)
 	j, err := svcA.StartReembed(ctx, name, "admin")
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +92,7 @@ func TestReembedJobResumedByAnotherWorker(t *testing.T) {
 	}
 	assertActiveEmbed(t, e, prev)
 
-	_, qb := worker("worker-b")
+	_, qb := worker("worker-b", models.Config{ReembedBatch: 128, ReembedPause: -1})
 	ctxB, stopB := context.WithCancel(ctx)
 	doneB := make(chan error, 1)
 	go func() { doneB <- qb.Run(ctxB) }()
@@ -116,10 +119,10 @@ func TestReembedJobResumedByAnotherWorker(t *testing.T) {
 	}
 }
 
-// waitJob polls job id until ok says so, failing after a minute.
+// waitJob polls job id until ok says so, failing after five minutes.
 func waitJob(t *testing.T, q *jobs.Queue, id int64, ok func(jobs.Job) bool) jobs.Job {
 	t.Helper()
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(5 * time.Minute)
 	for {
 		j, err := q.Get(context.Background(), id)
 		if err != nil {
@@ -129,7 +132,7 @@ func waitJob(t *testing.T, q *jobs.Queue, id int64, ok func(jobs.Job) bool) jobs
 			return j
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("job %d still %s (%+v) after a minute", id, j.Status, j.Progress)
+			t.Fatalf("job %d still %s (%+v) after five minutes", id, j.Status, j.Progress)
 		}
 		time.Sleep(20 * time.Millisecond) // polling a database row: nothing to wait on
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -42,6 +43,11 @@ func BenchmarkReembedChatLatency(b *testing.B) {
 	}
 	_, prev := ab.active.ActiveModels()
 	b.Cleanup(func() {
+		// The benchmark's chunks would make every later re-embed on this
+		// database slower: remove its collection with them.
+		if _, err := dbtest.Migrated(b).Exec(ctx, "DELETE FROM collections WHERE name = $1", ab.collection); err != nil {
+			b.Errorf("remove collection %s: %v", ab.collection, err)
+		}
 		if _, err := ab.svc.Reembed(ctx, prev, "bench cleanup", nil); err != nil {
 			b.Errorf("restore %s: %v", prev, err)
 		}
