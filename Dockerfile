@@ -23,6 +23,9 @@ COPY . .
 RUN --mount=type=cache,target=/go/pkg/mod \
     --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/ ./cmd/assistant ./cmd/ingest
+# The mount point of uploaded documents, owned by the runtime user, so that a
+# named volume mounted there starts out writable for it.
+RUN mkdir -p /empty/uploads
 
 # ---- runtime ----------------------------------------------------------------
 # distroless/static rather than debian:bookworm-slim: the binaries are static,
@@ -35,9 +38,11 @@ FROM gcr.io/distroless/static-debian12:nonroot
 
 COPY --from=build /out/assistant /out/ingest /usr/local/bin/
 COPY prompts/ /etc/civitas/prompts/
+COPY --from=build --chown=65532:65532 /empty/uploads /var/lib/civitas/uploads
 
 ENV CIVITAS_LISTEN=0.0.0.0:8080 \
-    CIVITAS_PROMPTS_DIR=/etc/civitas/prompts
+    CIVITAS_PROMPTS_DIR=/etc/civitas/prompts \
+    CIVITAS_UPLOAD_DIR=/var/lib/civitas/uploads
 
 # uid 65532 is "nonroot", already the default of the :nonroot tag. It is stated
 # here, numerically, so that readers and runtimes that check runAsNonRoot see it.

@@ -51,6 +51,7 @@ func TestRunServesHealthAndReadiness(t *testing.T) {
 		"CIVITAS_CHAT_MODEL":   chat,
 		"CIVITAS_EMBED_MODEL":  "not-installed-embedder",
 		"CIVITAS_LISTEN":       "127.0.0.1:0",
+		"CIVITAS_UPLOAD_DIR":   t.TempDir(),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
@@ -89,6 +90,7 @@ func TestRunServesHealthAndReadiness(t *testing.T) {
 			OK     bool
 			Detail string
 		} `json:"embed_model"`
+		Endpoints map[string]string `json:"endpoints"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&rd); err != nil {
 		t.Fatal(err)
@@ -120,6 +122,13 @@ func TestRunServesHealthAndReadiness(t *testing.T) {
 		}
 	case !strings.HasPrefix(rd.EmbedModel.Detail, activeEmbed):
 		t.Errorf("/readyz reports %+v, want the database's active embedding model %s", rd, activeEmbed)
+	}
+
+	// The effective endpoints, as the egress guard let them through,
+	// without the database password.
+	if rd.Endpoints["ollama"] != env["CIVITAS_OLLAMA_URL"] || !strings.Contains(rd.Endpoints["database"], "127.0.0.1") ||
+		strings.Contains(rd.Endpoints["database"], ":postgres@") {
+		t.Errorf("/readyz endpoints = %v", rd.Endpoints)
 	}
 
 	cancel()

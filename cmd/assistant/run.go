@@ -12,9 +12,12 @@ import (
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/config"
+	"github.com/civitas-eu/civitas/internal/egress"
 	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/library"
 	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -40,11 +43,17 @@ type Main struct {
 // config → logger → database (migrated) → Ollama client → HTTP. On stop,
 // the HTTP server drains first, then the pool closes.
 func (m *Main) Run(ctx context.Context, args []string) error {
-	if len(args) > 0 && args[0] == "models" {
-		return m.runModels(ctx, args[1:])
-	}
-	if len(args) > 0 && args[0] == "eval" {
-		return m.runEval(ctx, args[1:])
+	if len(args) > 0 {
+		switch args[0] {
+		case "models":
+			return m.runModels(ctx, args[1:])
+		case "eval":
+			return m.runEval(ctx, args[1:])
+		case "audit":
+			return m.runAudit(ctx, args[1:])
+		case "subject":
+			return m.runSubject(ctx, args[1:])
+		}
 	}
 	cfg, _, err := config.Load("assistant", args, m.Getenv, m.Stderr, nil)
 	if err != nil {
@@ -52,6 +61,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	log := cfg.NewLogger(m.Stderr).With("app", "civitas-assistant")
 	log.Info("starting Civitas assistant", append([]any{"version", version}, cfg.LogAttrs()...)...)
+	if err := egress.CheckConfig(ctx, cfg, nil); err != nil {
+		return err
+	}
 
 	tmpl, err := prompts.Load(cfg.PromptsDir)
 	if err != nil {
@@ -85,7 +97,6 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-
 	// The active models come from the database (the flags only seed it),
 	// so that every replica answers with the same models and an admin's
 	// switch reaches all of them within the refresh interval.
@@ -97,6 +108,33 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	refreshCtx, stopRefresh := context.WithCancel(ctx)
 	defer stopRefresh()
 	go active.Run(refreshCtx)
+
+	// The documents page's uploads. The embedding model is asked per job,
+	// so that a switch of the active model can apply without a restart.
+	lib, err := library.New(st, queue, llm, log, library.Config{
+		UploadDir: cfg.UploadDir, MaxFileBytes: cfg.MaxUploadBytes,
+		EmbedModel: func(context.Context) (string, error) {
+			if _, embed := active.ActiveModels(); embed != "" {
+				return embed, nil
+			}
+			return cfg.EmbedModel, nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	authn, err := newAuthenticator(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	log.Info("sign-in", "mode", authn.Mode(), "oidc_issuer", cfg.Auth.OIDCIssuer)
+
+	priv, err := privacy.New(pool, privacyConfig(cfg), log)
+	if err != nil {
+		return err
+	}
+	queue.Handle(privacy.JobKind, 1, priv.Handler())
 
 	retriever := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
 	ac := answerConfig(cfg)
@@ -113,9 +151,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	defer cancelRequests()
 	srv := server.New(server.Config{
 		ChatModel: cfg.ChatModel, EmbedModel: cfg.EmbedModel, Version: version, PromptVersion: tmpl.Version(),
-		Auth: auth.Config{ProxyHeaders: cfg.ProxyAuth, UserHeader: cfg.UserHeader, GroupsHeader: cfg.GroupsHeader,
-			DevUser: cfg.DevUser, DevGroups: cfg.DevGroups},
-	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Active: active, ModelAdmin: modelSvc})
+		MaxUploadRequestBytes: cfg.MaxUploadRequestBytes,
+		RetentionDays:         cfg.RetentionDays,
+		Endpoints:             map[string]string{"database": config.RedactURL(cfg.DatabaseURL), "ollama": cfg.OllamaURL.String()},
+		Auth:                  authConfig(cfg),
+	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
+		Active: active, ModelAdmin: modelSvc})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -134,6 +175,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	defer stopJobs()
 	jobsDone := make(chan error, 1)
 	go func() { jobsDone <- queue.Run(jobsCtx) }()
+	// Retention runs daily as a job, on whichever replica claims it.
+	scheduled := make(chan struct{})
+	go func() { defer close(scheduled); priv.Schedule(jobsCtx, queue, 24*time.Hour) }()
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
@@ -141,6 +185,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	case err := <-errc:
 		stopJobs()
 		<-jobsDone
+		<-scheduled
 		return fmt.Errorf("serve HTTP: %w", err)
 	case <-ctx.Done():
 	}
@@ -158,6 +203,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err := <-jobsDone; err != nil {
 		log.Warn("background jobs stopped with an error", "err", err)
 	}
+	<-scheduled
 	log.Info("stopped")
 	return nil
 }
@@ -179,4 +225,44 @@ func answerConfig(cfg config.Config) answer.Config {
 		ChatModel: cfg.ChatModel, ContextBudget: cfg.ContextBudget, DefaultLanguage: cfg.DefaultLanguage,
 		MaxAnswerTokens: cfg.MaxAnswerTokens, MinSimilarity: cfg.MinSimilarity,
 	}
+}
+
+// authConfig is the auth package's part of the configuration.
+func authConfig(cfg config.Config) auth.Config {
+	a := cfg.Auth
+	return auth.Config{
+		Mode: a.Mode, ProxyHeaders: cfg.ProxyAuth, UserHeader: cfg.UserHeader, GroupsHeader: cfg.GroupsHeader,
+		DevUser: cfg.DevUser, DevGroups: cfg.DevGroups,
+		OIDC: auth.OIDCConfig{Issuer: a.OIDCIssuer, ClientID: a.OIDCClientID, ClientSecret: a.OIDCClientSecret,
+			RedirectURL: a.OIDCRedirectURL, Scopes: a.OIDCScopes, UsernameClaim: a.OIDCUsernameClaim,
+			GroupsClaim: a.OIDCGroupsClaim, ExtraAudiences: a.OIDCExtraAudiences},
+		Session: auth.SessionConfig{Idle: a.SessionIdle, Max: a.SessionMax, CookieInsecure: !a.CookieSecure},
+	}
+}
+
+// newAuthenticator builds the sign-in chain; with an issuer configured it
+// first discovers the provider, and refuses to start if that fails: a
+// server whose users cannot sign in should say so at once, not on the
+// first login.
+func newAuthenticator(ctx context.Context, cfg config.Config, st *store.Store) (*auth.Authenticator, error) {
+	ac := authConfig(cfg)
+	var o *auth.OIDC
+	if ac.OIDC.Issuer != "" {
+		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		var err error
+		if o, err = auth.Discover(dctx, ac.OIDC, &http.Client{Timeout: 30 * time.Second}); err != nil {
+			return nil, fmt.Errorf("%w (check --oidc-issuer)", err)
+		}
+	}
+	return auth.New(ac, st, o), nil
+}
+
+// privacyConfig is the retention policy of the configuration.
+func privacyConfig(cfg config.Config) privacy.Config {
+	c := privacy.Config{Days: cfg.RetentionDays, Action: cfg.RetentionAction}
+	if cfg.PseudonymKey != "" {
+		c.Key = []byte(cfg.PseudonymKey)
+	}
+	return c
 }

@@ -12,7 +12,9 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/config"
+	"github.com/civitas-eu/civitas/internal/egress"
 	"github.com/civitas-eu/civitas/internal/extract"
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/models"
@@ -91,6 +93,11 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	log := cfg.NewLogger(m.Stderr).With("app", "civitas-ingest")
 	log.Debug("starting Civitas ingest", cfg.LogAttrs()...)
+	if err := egress.CheckConfig(ctx, cfg, nil); err != nil {
+		return err
+	}
+	// Document changes are recorded in the audit trail under this name.
+	ctx = audit.WithActor(ctx, ingestActor(m.Getenv))
 
 	pool, err := store.Connect(ctx, cfg.DatabaseURL, 8, log)
 	if err != nil {
@@ -147,4 +154,15 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// ingestActor names the ingest command and the operating-system user who
+// ran it, for the audit trail.
+func ingestActor(getenv func(string) string) string {
+	if getenv != nil {
+		if u := getenv("USER"); u != "" {
+			return "ingest:" + u
+		}
+	}
+	return "ingest"
 }

@@ -1,7 +1,10 @@
 // Package auth establishes who is calling: the user name and the access
-// groups that decide which documents they may see. For now identity comes
-// from a trusted reverse proxy (which authenticates the user and sets
-// headers) or, on a developer's machine, from a fixed development user.
+// groups that decide which documents they may see. An Authenticator tries,
+// in order: a per-user API key, a bearer JWT issued by the OpenID Connect
+// provider, a browser session created by an OpenID Connect login, and
+// finally the mode's own source — headers of a trusted reverse proxy, or a
+// fixed development user. Sessions, pending logins and API keys live in a
+// Store (PostgreSQL in production); HTTP handlers stay in internal/server.
 //
 // The user travels in the request context under a private key, so that
 // every layer (handlers, store queries, the answer record) reads the same
@@ -27,10 +30,28 @@ const (
 	GroupAuditor = "auditor"
 )
 
+// Methods by which a caller was identified (User.Method).
+const (
+	MethodOIDC   = "oidc"   // a session created by an OpenID Connect login
+	MethodProxy  = "proxy"  // headers of a trusted reverse proxy
+	MethodDev    = "dev"    // the fixed development user
+	MethodAPIKey = "apikey" // an API key an admin issued
+	MethodBearer = "bearer" // a JWT from the OpenID Connect provider
+)
+
+// Modes of the assistant (Config.Mode): where browser users come from.
+const (
+	ModeDev   = "dev"
+	ModeProxy = "proxy"
+	ModeOIDC  = "oidc"
+)
+
 // User is an authenticated caller.
 type User struct {
 	Name   string
 	Groups []string
+	// Method says how the caller was identified (Method* constants).
+	Method string
 }
 
 // InGroup reports whether the user belongs to group.
@@ -51,6 +72,9 @@ func FromContext(ctx context.Context) (User, bool) {
 
 // Config chooses how identity is established.
 type Config struct {
+	// Mode is ModeDev, ModeProxy or ModeOIDC. Empty means ModeProxy when
+	// ProxyHeaders is set, else ModeDev (the behaviour before OIDC).
+	Mode string
 	// ProxyHeaders trusts UserHeader and GroupsHeader, set by an
 	// authenticating reverse proxy in front of the assistant. Requests
 	// without the user header are then rejected. Enable it only when the
@@ -62,21 +86,45 @@ type Config struct {
 	// off: a single-user development setup.
 	DevUser   string
 	DevGroups []string
+
+	// OIDC configures the OpenID Connect relying party: the browser login
+	// in ModeOIDC, and bearer JWTs in every mode when Issuer is set.
+	OIDC OIDCConfig
+	// Session bounds browser sessions.
+	Session SessionConfig
+}
+
+// EffectiveMode resolves an empty Mode.
+func (cfg Config) EffectiveMode() string {
+	switch {
+	case cfg.Mode != "":
+		return cfg.Mode
+	case cfg.ProxyHeaders:
+		return ModeProxy
+	default:
+		return ModeDev
+	}
 }
 
 // ErrUnauthenticated is returned when a request carries no identity.
 var ErrUnauthenticated = errors.New("no authenticated user")
 
-// Identify returns the caller of r under cfg.
+// Identify returns the caller of r by the mode's own source alone: proxy
+// headers or the development user. In ModeOIDC it has none and returns
+// ErrUnauthenticated; the Authenticator tries credentials first.
 func (cfg Config) Identify(r *http.Request) (User, error) {
-	if !cfg.ProxyHeaders {
-		return User{Name: cfg.DevUser, Groups: slices.Clone(cfg.DevGroups)}, nil
-	}
-	name := strings.TrimSpace(r.Header.Get(cfg.UserHeader))
-	if name == "" {
+	switch cfg.EffectiveMode() {
+	case ModeDev:
+		return User{Name: cfg.DevUser, Groups: slices.Clone(cfg.DevGroups), Method: MethodDev}, nil
+	case ModeProxy:
+		name := strings.TrimSpace(r.Header.Get(cfg.UserHeader))
+		if name == "" {
+			return User{}, ErrUnauthenticated
+		}
+		return User{Name: name, Groups: ParseGroups(r.Header.Get(cfg.GroupsHeader)), Method: MethodProxy}, nil
+	default:
 		return User{}, ErrUnauthenticated
 	}
-	return User{Name: name, Groups: ParseGroups(r.Header.Get(cfg.GroupsHeader))}, nil
 }
 
 // ParseGroups splits a comma- or space-separated group list, dropping

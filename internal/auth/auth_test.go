@@ -43,3 +43,51 @@ func TestIdentify(t *testing.T) {
 		})
 	}
 }
+
+func TestGroupsClaim(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		claim   any
+		want    []string
+		wantErr bool
+	}{
+		{"absent", nil, []string{}, false},
+		{"array", []any{"bauamt", " staff ", "bauamt", ""}, []string{"bauamt", "staff"}, false},
+		{"space separated", "bauamt staff", []string{"bauamt", "staff"}, false},
+		{"comma separated", "bauamt,staff,", []string{"bauamt", "staff"}, false},
+		{"array of numbers", []any{"a", 3.0}, nil, true},
+		{"object", map[string]any{"a": 1}, nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := auth.GroupsClaim(tt.claim)
+			if (err != nil) != tt.wantErr || (err == nil && !slices.Equal(got, tt.want)) {
+				t.Errorf("GroupsClaim(%v) = %v, %v; want %v, error %v", tt.claim, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestEffectiveMode(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		cfg  auth.Config
+		want string
+	}{
+		{auth.Config{}, auth.ModeDev},
+		{auth.Config{ProxyHeaders: true}, auth.ModeProxy},
+		{auth.Config{Mode: auth.ModeOIDC}, auth.ModeOIDC},
+	} {
+		if got := tt.cfg.EffectiveMode(); got != tt.want {
+			t.Errorf("%+v: mode %s, want %s", tt.cfg, got, tt.want)
+		}
+	}
+	// OIDC mode has no identity of its own: no dev user, no headers.
+	r := httptest.NewRequest("GET", "/", nil)
+	r.Header.Set("X-Forwarded-User", "mallory")
+	if _, err := (auth.Config{Mode: auth.ModeOIDC, DevUser: "dev", UserHeader: "X-Forwarded-User"}).Identify(r); !errors.Is(err, auth.ErrUnauthenticated) {
+		t.Errorf("OIDC mode without credentials: %v, want ErrUnauthenticated", err)
+	}
+}

@@ -62,6 +62,8 @@ type Config struct {
 	// DevUser and DevGroups identify every request when ProxyAuth is off.
 	DevUser   string
 	DevGroups []string
+	// Auth holds the sign-in settings (auth.go).
+	Auth AuthConfig
 	// ContextBudget is how many tokens of passages go into a prompt.
 	ContextBudget int
 	// DefaultLanguage answers questions whose language cannot be detected.
@@ -78,6 +80,25 @@ type Config struct {
 	// ModelsImportDir is where admins may import GGUF files from over the
 	// API; "" turns API imports off.
 	ModelsImportDir string
+	// UploadDir keeps the files uploaded on the documents page; they are
+	// the originals that citations open, so it must persist.
+	UploadDir string
+	// MaxUploadBytes bounds one uploaded file; MaxUploadRequestBytes one
+	// upload request, all its files together.
+	MaxUploadBytes        int64
+	MaxUploadRequestBytes int64
+
+	// AllowRemoteHosts are hosts outside loopback and private ranges that
+	// the egress guard lets the binaries reach (internal/egress).
+	AllowRemoteHosts []string
+	// RetentionDays is how long conversations and answer records are kept
+	// as they are; 0 keeps them. RetentionAction is what happens after:
+	// "pseudonymise" or "delete" (internal/privacy).
+	RetentionDays   int
+	RetentionAction string
+	// PseudonymKey keys the pseudonyms of retention and erasure; empty
+	// means a random key kept in the database.
+	PseudonymKey string
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -99,7 +120,7 @@ type Setting struct {
 // Settings returns the table of every shared setting, in the order --help
 // prints them.
 func Settings() []Setting {
-	return []Setting{
+	return append([]Setting{
 		{Flag: "database-url", Env: "CIVITAS_DATABASE_URL", Default: DefaultDatabaseURL, Secret: true,
 			Usage: "PostgreSQL connection URL (the database needs the pgvector extension)",
 			set:   func(c *Config, v string) error { c.DatabaseURL = v; return nil }},
@@ -124,6 +145,9 @@ func Settings() []Setting {
 		{Flag: "log-format", Env: "CIVITAS_LOG_FORMAT", Default: "text",
 			Usage: "log format: text or json",
 			set:   setLogFormat},
+		{Flag: "allow-remote-host", Env: "CIVITAS_ALLOW_REMOTE_HOSTS", Default: "",
+			Usage: "hosts outside loopback and private networks that the Ollama or database URL may name, comma-separated (by default such hosts are refused at start-up)",
+			set:   func(c *Config, v string) error { c.AllowRemoteHosts = splitComma(v); return nil }},
 		{Flag: "auth-proxy-headers", Env: "CIVITAS_AUTH_PROXY_HEADERS", Default: "false", Only: "assistant",
 			Usage: "trust the user and groups headers of an authenticating reverse proxy; requests without them are refused",
 			set:   func(c *Config, v string) (err error) { c.ProxyAuth, err = strconv.ParseBool(v); return }},
@@ -162,6 +186,37 @@ func Settings() []Setting {
 				c.MinSimilarity = f
 				return err
 			}},
+		{Flag: "upload-dir", Env: "CIVITAS_UPLOAD_DIR", Default: ".state/uploads", Only: "assistant",
+			Usage: "folder keeping the files uploaded on the documents page (persistent: citations open them from there)",
+			set:   func(c *Config, v string) error { c.UploadDir = v; return nil }},
+		{Flag: "max-upload-size", Env: "CIVITAS_MAX_UPLOAD_SIZE", Default: "100", Only: "assistant",
+			Usage: "largest file accepted on the documents page, in MiB",
+			set:   func(c *Config, v string) (err error) { c.MaxUploadBytes, err = parseMiB(v); return }},
+		{Flag: "max-upload-request-size", Env: "CIVITAS_MAX_UPLOAD_REQUEST_SIZE", Default: "1024", Only: "assistant",
+			Usage: "largest upload request (all its files together), in MiB",
+			set:   func(c *Config, v string) (err error) { c.MaxUploadRequestBytes, err = parseMiB(v); return }},
+		{Flag: "retention-days", Env: "CIVITAS_RETENTION_DAYS", Default: "0", Only: "assistant",
+			Usage: "days conversations and answer records are kept before --retention-action applies; 0 keeps them",
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err == nil && (n < 0 || n > 36500) {
+					err = errors.New("want between 0 and 36500 days")
+				}
+				c.RetentionDays = n
+				return err
+			}},
+		{Flag: "retention-action", Env: "CIVITAS_RETENTION_ACTION", Default: "pseudonymise", Only: "assistant",
+			Usage: "what happens to records older than --retention-days: pseudonymise (keep provenance, drop names and texts) or delete",
+			set: func(c *Config, v string) error {
+				if v != "pseudonymise" && v != "delete" {
+					return errors.New("want pseudonymise or delete")
+				}
+				c.RetentionAction = v
+				return nil
+			}},
+		{Flag: "pseudonym-key", Env: "CIVITAS_PSEUDONYM_KEY", Default: "", Only: "assistant", Secret: true,
+			Usage: "secret that keys user pseudonyms (keep it outside the database to make pseudonyms unlinkable for database readers); empty: a random key stored in the database",
+			set:   func(c *Config, v string) error { c.PseudonymKey = v; return nil }},
 		{Flag: "default-language", Env: "CIVITAS_DEFAULT_LANGUAGE", Default: "en", Only: "assistant",
 			Usage: "language of answers when a question's language cannot be detected (ISO 639-1)",
 			set:   func(c *Config, v string) error { c.DefaultLanguage = strings.ToLower(v); return nil }},
@@ -188,7 +243,7 @@ func Settings() []Setting {
 		{Flag: "models-import-dir", Env: "CIVITAS_MODELS_IMPORT_DIR", Default: "", Only: "assistant",
 			Usage: "folder GGUF model files are delivered to, which admins may import from over the API (empty: API imports off)",
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
-	}
+	}, authSettings()...)
 }
 
 // For returns the settings of one binary, in --help order.
@@ -210,6 +265,38 @@ func setDevGroups(c *Config, v string) error {
 		}
 	}
 	return nil
+}
+
+// parseMiB reads a size in MiB, between 1 MiB and 1 TiB.
+func parseMiB(v string) (int64, error) {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	if n < 1 || n > 1<<20 {
+		return 0, errors.New("want between 1 and 1048576 MiB")
+	}
+	return n << 20, nil
+}
+
+func splitComma(v string) []string {
+	var out []string
+	for p := range strings.SplitSeq(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Describe names a setting for messages: "--flag (ENV)".
+func Describe(flag string) string {
+	for _, s := range Settings() {
+		if s.Flag == flag {
+			return "--" + s.Flag + " (" + s.Env + ")"
+		}
+	}
+	return "--" + flag
 }
 
 func setContextBudget(c *Config, v string) error {
@@ -266,6 +353,9 @@ func Load(program string, args []string, getenv func(string) string, out io.Writ
 	}
 	if c.EmbedModel == "" {
 		errs = append(errs, errors.New("setting --embed-model (CIVITAS_EMBED_MODEL): must not be empty"))
+	}
+	if program == "assistant" {
+		errs = append(errs, validateAuth(&c)...)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fs, fmt.Errorf("invalid configuration: %w", err)

@@ -49,7 +49,7 @@ func TestReembedJobResumedByAnotherWorker(t *testing.T) {
 			t.Errorf("delete %s: %v", name, err)
 		}
 	})
-	prevModel, err := e.st.EmbeddingModel(ctx, prev)
+	prevModel, err := e.svc.PrepareEmbed(ctx, prev) // registered here on a fresh database
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,17 @@ func changeOf(c store.ModelChange) changeJSON {
 	return changeJSON{At: c.At, By: c.By, Kind: c.Role, From: c.From, To: c.To, FromDigest: c.FromDigest, ToDigest: c.ToDigest, Note: c.Note}
 }
 
+// activeModels names the models in force now: the database's, through
+// the process's cache, or the configured ones when the server has none.
+func (s *Server) activeModels() (chat, embed string) {
+	if s.active != nil {
+		if chat, embed = s.active.ActiveModels(); chat != "" && embed != "" {
+			return chat, embed
+		}
+	}
+	return s.cfg.ChatModel, s.cfg.EmbedModel
+}
+
 // modelsService returns the model service, or an unavailable error when
 // this server was started without one.
 func (s *Server) modelsService() (*models.Service, error) {

@@ -60,13 +60,18 @@ func clientError(err error) *Error {
 }
 
 // writeError is the one place that turns an error into an HTTP reply. It
-// logs internal errors (once, here) and never sends their text.
+// logs internal errors (once, here) and never sends their text. Under
+// /v1/ the reply takes OpenAI's error shape (openai_errors.go).
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	ce := clientError(err)
 	status := codeStatus[ce.Code]
 	if status >= 500 && !errors.Is(err, context.Canceled) {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	if isOpenAI(r) {
+		writeJSON(w, r, status, openAIError(err, ce))
+		return
 	}
 	writeJSON(w, r, status, map[string]any{"error": map[string]string{"code": ce.Code, "message": ce.Message}})
 }

@@ -37,6 +37,9 @@ type readiness struct {
 	EmbedModel componentStatus `json:"embed_model"`
 	Version    string          `json:"version,omitempty"`
 	Prompts    string          `json:"prompt_version,omitempty"`
+	// Endpoints are where the assistant connects, as the egress guard
+	// accepted them.
+	Endpoints map[string]string `json:"endpoints,omitempty"`
 }
 
 // readyz reports whether the assistant can serve, and in which mode. It is
@@ -54,7 +57,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) checkReadiness(ctx context.Context) readiness {
-	rd := readiness{Version: s.cfg.Version, Prompts: s.cfg.PromptVersion}
+	rd := readiness{Version: s.cfg.Version, Prompts: s.cfg.PromptVersion, Endpoints: s.cfg.Endpoints}
 	if err := s.db.Ping(ctx); err != nil {
 		s.log.Warn("readiness: database does not answer", "err", err)
 		rd.Database = componentStatus{Detail: "database does not answer"}
@@ -62,10 +65,7 @@ func (s *Server) checkReadiness(ctx context.Context) readiness {
 		rd.Database = componentStatus{OK: true}
 	}
 	rd.Ollama = componentStatus{OK: true, Detail: s.models.URL()}
-	chat, embed := s.cfg.ChatModel, s.cfg.EmbedModel
-	if s.active != nil {
-		chat, embed = s.active.ActiveModels()
-	}
+	chat, embed := s.activeModels()
 	rd.ChatModel = s.checkModel(ctx, chat, &rd.Ollama)
 	rd.EmbedModel = s.checkModel(ctx, embed, &rd.Ollama)
 	switch {

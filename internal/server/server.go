@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/answer"
+	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -50,6 +52,13 @@ type Config struct {
 	// PromptVersion identifies the prompt templates in force.
 	PromptVersion string
 	Auth          auth.Config
+	// MaxUploadRequestBytes bounds one upload request, all files together.
+	MaxUploadRequestBytes int64
+	// RetentionDays is told in the transparency notice; 0: kept.
+	RetentionDays int
+	// Endpoints are the effective Ollama and database endpoints
+	// (passwords redacted), shown by /readyz.
+	Endpoints map[string]string
 }
 
 // Server holds the dependencies of the handlers.
@@ -60,7 +69,11 @@ type Server struct {
 	models   ModelBackend
 	store    *store.Store
 	answerer Answerer
+	library  Library
+	authn    *auth.Authenticator
 	metrics  *metrics
+	auditDB  audit.DB
+	privacy  *privacy.Service
 	// active names the models in force, read per request; nil: cfg's.
 	active     ActiveModels
 	modelAdmin *models.Service
@@ -78,6 +91,14 @@ type Deps struct {
 	Models   ModelBackend
 	Store    *store.Store
 	Answerer Answerer
+	Library  Library // nil: the /api/library routes answer 503
+	// Auth identifies callers; nil builds one from Config.Auth over Store
+	// without an OpenID provider (proxy or dev mode, API keys).
+	Auth *auth.Authenticator
+	// AuditDB is where the audit trail is read (the pool).
+	AuditDB audit.DB
+	// Privacy serves data-subject requests.
+	Privacy *privacy.Service
 	// Active, when set, names the models readiness checks instead of
 	// Config's (they change at runtime).
 	Active ActiveModels
@@ -87,8 +108,16 @@ type Deps struct {
 
 // New returns a Server. Nothing is started until its Handler is served.
 func New(cfg Config, log *slog.Logger, d Deps) *Server {
-	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, metrics: newMetrics(),
-		active: d.Active, modelAdmin: d.ModelAdmin}
+	authn := d.Auth
+	if authn == nil {
+		var st auth.Store
+		if d.Store != nil {
+			st = d.Store
+		}
+		authn = auth.New(cfg.Auth, st, nil)
+	}
+	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn, metrics: newMetrics(),
+		auditDB: d.AuditDB, privacy: d.Privacy, active: d.Active, modelAdmin: d.ModelAdmin}
 }
 
 // Handler returns the full route table wrapped in the middleware every
@@ -99,6 +128,11 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /readyz", s.readyz)
 	mux.HandleFunc("GET /metrics", s.serveMetrics)
 
+	// Sign-in (auth.go): open, since they establish the caller.
+	mux.HandleFunc("GET /auth/login", s.login)
+	mux.HandleFunc("GET /auth/callback", s.callback)
+	mux.HandleFunc("POST /auth/logout", s.logout)
+
 	// The /api routes need a caller; each is wrapped visibly.
 	authed := func(h http.HandlerFunc) http.Handler { return s.authenticate(h) }
 	mux.Handle("POST /api/chat", authed(s.chat))
@@ -106,8 +140,39 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/conversations/{id}", authed(s.getConversation))
 	mux.Handle("GET /api/documents/{id}", authed(s.getDocument))
 	mux.Handle("GET /api/documents/{id}/file", authed(s.getDocumentFile))
+	mux.Handle("GET /api/me", authed(s.me))
 
 	admin := func(h http.HandlerFunc) http.Handler { return s.authenticate(s.requireGroup(auth.GroupAdmin, h)) }
+	mux.Handle("POST /api/admin/apikeys", admin(s.createAPIKey))
+	mux.Handle("GET /api/admin/apikeys", admin(s.listAPIKeys))
+	mux.Handle("DELETE /api/admin/apikeys/{id}", admin(s.revokeAPIKey))
+
+	// The document library is for knowledge managers only.
+	librarian := func(h http.HandlerFunc) http.Handler {
+		return s.authenticate(s.requireGroup(auth.GroupKnowledgeManager, s.withLibrary(h)))
+	}
+	mux.Handle("GET /api/library", librarian(s.listLibrary))
+	mux.Handle("POST /api/library/uploads", librarian(s.uploadDocuments))
+	mux.Handle("GET /api/library/documents/{id}/versions", librarian(s.documentVersions))
+	mux.Handle("POST /api/library/documents/{id}/reingest", librarian(s.reingestDocument))
+	mux.Handle("DELETE /api/library/documents/{id}", librarian(s.deleteDocument))
+
+	// The OpenAI-compatible API (openai.go), authenticated like the rest.
+	oa := newOpenAI(s)
+	mux.Handle("GET /v1/models", authed(oa.models))
+	mux.Handle("POST /v1/chat/completions", authed(oa.completions))
+
+	mux.Handle("GET /api/about", authed(s.about))
+
+	// The audit trail is for auditors; data-subject requests for admins.
+	auditor := func(h http.HandlerFunc) http.Handler { return s.authenticate(s.requireGroup(auth.GroupAuditor, h)) }
+	mux.Handle("GET /api/audit", auditor(s.listAudit))
+	mux.Handle("GET /api/audit/export", auditor(s.exportAudit))
+	mux.Handle("GET /api/audit/verify", auditor(s.verifyAudit))
+	mux.Handle("GET /api/admin/subjects/{user}/export", admin(s.exportSubject))
+	mux.Handle("POST /api/admin/subjects/{user}/erase", admin(s.eraseSubject))
+
+	// Model management (admin_models.go).
 	mux.Handle("GET /api/admin/models", admin(s.listModels))
 	mux.Handle("POST /api/admin/models/pull", admin(s.pullModel))
 	mux.Handle("POST /api/admin/models/import", admin(s.importModel))
@@ -117,19 +182,6 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("DELETE /api/admin/models/{name}/embeddings", admin(s.dropEmbeddings))
 
 	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
-}
-
-// authenticate puts the caller into the request context, or rejects the
-// request when no identity can be established.
-func (s *Server) authenticate(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, err := s.cfg.Auth.Identify(r)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), u)))
-	})
 }
 
 // instrument counts and times every request, and logs it at debug level.

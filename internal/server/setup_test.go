@@ -25,6 +25,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
+	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -45,6 +46,9 @@ type setupOpts struct {
 	ollamaDead bool        // point the assistant at a port where nothing listens
 	auth       auth.Config // zero: proxy headers
 	answerer   server.Answerer
+	// authn, if set, builds the authenticator once the server's URL is
+	// known (an OpenID provider needs the callback URL).
+	authn func(t testing.TB, baseURL string, st *store.Store) *auth.Authenticator
 }
 
 func newCollection() string {
@@ -85,15 +89,25 @@ func setup(t testing.TB, o setupOpts) bundle {
 		}
 		ans = svc
 	}
+	priv, err := privacy.New(pool, privacy.Config{}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := o.auth
-	if !a.ProxyHeaders && a.DevUser == "" {
+	if !a.ProxyHeaders && a.DevUser == "" && a.Mode == "" {
 		a = auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}
 	}
+	ts := httptest.NewUnstartedServer(nil)
+	b.url = "http://" + ts.Listener.Addr().String()
+	var authn *auth.Authenticator
+	if o.authn != nil {
+		authn = o.authn(t, b.url, st)
+	}
 	srv := server.New(server.Config{ChatModel: b.chatModel, EmbedModel: b.embedModel, Auth: a, PromptVersion: set.Version()},
-		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans})
-	ts := httptest.NewServer(srv.Handler())
+		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn, AuditDB: pool, Privacy: priv})
+	ts.Config.Handler = srv.Handler()
+	ts.Start()
 	t.Cleanup(ts.Close)
-	b.url = ts.URL
 	return b
 }
 

@@ -111,8 +111,10 @@ func (s *Store) RecordAnswer(ctx context.Context, a Answer) (Answer, error) {
 		).Scan(&a.ID, &a.CreatedAt); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, s.q("TouchConversation"), a.ConversationID)
-		return err
+		if _, err := tx.Exec(ctx, s.q("TouchConversation"), a.ConversationID); err != nil {
+			return err
+		}
+		return s.auditAnswer(ctx, tx, a)
 	})
 	if err != nil {
 		return a, fmt.Errorf("store: record answer in conversation %d: %w", a.ConversationID, err)

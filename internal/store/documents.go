@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/civitas-eu/civitas/internal/audit"
 )
 
 // Document is one version of an ingested source file.
@@ -199,13 +201,21 @@ func (s *Store) Chunks(ctx context.Context, documentID int64) ([]Chunk, error) {
 
 // DeleteDocument removes a document with all its versions, chunks and
 // embeddings. It returns ErrNotFound when there is no such document.
+// The deletion is recorded in the audit trail in the same transaction.
 func (s *Store) DeleteDocument(ctx context.Context, id int64) error {
-	tag, err := s.db.Exec(ctx, s.q("DeleteDocument"), id)
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		// Recorded first, while the row still says what it was; the
+		// transaction makes it all or nothing.
+		if err := s.auditDocument(ctx, tx, audit.ActionDocumentDeleted, id, nil); errors.Is(err, pgx.ErrNoRows) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, s.q("DeleteDocument"), id)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: delete document %d: %w", id, err)
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("store: delete document %d: %w", id, ErrNotFound)
 	}
 	return nil
 }

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/civitas-eu/civitas/internal/audit"
 )
 
 // CurrentVersion is what ingest needs to know about the current version of
@@ -185,7 +187,7 @@ func (s *Store) WriteVersion(ctx context.Context, nv NewVersion) (Document, erro
 		}
 		doc.UpdatedAt = doc.CreatedAt
 		if nv.Previous == nil {
-			return nil
+			return s.auditDocument(ctx, tx, audit.ActionDocumentIngested, doc.ID, map[string]any{"chunks": len(nv.Chunks)})
 		}
 		tag, err := tx.Exec(ctx, s.q("SupersedeDocument"), nv.Previous.ID, doc.ID)
 		if err != nil {
@@ -197,7 +199,8 @@ func (s *Store) WriteVersion(ctx context.Context, nv NewVersion) (Document, erro
 		if _, err := tx.Exec(ctx, s.q("DeleteChunksOf"), nv.Previous.ID); err != nil {
 			return fmt.Errorf("remove chunks of version %d: %w", nv.Previous.Version, err)
 		}
-		return nil
+		return s.auditDocument(ctx, tx, audit.ActionDocumentUpdated, doc.ID,
+			map[string]any{"chunks": len(nv.Chunks), "previous_id": nv.Previous.ID, "previous_version": nv.Previous.Version})
 	})
 	if err != nil {
 		return Document{}, fmt.Errorf("store: write %s: %w", nv.Document.SourceURI, err)

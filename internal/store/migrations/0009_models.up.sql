@@ -1,4 +1,4 @@
--- 0008: which Ollama models are in use, and the history of changes.
+-- 0009: which Ollama models are in use, and the history of changes.
 --
 -- The active models live in the database, not in each process's flags, so
 -- that every assistant replica (and cmd/ingest) agrees on them and an

@@ -1,0 +1,143 @@
+package library
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/civitas-eu/civitas/internal/ingest"
+	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/store"
+)
+
+// Args are a job's arguments.
+type Args struct {
+	File       string   `json:"file"` // the name users see
+	Collection string   `json:"collection"`
+	Groups     []string `json:"groups"`
+	// Path is the document's source URI: the file that is ingested.
+	Path string `json:"path,omitempty"`
+	// Incoming, for an upload, is where the file waits until the job moves
+	// it to Path.
+	Incoming string `json:"incoming,omitempty"`
+	// Force re-processes the file even when its content is unchanged (a
+	// re-ingest).
+	Force bool `json:"force,omitempty"`
+	// DocumentID is the document a re-ingest was asked for.
+	DocumentID int64 `json:"document_id,omitempty"`
+	// Rejected is why the upload was refused; the job only records it.
+	Rejected string `json:"rejected,omitempty"`
+}
+
+// Result is what a finished job records.
+type Result struct {
+	DocumentID int64  `json:"document_id"`
+	Outcome    string `json:"outcome"` // ingest's added, updated or unchanged
+	Pages      int    `json:"pages"`
+	Chunks     int    `json:"chunks"`
+	Language   string `json:"language,omitempty"`
+}
+
+// handle runs one job: move the upload into place, then run the ingest
+// pipeline over that one file. It is safe to run again after its worker
+// died at any point: the move is skipped when already done, and ingest
+// finds the content stored (by hash, under a claim) and writes no second
+// version. A file that cannot be read fails the job at once; a failure of
+// Ollama or the database is retried by the queue.
+func (s *Service) handle(ctx context.Context, j jobs.Job, rep *jobs.Reporter) error {
+	var a Args
+	if err := j.DecodeArgs(&a); err != nil {
+		return err
+	}
+	if a.Rejected != "" {
+		return jobs.Permanent(errors.New(a.Rejected))
+	}
+	if a.Path == "" || a.Collection == "" {
+		return jobs.Permanent(fmt.Errorf("job %d names no file or collection", j.ID))
+	}
+	unlock := s.lockPath(a.Path)
+	defer unlock()
+	_ = rep.Progress(ctx, 0, 1, "processing "+a.File)
+
+	if err := s.place(a); err != nil {
+		return err
+	}
+	model, err := s.cfg.EmbedModel(ctx)
+	if err != nil {
+		return fmt.Errorf("embedding model: %w", err)
+	}
+	report, err := s.ingester.Run(ctx, ingest.Options{
+		Roots: []string{a.Path}, Collection: a.Collection, Groups: a.Groups, Force: a.Force,
+		Workers: 1, EmbedModel: model, Extract: s.extractOptions(),
+	})
+	if err != nil {
+		return fmt.Errorf("ingest %s: %w", a.File, err)
+	}
+	if len(report.Files) != 1 {
+		return jobs.Permanent(fmt.Errorf("%s: ingest saw %d files instead of one", a.File, len(report.Files)))
+	}
+	res := report.Files[0]
+	if res.Status == ingest.StatusFailed {
+		return jobs.Permanent(errors.New(userReason(res.Reason, a)))
+	}
+	cur, err := s.currentDocument(ctx, a.Collection, a.Path)
+	if err != nil {
+		return fmt.Errorf("find the stored %s: %w", a.File, err)
+	}
+	out := Result{DocumentID: cur.ID, Outcome: res.Status, Pages: res.Pages, Chunks: res.Chunks, Language: res.Language}
+	if err := rep.SetResult(ctx, out); err != nil {
+		return err
+	}
+	_ = rep.Progress(ctx, 1, 1, res.Status)
+	return nil
+}
+
+// place moves an upload from .incoming to its document path. When the
+// incoming file is gone, an earlier run of the job moved it already.
+func (s *Service) place(a Args) error {
+	if a.Incoming != "" {
+		if err := os.MkdirAll(filepath.Dir(a.Path), 0o750); err != nil {
+			return fmt.Errorf("create folder for %s: %w", a.File, err)
+		}
+		err := os.Rename(a.Incoming, a.Path)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("move %s into place: %w", a.File, err)
+		}
+	}
+	st, err := os.Stat(a.Path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return jobs.Permanent(fmt.Errorf("%s: %w: the file is no longer on the server; upload it again", a.File, errGone))
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", a.File, err)
+	}
+	if !st.Mode().IsRegular() {
+		return jobs.Permanent(fmt.Errorf("%s is not a regular file", a.File))
+	}
+	return nil
+}
+
+// userReason words ingest's failure for the library page: the server path
+// becomes the file name, which is what the user knows the file by.
+func userReason(reason string, a Args) string {
+	reason = strings.ReplaceAll(reason, "extract "+a.Path+": ", a.File+": ")
+	reason = strings.ReplaceAll(reason, a.Path, a.File)
+	if !strings.Contains(reason, a.File) {
+		reason = a.File + ": " + reason
+	}
+	return reason
+}
+
+// currentDocument returns the current version's id of a source, or
+// store.ErrNotFound.
+func (s *Service) currentDocument(ctx context.Context, collection, path string) (store.CurrentVersion, error) {
+	collID, err := s.store.EnsureCollection(ctx, collection)
+	if err != nil {
+		return store.CurrentVersion{}, err
+	}
+	return s.store.Current(ctx, collID, path)
+}

@@ -1,0 +1,241 @@
+package library
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/civitas-eu/civitas/internal/jobs"
+)
+
+// Statuses users see for a document or a job.
+const (
+	StatusQueued     = "queued"
+	StatusProcessing = "processing"
+	StatusDone       = "done"
+	StatusFailed     = "failed"
+)
+
+// JobView is a job as the library page shows it.
+type JobView struct {
+	ID         int64         `json:"id"`
+	File       string        `json:"file"`
+	Collection string        `json:"collection"`
+	Status     string        `json:"status"` // queued, processing, done, failed
+	Error      string        `json:"error"`
+	Action     string        `json:"action"` // upload or reingest
+	CreatedBy  string        `json:"created_by"`
+	CreatedAt  time.Time     `json:"created_at"`
+	UpdatedAt  time.Time     `json:"updated_at"`
+	DocumentID *int64        `json:"document_id"`
+	Progress   jobs.Progress `json:"progress"`
+	Result     *Result       `json:"result,omitempty"`
+}
+
+func jobView(j jobs.Job) JobView {
+	var a Args
+	_ = json.Unmarshal(j.Args, &a) // a job of ours; an undecodable one shows its id and status
+	v := JobView{ID: j.ID, File: a.File, Collection: a.Collection, Action: "upload", CreatedBy: j.CreatedBy,
+		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt, Progress: j.Progress}
+	if a.Force {
+		v.Action = "reingest"
+	}
+	switch j.Status {
+	case jobs.StatusQueued:
+		v.Status = StatusQueued
+	case jobs.StatusRunning:
+		v.Status = StatusProcessing
+	case jobs.StatusDone:
+		v.Status = StatusDone
+	case jobs.StatusFailed:
+		v.Status, v.Error = StatusFailed, j.Error
+	case jobs.StatusCancelled:
+		v.Status, v.Error = StatusFailed, "cancelled"
+	}
+	if a.Rejected != "" { // failed from the start, whether a worker has recorded it yet or not
+		v.Status, v.Error = StatusFailed, a.Rejected
+	}
+	if a.DocumentID != 0 {
+		v.DocumentID = &a.DocumentID
+	}
+	var res Result
+	if len(j.Result) > 0 && json.Unmarshal(j.Result, &res) == nil && res.DocumentID != 0 {
+		v.Result = &res
+		v.DocumentID = &res.DocumentID
+	}
+	return v
+}
+
+// DocumentView is a current document as the library page shows it.
+type DocumentView struct {
+	ID         int64     `json:"id"`
+	Collection string    `json:"collection"`
+	Source     string    `json:"source"`
+	FileName   string    `json:"file_name"`
+	Title      string    `json:"title"`
+	MediaType  string    `json:"media_type"`
+	Language   string    `json:"language"`
+	Pages      *int      `json:"pages"`
+	Chunks     int64     `json:"chunks"`
+	Version    int       `json:"version"`
+	Versions   int64     `json:"versions"`
+	Groups     []string  `json:"groups"`
+	SizeBytes  int64     `json:"size_bytes"`
+	IngestedAt time.Time `json:"ingested_at"`
+	Status     string    `json:"status"` // always done: queued and failed files are jobs
+	Uploaded   bool      `json:"uploaded"`
+	FileURL    string    `json:"file_url"`
+}
+
+// CollectionView is a collection with its number of current documents.
+type CollectionView struct {
+	Name      string `json:"name"`
+	Documents int64  `json:"documents"`
+}
+
+// Listing is the library page's data.
+type Listing struct {
+	Collections []CollectionView `json:"collections"`
+	Documents   []DocumentView   `json:"documents"`
+	Jobs        []JobView        `json:"jobs"`
+}
+
+// Limits of one listing.
+const (
+	maxListedDocuments = 5000
+	maxListedJobs      = 100
+	// jobsScanned bounds the recent jobs read to find a collection's; the
+	// queue filters by kind only.
+	jobsScanned = 1000
+)
+
+// List returns the collections, the current documents of collection (""
+// for all) and its recent jobs, newest first. Every document is listed
+// whatever its access groups: knowledge managers manage the whole library,
+// including documents they could not retrieve in a chat themselves.
+func (s *Service) List(ctx context.Context, collection string) (Listing, error) {
+	l := Listing{Collections: []CollectionView{}, Documents: []DocumentView{}, Jobs: []JobView{}}
+	cols, err := s.store.LibraryCollections(ctx)
+	if err != nil {
+		return l, err
+	}
+	for _, c := range cols {
+		l.Collections = append(l.Collections, CollectionView{Name: c.Name, Documents: c.Documents})
+	}
+	docs, err := s.store.LibraryDocuments(ctx, collection, maxListedDocuments)
+	if err != nil {
+		return l, err
+	}
+	for _, d := range docs {
+		groups := d.AccessGroups
+		if groups == nil {
+			groups = []string{}
+		}
+		l.Documents = append(l.Documents, DocumentView{ID: d.ID, Collection: d.Collection, Source: d.SourceURI,
+			FileName: filepath.Base(d.SourceURI), Title: d.Title, MediaType: d.MediaType, Language: d.Language,
+			Pages: d.PageCount, Chunks: d.Chunks, Version: d.Version, Versions: d.Versions, Groups: groups,
+			SizeBytes: d.SizeBytes, IngestedAt: d.IngestedAt, Status: StatusDone, Uploaded: s.uploaded(d.SourceURI),
+			FileURL: fmt.Sprintf("/api/documents/%d/file", d.ID)})
+	}
+	js, err := s.queue.List(ctx, jobs.ListOptions{Kinds: []string{s.cfg.Kind}, Limit: jobsScanned})
+	if err != nil {
+		return l, fmt.Errorf("library: recent jobs: %w", err)
+	}
+	for _, j := range js {
+		v := jobView(j)
+		if collection != "" && v.Collection != collection {
+			continue
+		}
+		if l.Jobs = append(l.Jobs, v); len(l.Jobs) == maxListedJobs {
+			break
+		}
+	}
+	return l, nil
+}
+
+// VersionView is one version of a document.
+type VersionView struct {
+	ID         int64     `json:"id"`
+	Version    int       `json:"version"`
+	SHA256     string    `json:"sha256"`
+	Pages      *int      `json:"pages"`
+	Chunks     int64     `json:"chunks"`
+	SizeBytes  int64     `json:"size_bytes"`
+	IngestedAt time.Time `json:"ingested_at"`
+	Current    bool      `json:"current"`
+}
+
+// Versions returns every version of document id's source, newest first,
+// or store.ErrNotFound.
+func (s *Service) Versions(ctx context.Context, id int64) ([]VersionView, error) {
+	vs, err := s.store.DocumentVersions(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]VersionView, len(vs))
+	for i, v := range vs {
+		out[i] = VersionView{ID: v.ID, Version: v.Version, SHA256: hex.EncodeToString(v.ContentHash), Pages: v.PageCount,
+			Chunks: v.Chunks, SizeBytes: v.SizeBytes, IngestedAt: v.IngestedAt, Current: v.Current}
+	}
+	return out, nil
+}
+
+// Reingest queues a forced re-ingest of the current version of document
+// id from its source file, with its current access groups. It returns
+// store.ErrNotFound for an unknown document and an InputError when the
+// file is no longer there. A re-ingest already queued or running for the
+// same file is returned instead of a second one.
+func (s *Service) Reingest(ctx context.Context, id int64, user string) (JobView, error) {
+	d, err := s.store.GetDocument(ctx, id)
+	if err != nil {
+		return JobView{}, err
+	}
+	if d.SupersededBy != nil {
+		return JobView{}, inputErr("", "document %d is an old version; re-ingest the current one (id %d)", id, *d.SupersededBy)
+	}
+	name := filepath.Base(d.SourceURI)
+	st, err := os.Stat(d.SourceURI)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return JobView{}, inputErr("", "the file of %s is no longer on the server (%s); upload it again", name, d.SourceURI)
+	case err != nil:
+		return JobView{}, inputErr("", "the file of %s cannot be read on the server: %v", name, err)
+	case !st.Mode().IsRegular():
+		return JobView{}, inputErr("", "%s is not a regular file", d.SourceURI)
+	}
+	a := Args{File: name, Collection: d.Collection, Groups: d.AccessGroups, Path: d.SourceURI, Force: true, DocumentID: d.ID}
+	if a.Groups == nil {
+		a.Groups = []string{}
+	}
+	j, err := s.queue.Enqueue(ctx, s.cfg.Kind, a, jobs.EnqueueOptions{CreatedBy: user, Unique: "reingest:" + d.Collection + ":" + d.SourceURI})
+	if err != nil {
+		return JobView{}, fmt.Errorf("library: queue re-ingest of document %d: %w", id, err)
+	}
+	return jobView(j), nil
+}
+
+// Delete removes document id with every version, chunk and embedding of
+// its source, or returns store.ErrNotFound. A file this library stored is
+// deleted too; a file ingested from a folder by cmd/ingest stays where it
+// is (the folder is the city's, mounted read-only), so the next ingest
+// run of that folder adds it again unless it is removed there.
+func (s *Service) Delete(ctx context.Context, id int64) error {
+	source, err := s.store.DeleteSource(ctx, id)
+	if err != nil {
+		return err
+	}
+	if s.uploaded(source) {
+		unlock := s.lockPath(source)
+		defer unlock()
+		if err := os.Remove(source); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.log.Warn("library: document deleted but its file could not be removed", "path", source, "err", err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,76 @@
+-- Retention and data-subject requests.
+
+-- name: StoredKey
+SELECT key FROM pseudonym_key;
+
+-- name: StoreKey
+-- Two processes starting at once both try; the first key wins and both
+-- read it back.
+INSERT INTO pseudonym_key (key) VALUES ($1) ON CONFLICT DO NOTHING;
+
+-- name: HasFeedback
+-- Feedback (a later migration) is optional to this package.
+SELECT to_regclass('answer_feedback') IS NOT NULL;
+
+-- name: DueUsers
+-- Users with records older than the cutoff not yet pseudonymised.
+SELECT user_name FROM answers WHERE created_at < $1 AND pseudonymised_at IS NULL
+UNION
+SELECT user_name FROM conversations WHERE updated_at < $1 AND pseudonymised_at IS NULL;
+
+-- name: PseudonymiseAnswers
+-- The provenance stays (passages, models, prompt version, timings); the
+-- person and what they wrote go.
+UPDATE answers SET user_name = $2, question = '', answer = '', error = '', pseudonymised_at = now()
+WHERE user_name = $1 AND created_at < $3 AND pseudonymised_at IS NULL
+RETURNING id;
+
+-- name: PseudonymiseConversations
+UPDATE conversations SET user_name = $2, title = '', pseudonymised_at = now()
+WHERE user_name = $1 AND updated_at < $3 AND pseudonymised_at IS NULL;
+
+-- name: PseudonymiseFeedback
+-- Feedback on answers that are now pseudonymous follows them.
+UPDATE answer_feedback f SET user_name = $2, comment = ''
+FROM answers a
+WHERE a.id = f.answer_id AND a.user_name = $2 AND f.user_name = $1;
+
+-- name: DeleteOldAnswers
+DELETE FROM answers WHERE created_at < $1 RETURNING id;
+
+-- name: DeleteOldConversations
+DELETE FROM conversations WHERE updated_at < $1;
+
+-- name: ExpireAnswerAuditPersonal
+-- The asker and question recorded with each answer.created event expire
+-- with the answer record ($2: 'answer:ID' of the records just handled;
+-- $1: the cutoff, for events whose record went otherwise): keeping them
+-- in the trail would defeat retention. The event itself (provenance)
+-- stays, and its chain holds.
+DELETE FROM audit_personal
+WHERE audit_id IN (SELECT id FROM audit_log
+                   WHERE action = 'answer.created' AND (at < $1 OR target = ANY($2::text[])))
+RETURNING audit_id;
+
+-- name: ExportConversations
+-- Whole rows, so that columns added later are exported too.
+SELECT coalesce(json_agg(c ORDER BY c.id), '[]')::text FROM conversations c WHERE c.user_name = ANY($1::text[]);
+
+-- name: ExportAnswers
+SELECT coalesce(json_agg(a ORDER BY a.id), '[]')::text FROM answers a WHERE a.user_name = ANY($1::text[]);
+
+-- name: ExportFeedback
+SELECT coalesce(json_agg(f ORDER BY f.created_at), '[]')::text FROM answer_feedback f WHERE f.user_name = ANY($1::text[]);
+
+-- name: EraseFeedback
+DELETE FROM answer_feedback WHERE user_name = ANY($1::text[]);
+
+-- name: EraseAnswers
+DELETE FROM answers WHERE user_name = ANY($1::text[]);
+
+-- name: EraseConversations
+DELETE FROM conversations WHERE user_name = ANY($1::text[]);
+
+-- name: EraseAuditPersonal
+DELETE FROM audit_personal WHERE actor = ANY($1::text[]) OR subject = ANY($1::text[])
+RETURNING audit_id;

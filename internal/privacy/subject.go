@@ -1,0 +1,173 @@
+package privacy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/civitas-eu/civitas/internal/audit"
+)
+
+// AuditEntry is an audit event that names the user, as exported to them.
+type AuditEntry struct {
+	ID      int64           `json:"id"`
+	At      time.Time       `json:"at"`
+	Action  string          `json:"action"`
+	Target  string          `json:"target"`
+	Details json.RawMessage `json:"details"`
+	Actor   string          `json:"actor"`
+	Subject string          `json:"subject,omitempty"`
+	Data    json.RawMessage `json:"data"`
+}
+
+// Export is everything stored about one user (GDPR art. 15 and 20).
+type Export struct {
+	User       string    `json:"user"`
+	Pseudonym  string    `json:"pseudonym"` // their records after retention carry this name
+	ExportedAt time.Time `json:"exported_at"`
+	// Whole rows of their conversations, answer records and feedback,
+	// pseudonymised ones included.
+	Conversations json.RawMessage `json:"conversations"`
+	Answers       json.RawMessage `json:"answers"`
+	Feedback      json.RawMessage `json:"feedback"`
+	// Audit events they did or that concern them, with their personal
+	// part.
+	Audit []AuditEntry `json:"audit"`
+}
+
+// Erasure is what erasing a user removed.
+type Erasure struct {
+	Pseudonym       string  `json:"pseudonym"`
+	Conversations   int64   `json:"conversations"`
+	Answers         int64   `json:"answers"`
+	Feedback        int64   `json:"feedback"`
+	PersonalRemoved []int64 `json:"audit_personal_removed"`
+	AuditID         int64   `json:"audit_id"` // the subject.erased event
+}
+
+func validUser(user string) error {
+	if strings.TrimSpace(user) == "" {
+		return fmt.Errorf("privacy: no user named")
+	}
+	return nil
+}
+
+// ExportSubject collects everything stored about user and records the
+// export (by the actor in ctx) in the audit trail.
+func (s *Service) ExportSubject(ctx context.Context, user string) (Export, error) {
+	if err := validUser(user); err != nil {
+		return Export{}, err
+	}
+	names, pseud, err := s.names(ctx, user)
+	if err != nil {
+		return Export{}, err
+	}
+	ex := Export{User: user, Pseudonym: pseud, ExportedAt: time.Now().UTC(), Feedback: json.RawMessage("[]"), Audit: []AuditEntry{}}
+	var conv, ans string
+	if err := s.db.QueryRow(ctx, s.q("ExportConversations"), names).Scan(&conv); err != nil {
+		return ex, fmt.Errorf("privacy: export conversations of %s: %w", user, err)
+	}
+	if err := s.db.QueryRow(ctx, s.q("ExportAnswers"), names).Scan(&ans); err != nil {
+		return ex, fmt.Errorf("privacy: export answers of %s: %w", user, err)
+	}
+	ex.Conversations, ex.Answers = json.RawMessage(conv), json.RawMessage(ans)
+	var hasFeedback bool
+	if err := s.db.QueryRow(ctx, s.q("HasFeedback")).Scan(&hasFeedback); err != nil {
+		return ex, fmt.Errorf("privacy: look for the feedback table: %w", err)
+	}
+	if hasFeedback {
+		var fb string
+		if err := s.db.QueryRow(ctx, s.q("ExportFeedback"), names).Scan(&fb); err != nil {
+			return ex, fmt.Errorf("privacy: export feedback of %s: %w", user, err)
+		}
+		ex.Feedback = json.RawMessage(fb)
+	}
+	for _, name := range names {
+		err := audit.Each(ctx, s.db, audit.Filter{Person: name}, func(r audit.Record) error {
+			ex.Audit = append(ex.Audit, AuditEntry{ID: r.ID, At: r.At, Action: r.Action, Target: r.Target, Details: r.Details,
+				Actor: r.Personal.Actor, Subject: r.Personal.Subject, Data: r.Personal.Data})
+			return nil
+		})
+		if err != nil {
+			return ex, fmt.Errorf("privacy: export audit events of %s: %w", user, err)
+		}
+	}
+	_, err = audit.Append(ctx, s.db, audit.Event{
+		Action: audit.ActionSubjectExported, Target: "subject:" + pseud, Subject: user,
+		Details: map[string]int{"conversations": jsonLen(ex.Conversations), "answers": jsonLen(ex.Answers),
+			"feedback": jsonLen(ex.Feedback), "audit_events": len(ex.Audit)},
+	})
+	if err != nil {
+		return ex, fmt.Errorf("privacy: record export of %s: %w", user, err)
+	}
+	return ex, nil
+}
+
+func jsonLen(raw json.RawMessage) int {
+	var v []json.RawMessage
+	_ = json.Unmarshal(raw, &v)
+	return len(v)
+}
+
+// EraseSubject deletes everything stored about user (GDPR art. 17): their
+// conversations, answer records and feedback, pseudonymised ones
+// included, and the personal part of every audit event they did or that
+// concerns them. Audit events themselves stay (they cannot be changed)
+// and still verify; the erasure is recorded as a subject.erased event
+// that names the user only by pseudonym and lists the emptied events. It
+// is one transaction.
+func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error) {
+	if err := validUser(user); err != nil {
+		return Erasure{}, err
+	}
+	names, pseud, err := s.names(ctx, user)
+	if err != nil {
+		return Erasure{}, err
+	}
+	er := Erasure{Pseudonym: pseud}
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		var hasFeedback bool
+		if err := tx.QueryRow(ctx, s.q("HasFeedback")).Scan(&hasFeedback); err != nil {
+			return fmt.Errorf("look for the feedback table: %w", err)
+		}
+		if hasFeedback {
+			tag, err := tx.Exec(ctx, s.q("EraseFeedback"), names)
+			if err != nil {
+				return fmt.Errorf("erase feedback: %w", err)
+			}
+			er.Feedback = tag.RowsAffected()
+		}
+		tag, err := tx.Exec(ctx, s.q("EraseAnswers"), names)
+		if err != nil {
+			return fmt.Errorf("erase answers: %w", err)
+		}
+		er.Answers = tag.RowsAffected()
+		if tag, err = tx.Exec(ctx, s.q("EraseConversations"), names); err != nil {
+			return fmt.Errorf("erase conversations: %w", err)
+		}
+		er.Conversations = tag.RowsAffected()
+		rows, err := tx.Query(ctx, s.q("EraseAuditPersonal"), names)
+		if err != nil {
+			return fmt.Errorf("erase personal data in the audit trail: %w", err)
+		}
+		if er.PersonalRemoved, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+			return fmt.Errorf("erase personal data in the audit trail: %w", err)
+		}
+		er.PersonalRemoved = removedIDs(er.PersonalRemoved)
+		rec, err := audit.Append(ctx, tx, audit.Event{
+			Action: audit.ActionSubjectErased, Target: "subject:" + pseud,
+			Details: map[string]any{"conversations": er.Conversations, "answers": er.Answers, "feedback": er.Feedback,
+				audit.PersonalRemovedKey: er.PersonalRemoved},
+		})
+		er.AuditID = rec.ID
+		return err
+	})
+	if err != nil {
+		return Erasure{}, fmt.Errorf("privacy: erase %s: %w", pseud, err)
+	}
+	return er, nil
+}

@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/civitas-eu/civitas/internal/audit"
+)
+
+// The store appends audit events in the same transaction as the change
+// they record: an answer or a document version is on record exactly when
+// it exists.
+
+// passageRef is a passage as the audit trail keeps it: enough to find the
+// exact text again (chunk, document and version), not the text itself.
+type passageRef struct {
+	N               int    `json:"n"`
+	ChunkID         int64  `json:"chunk_id"`
+	DocumentID      int64  `json:"document_id"`
+	DocumentVersion int    `json:"document_version"`
+	Source          string `json:"source_uri"`
+	Title           string `json:"title,omitempty"`
+	PageStart       int    `json:"page_start,omitempty"`
+	PageEnd         int    `json:"page_end,omitempty"`
+}
+
+// answerDetails is the non-personal provenance of an answer, kept for as
+// long as the trail: which passages of which document versions, which
+// models (with digests) and which prompt templates produced it. The
+// question and answer text are personal and go to the erasable part.
+type answerDetails struct {
+	AnswerID          int64        `json:"answer_id"`
+	ConversationID    int64        `json:"conversation_id"`
+	Mode              string       `json:"mode"`
+	Language          string       `json:"language"`
+	RetrievalMode     string       `json:"retrieval_mode"`
+	RetrievedChunkIDs []int64      `json:"retrieved_chunk_ids"`
+	Passages          []passageRef `json:"passages"` // as given to the model
+	Cited             []passageRef `json:"cited"`
+	ChatModel         string       `json:"chat_model"`
+	ChatDigest        string       `json:"chat_digest"`
+	EmbedModel        string       `json:"embed_model"`
+	EmbedDigest       string       `json:"embed_digest"`
+	// PromptVersion is the SHA-256-based version of the prompt
+	// templates in force (prompts.Set.Version).
+	PromptVersion string `json:"prompt_version"`
+	Failed        bool   `json:"failed,omitempty"`
+}
+
+func (s *Store) auditAnswer(ctx context.Context, tx pgx.Tx, a Answer) error {
+	var sources []passageRef
+	if err := json.Unmarshal(a.Sources, &sources); err != nil {
+		return fmt.Errorf("decode sources for the audit trail: %w", err)
+	}
+	var cites []struct {
+		N int `json:"n"`
+	}
+	if err := json.Unmarshal(a.Citations, &cites); err != nil {
+		return fmt.Errorf("decode citations for the audit trail: %w", err)
+	}
+	d := answerDetails{
+		AnswerID: a.ID, ConversationID: a.ConversationID, Mode: a.Mode, Language: a.Language,
+		RetrievalMode: a.RetrievalMode, RetrievedChunkIDs: a.RetrievedChunkIDs, Passages: sources, Cited: []passageRef{},
+		ChatModel: a.ChatModel, ChatDigest: a.ChatDigest, EmbedModel: a.EmbedModel, PromptVersion: a.PromptVersion,
+		Failed: a.Error != "",
+	}
+	for _, c := range cites {
+		for _, p := range sources {
+			if p.N == c.N {
+				d.Cited = append(d.Cited, p)
+			}
+		}
+	}
+	if err := tx.QueryRow(ctx, s.q("EmbedModelDigest"), a.EmbedModel).Scan(&d.EmbedDigest); err != nil {
+		return fmt.Errorf("look up embedding model digest: %w", err)
+	}
+	_, err := audit.Append(ctx, tx, audit.Event{
+		Action: audit.ActionAnswerCreated, Target: fmt.Sprintf("answer:%d", a.ID), Details: d,
+		Actor: a.User, Personal: map[string]string{"question": a.Question, "answer": a.Answer},
+	})
+	return err
+}
+
+// auditDocument records a document change; the actor comes from ctx
+// (audit.ActorFrom).
+func (s *Store) auditDocument(ctx context.Context, tx pgx.Tx, action string, id int64, extra map[string]any) error {
+	var docID int64
+	var collection, source, hash string
+	var version int
+	if err := tx.QueryRow(ctx, s.q("DocumentForAudit"), id).Scan(&docID, &collection, &source, &version, &hash); err != nil {
+		return fmt.Errorf("read document %d for the audit trail: %w", id, err)
+	}
+	d := map[string]any{"document_id": docID, "collection": collection, "source": source, "version": version, "sha256": hash}
+	for k, v := range extra {
+		d[k] = v
+	}
+	_, err := audit.Append(ctx, tx, audit.Event{Action: action, Target: fmt.Sprintf("document:%d", id), Details: d})
+	return err
+}
