@@ -113,7 +113,7 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) {
 }
 
 // logout ends the browser's session: POST /auth/logout → 204 (a form
-// post from a page gets 303 to /).
+// post from a page gets 303 to /signed-out).
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(auth.CookieName); err == nil && c.Value != "" {
 		if err := s.authn.EndSession(r.Context(), c.Value); err != nil {
@@ -124,7 +124,12 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: auth.CookieName, Path: "/", MaxAge: -1,
 		HttpOnly: true, Secure: s.authn.CookieSecure(), SameSite: http.SameSiteLaxMode})
 	if acceptsHTML(r) {
-		http.Redirect(w, r, "/", http.StatusSeeOther)
+		// Not to /: that sends the browser on to the provider, and the
+		// pages' CSP (form-action 'self') covers a form post's redirects,
+		// so the browser would refuse to leave the page and show the user
+		// still signed in. A live provider session would sign them straight
+		// back in anyway.
+		http.Redirect(w, r, "/signed-out", http.StatusSeeOther)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
