@@ -59,6 +59,17 @@ func waitAcross(t *testing.T, ctx context.Context, what, predicate string, timeo
 	t.Fatalf("waiting for %s (%s): not within %s", what, predicate, timeout)
 }
 
+// checkNarrow checks that at phone width nothing but the tables'
+// own scroll areas scrolls sideways.
+func checkNarrow(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	step(t, ctx, "narrow the window", chromedp.EmulateViewport(360, 740))
+	if w := eval[int](t, ctx, `document.documentElement.scrollWidth`); w > 360 {
+		t.Errorf("at 360 px the %s page is %d px wide", name, w)
+	}
+	step(t, ctx, "widen the window", chromedp.EmulateViewport(1280, 900))
+}
+
 func text(t *testing.T, ctx context.Context, selector string) string {
 	t.Helper()
 	return eval[string](t, ctx, fmt.Sprintf(`(document.querySelector(%q) || {innerText: ''}).innerText`, selector))
@@ -96,6 +107,7 @@ func testAboutPage(t *testing.T, ctx context.Context, dir string, b bundle) {
 	}
 	checkAccessibility(t, ctx, dir, "about")
 	screenshot(t, ctx, dir, "about.png")
+	checkNarrow(t, ctx, "about")
 
 	kept := setup(t, setupOpts{auth: auth.Config{DevUser: "reader-" + b.collection}, retentionDays: 30})
 	openPage(t, ctx, kept.url+"/about")
@@ -145,6 +157,7 @@ func testAdminKeys(t *testing.T, ctx context.Context, dir string, b bundle, keyU
 	waitFor(t, ctx, "the copy to be announced", `document.getElementById('admin-status').textContent.includes('copied')`, 5*time.Second)
 	checkAccessibility(t, ctx, dir, "admin")
 	screenshot(t, ctx, dir, "admin.png")
+	checkNarrow(t, ctx, "admin")
 
 	step(t, ctx, "close the key box", chromedp.Click(chromedp.CSS("#hide-key")))
 	if eval[string](t, ctx, `document.getElementById('new-key-value').value`) != "" {
@@ -209,6 +222,7 @@ func testAuditPage(t *testing.T, ctx context.Context, dir string, b bundle, staf
 	}
 	checkAccessibility(t, ctx, dir, "audit")
 	screenshot(t, ctx, dir, "audit.png")
+	checkNarrow(t, ctx, "audit")
 }
 
 func testEraseSubject(t *testing.T, ctx context.Context, b bundle, keyUser string) {
