@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
 )
@@ -97,10 +99,29 @@ func TestRunServesHealthAndReadiness(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || rd.Status != "ready" {
 		t.Errorf("/readyz = %d %+v, want 200 ready", resp.StatusCode, rd)
 	}
-	// The chat model is installed, the embedding model is not: the
-	// assistant must say it answers with lexical retrieval only.
-	if !rd.ChatModel.OK || rd.EmbedModel.OK || rd.Mode != "lexical" || !strings.Contains(rd.EmbedModel.Detail, "not installed") {
-		t.Errorf("/readyz reports %+v, want chat ok, embed missing, mode lexical", rd)
+	// The active models come from the database, which the flags only
+	// seed. In a fresh schema they are the configured ones: the chat model
+	// is installed, the embedding model is not, and the assistant must say
+	// it answers with lexical retrieval only. On a database whose models
+	// were already chosen (PGlite ignores the search_path parameter, so
+	// the schema is shared), readiness must name the database's model.
+	conn, err := pgx.Connect(ctx, env["CIVITAS_DATABASE_URL"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var activeEmbed string
+	err = conn.QueryRow(ctx, "SELECT model FROM active_models WHERE role = 'embed'").Scan(&activeEmbed)
+	conn.Close(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	switch {
+	case activeEmbed == env["CIVITAS_EMBED_MODEL"]:
+		if !rd.ChatModel.OK || rd.EmbedModel.OK || rd.Mode != "lexical" || !strings.Contains(rd.EmbedModel.Detail, "not installed") {
+			t.Errorf("/readyz reports %+v, want chat ok, embed missing, mode lexical", rd)
+		}
+	case !strings.HasPrefix(rd.EmbedModel.Detail, activeEmbed):
+		t.Errorf("/readyz reports %+v, want the database's active embedding model %s", rd, activeEmbed)
 	}
 
 	// The effective endpoints, as the egress guard let them through,

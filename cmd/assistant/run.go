@@ -15,6 +15,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/egress"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/library"
+	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/retrieve"
@@ -44,6 +45,8 @@ type Main struct {
 func (m *Main) Run(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		switch args[0] {
+		case "models":
+			return m.runModels(ctx, args[1:])
 		case "eval":
 			return m.runEval(ctx, args[1:])
 		case "audit":
@@ -87,12 +90,6 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	retriever := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
-	answerer, err := answer.New(answerConfig(cfg), retriever, llm, documentSource{st}, tmpl, log)
-	if err != nil {
-		return err
-	}
-
 	// Background jobs (uploads, re-embedding, retention) run in this
 	// process from a Postgres-backed queue; services register their
 	// handlers on it before it starts.
@@ -100,11 +97,28 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The active models come from the database (the flags only seed it),
+	// so that every replica answers with the same models and an admin's
+	// switch reaches all of them within the refresh interval.
+	active := models.NewActive(st, 5*time.Second, log)
+	modelSvc := models.New(models.Deps{Store: st, Ollama: llm, Active: active, Queue: queue}, modelsConfig(cfg), log)
+	if err := modelSvc.Seed(ctx, cfg.ChatModel, cfg.EmbedModel); err != nil {
+		return err
+	}
+	refreshCtx, stopRefresh := context.WithCancel(ctx)
+	defer stopRefresh()
+	go active.Run(refreshCtx)
+
 	// The documents page's uploads. The embedding model is asked per job,
 	// so that a switch of the active model can apply without a restart.
 	lib, err := library.New(st, queue, llm, log, library.Config{
 		UploadDir: cfg.UploadDir, MaxFileBytes: cfg.MaxUploadBytes,
-		EmbedModel: func(context.Context) (string, error) { return cfg.EmbedModel, nil },
+		EmbedModel: func(context.Context) (string, error) {
+			if _, embed := active.ActiveModels(); embed != "" {
+				return embed, nil
+			}
+			return cfg.EmbedModel, nil
+		},
 	})
 	if err != nil {
 		return err
@@ -122,6 +136,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	queue.Handle(privacy.JobKind, 1, priv.Handler())
 
+	retriever := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
+	ac := answerConfig(cfg)
+	ac.Models = active
+	answerer, err := answer.New(ac, retriever, llm, documentSource{st}, tmpl, log)
+	if err != nil {
+		return err
+	}
+
 	// Requests get their own base context, not the signal's: on SIGTERM
 	// the server first drains in-flight answers, and only cancels them when
 	// the drain times out.
@@ -133,7 +155,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		RetentionDays:         cfg.RetentionDays,
 		Endpoints:             map[string]string{"database": config.RedactURL(cfg.DatabaseURL), "ollama": cfg.OllamaURL.String()},
 		Auth:                  authConfig(cfg),
-	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv})
+	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
+		Active: active, ModelAdmin: modelSvc})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -183,6 +206,16 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	<-scheduled
 	log.Info("stopped")
 	return nil
+}
+
+// modelsConfig is the model service's part of the configuration, the
+// same for serving and for `assistant models`.
+func modelsConfig(cfg config.Config) models.Config {
+	pause := cfg.ReembedPause
+	if pause == 0 {
+		pause = -1 // models.Config reads 0 as its default
+	}
+	return models.Config{ReembedBatch: cfg.ReembedBatch, ReembedPause: pause, ImportDir: cfg.ModelsImportDir}
 }
 
 // answerConfig is the answer service's part of the configuration, the same

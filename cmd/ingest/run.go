@@ -17,6 +17,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/egress"
 	"github.com/civitas-eu/civitas/internal/extract"
 	"github.com/civitas-eu/civitas/internal/ingest"
+	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -108,11 +109,17 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	in := ingest.New(st, ollama.New(cfg.OllamaURL, nil), log)
+	// Chunks are embedded with the model retrieval searches: the active
+	// one an admin chose, which --embed-model only seeds.
+	embedModel, err := models.EmbedModelFor(ctx, st, cfg.EmbedModel, log)
+	if err != nil {
+		return err
+	}
 
 	opts := ingest.Options{
 		Roots: roots, Collection: f.collection, Groups: f.groups, Language: strings.ToLower(f.language),
 		Include: f.incl, Exclude: f.excl, Prune: f.prune, DryRun: f.dryRun, Force: f.force,
-		Workers: f.workers, BatchSize: f.batch, EmbedModel: cfg.EmbedModel, Lease: f.lease, LexicalOnly: f.lexicalOnly,
+		Workers: f.workers, BatchSize: f.batch, EmbedModel: embedModel, Lease: f.lease, LexicalOnly: f.lexicalOnly,
 		Extract: extract.DefaultOptions(),
 	}
 	opts.Extract.MaxBytes = f.maxMB << 20

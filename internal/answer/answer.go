@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/lang"
@@ -33,10 +34,14 @@ import (
 )
 
 // Config tunes a Service. The zero value of every field but ChatModel
-// means its default.
+// (or Models) means its default.
 type Config struct {
-	// ChatModel is the Ollama model that writes answers.
+	// ChatModel is the Ollama model that writes answers when Models is nil.
 	ChatModel string
+	// Models, when set, names the chat and embedding models in force. It
+	// is asked once per answer, so that an admin can switch models at any
+	// time while an answer in flight keeps the models it started with.
+	Models Models
 	// ContextBudget is how many tokens (as chunk.CountTokens estimates
 	// them) the sources may take in the prompt; default 1500. It is modest
 	// on purpose: on a CPU-only server, evaluating the prompt is most of
@@ -128,7 +133,9 @@ type Service struct {
 	docs      DocumentSource
 	prompts   *prompts.Set
 	log       *slog.Logger
-	model     *modelProbe
+
+	mu     sync.Mutex
+	probes map[string]*modelProbe // by chat model name
 }
 
 // New returns a Service. gen may be nil, which answers every question in
@@ -140,18 +147,14 @@ func New(cfg Config, r Retriever, gen Generator, docs DocumentSource, set *promp
 		return nil, errors.New("answer: no retriever")
 	case set == nil:
 		return nil, errors.New("answer: no prompt templates")
-	case cfg.ChatModel == "" && gen != nil:
+	case cfg.ChatModel == "" && cfg.Models == nil && gen != nil:
 		return nil, errors.New("answer: no chat model configured")
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	cfg = cfg.withDefaults()
-	s := &Service{cfg: cfg, retriever: r, gen: gen, docs: docs, prompts: set, log: log}
-	if gen != nil {
-		s.model = &modelProbe{gen: gen, model: cfg.ChatModel, ttl: cfg.ModelTTL}
-	}
-	return s, nil
+	return &Service{cfg: cfg, retriever: r, gen: gen, docs: docs, prompts: set, log: log, probes: map[string]*modelProbe{}}, nil
 }
 
 // Answer answers req, calling emit with each event in order: one
@@ -171,12 +174,18 @@ func (s *Service) Answer(ctx context.Context, req Request, emit func(Event) erro
 		return Done{}, fmt.Errorf("answer: %w", ErrEmptyQuestion)
 	}
 	language, detected := s.language(req, question)
+	// The models are resolved once: every later step of this answer uses
+	// these two, whatever an admin switches meanwhile.
+	chat, embed := s.cfg.ChatModel, ""
+	if s.cfg.Models != nil {
+		chat, embed = s.cfg.Models.ActiveModels()
+	}
 	d := Done{
-		Language: language, ChatModel: s.cfg.ChatModel, PromptVersion: s.prompts.Version(),
+		Language: language, ChatModel: chat, PromptVersion: s.prompts.Version(),
 		Citations: []Citation{}, RetrievedChunkIDs: []int64{}, CitedChunkIDs: []int64{},
 	}
 
-	info, search, err := s.probe(ctx)
+	info, search, err := s.probe(ctx, chat)
 	if err != nil {
 		return Done{}, err
 	}
@@ -184,13 +193,13 @@ func (s *Service) Answer(ctx context.Context, req Request, emit func(Event) erro
 
 	standalone := question
 	if len(req.History) > 0 && !search {
-		if standalone, err = s.condense(ctx, req.History, question, language, info); err != nil {
+		if standalone, err = s.condense(ctx, chat, req.History, question, language, info); err != nil {
 			return Done{}, err
 		}
 	}
 
 	retrievalStart := time.Now()
-	passages, err := s.passages(ctx, req, standalone, detected, &d)
+	passages, err := s.passages(ctx, req, standalone, detected, embed, &d)
 	if err != nil {
 		return Done{}, err
 	}
@@ -254,7 +263,7 @@ func (s *Service) language(req Request, question string) (answer, detected strin
 
 // passages returns the passages to pack, best (or document order) first,
 // and records how they were found in d.
-func (s *Service) passages(ctx context.Context, req Request, question, language string, d *Done) ([]retrieve.Passage, error) {
+func (s *Service) passages(ctx context.Context, req Request, question, language, embed string, d *Done) ([]retrieve.Passage, error) {
 	whole, ok, err := s.wholeDocuments(ctx, req)
 	if err != nil {
 		return nil, err
@@ -265,7 +274,7 @@ func (s *Service) passages(ctx context.Context, req Request, question, language 
 	}
 	res, err := s.retriever.Retrieve(ctx, retrieve.Query{
 		Text: question, Language: language, Collections: req.Collections,
-		DocumentIDs: req.DocumentIDs, Groups: req.Groups, K: s.cfg.K,
+		DocumentIDs: req.DocumentIDs, Groups: req.Groups, K: s.cfg.K, EmbedModel: embed,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("answer: %w", err)

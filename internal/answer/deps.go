@@ -45,6 +45,27 @@ type DocumentSource interface {
 	DocumentChunks(ctx context.Context, docID int64, groups []string) ([]retrieve.Passage, error)
 }
 
+// Models names the chat and embedding models in force; *models.Active
+// implements it. ActiveModels must be cheap (it is called once per
+// answer) and never fail: it returns the last models it knew. An empty
+// embed name means the retriever's own default.
+type Models interface {
+	ActiveModels() (chat, embed string)
+}
+
+// probeFor returns the cached probe of a chat model, creating it on first
+// use: with models switched at runtime there is one per model.
+func (s *Service) probeFor(model string) *modelProbe {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	p, ok := s.probes[model]
+	if !ok {
+		p = &modelProbe{gen: s.gen, model: model, ttl: s.cfg.ModelTTL}
+		s.probes[model] = p
+	}
+	return p
+}
+
 // degraded reports whether err means the chat model cannot be used at all:
 // not installed, or its server unreachable.
 func degraded(err error) bool {

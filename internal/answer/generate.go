@@ -30,22 +30,22 @@ const (
 
 // probe returns the chat model's details and whether the answer must be
 // given in search mode. It fails only when ctx is done.
-func (s *Service) probe(ctx context.Context) (ollama.ModelInfo, bool, error) {
-	if s.model == nil {
+func (s *Service) probe(ctx context.Context, model string) (ollama.ModelInfo, bool, error) {
+	if s.gen == nil {
 		return ollama.ModelInfo{}, true, nil
 	}
-	info, err := s.model.get(ctx)
+	info, err := s.probeFor(model).get(ctx)
 	switch {
 	case err == nil:
 		return info, false, nil
 	case ctx.Err() != nil:
 		return info, false, fmt.Errorf("answer: %w", ctx.Err())
 	case degraded(err):
-		s.log.Warn("chat model unusable: answering in search mode", "model", s.cfg.ChatModel, "err", err)
+		s.log.Warn("chat model unusable: answering in search mode", "model", model, "err", err)
 		return info, true, nil
 	default:
 		// Not known to be down: let the chat call try and tell.
-		s.log.Warn("cannot describe the chat model", "model", s.cfg.ChatModel, "err", err)
+		s.log.Warn("cannot describe the chat model", "model", model, "err", err)
 		return info, false, nil
 	}
 }
@@ -69,7 +69,7 @@ func (s *Service) options(info ollama.ModelInfo, numPredict int) ollama.ChatOpti
 // model. When that fails or the reply is no question, it returns the
 // question unchanged: the answer is then only less well retrieved. It
 // fails only when ctx is done.
-func (s *Service) condense(ctx context.Context, history []Turn, question, language string, info ollama.ModelInfo) (string, error) {
+func (s *Service) condense(ctx context.Context, model string, history []Turn, question, language string, info ollama.ModelInfo) (string, error) {
 	turns := history[max(0, len(history)-condenseTurns):]
 	clipped := make([]Turn, len(turns))
 	for i, t := range turns {
@@ -81,7 +81,7 @@ func (s *Service) condense(ctx context.Context, history []Turn, question, langua
 		return question, nil
 	}
 	var b strings.Builder
-	_, err = s.gen.ChatStream(ctx, s.cfg.ChatModel, []ollama.Message{{Role: "user", Content: prompt}},
+	_, err = s.gen.ChatStream(ctx, model, []ollama.Message{{Role: "user", Content: prompt}},
 		s.options(info, condenseTokens), func(tok string) error {
 			b.WriteString(tok)
 			return nil
@@ -90,7 +90,7 @@ func (s *Service) condense(ctx context.Context, history []Turn, question, langua
 		return "", fmt.Errorf("answer: condense: %w", ctx.Err())
 	}
 	if err != nil {
-		s.log.Warn("cannot condense the follow-up: using the question as asked", "model", s.cfg.ChatModel, "err", err)
+		s.log.Warn("cannot condense the follow-up: using the question as asked", "model", model, "err", err)
 		return question, nil
 	}
 	standalone := cleanStandalone(b.String())
@@ -126,7 +126,7 @@ func (s *Service) generate(ctx context.Context, d *Done, info ollama.ModelInfo, 
 		tokens  int
 		emitErr error
 	)
-	stats, err := s.gen.ChatStream(ctx, s.cfg.ChatModel, msgs, s.options(info, s.cfg.MaxAnswerTokens), func(tok string) error {
+	stats, err := s.gen.ChatStream(ctx, d.ChatModel, msgs, s.options(info, s.cfg.MaxAnswerTokens), func(tok string) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -168,13 +168,13 @@ func (s *Service) generate(ctx context.Context, d *Done, info ollama.ModelInfo, 
 		d.Mode = ModeAnswer
 		return fmt.Errorf("answer: send token: %w", emitErr)
 	case degraded(err) && tokens == 0:
-		s.model.set(ollama.ModelInfo{}, err)
-		s.log.Warn("chat model unusable: answering in search mode", "model", s.cfg.ChatModel, "err", err)
+		s.probeFor(d.ChatModel).set(ollama.ModelInfo{}, err)
+		s.log.Warn("chat model unusable: answering in search mode", "model", d.ChatModel, "err", err)
 		d.Mode, d.ChatDigest, d.PromptTokens, d.GeneratedTokens = ModeSearch, "", 0, 0
 		return nil
 	default:
 		if degraded(err) { // the server died mid-stream: the next answers go straight to search mode
-			s.model.set(ollama.ModelInfo{}, err)
+			s.probeFor(d.ChatModel).set(ollama.ModelInfo{}, err)
 		}
 		d.Mode = ModeAnswer
 		if eerr := emit(Event{Type: EventError, Error: errorMessage}); eerr != nil {

@@ -17,6 +17,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Defaults point at the local stack that `make up` starts, so that after
@@ -72,6 +73,13 @@ type Config struct {
 	// MinSimilarity is the question similarity from which a passage found
 	// only by vector search counts as relevant.
 	MinSimilarity float64
+	// ReembedBatch and ReembedPause throttle the re-embed that switches
+	// the embedding model: chunks per step, and the pause between steps.
+	ReembedBatch int
+	ReembedPause time.Duration
+	// ModelsImportDir is where admins may import GGUF files from over the
+	// API; "" turns API imports off.
+	ModelsImportDir string
 	// UploadDir keeps the files uploaded on the documents page; they are
 	// the originals that citations open, so it must persist.
 	UploadDir string
@@ -212,6 +220,29 @@ func Settings() []Setting {
 		{Flag: "default-language", Env: "CIVITAS_DEFAULT_LANGUAGE", Default: "en", Only: "assistant",
 			Usage: "language of answers when a question's language cannot be detected (ISO 639-1)",
 			set:   func(c *Config, v string) error { c.DefaultLanguage = strings.ToLower(v); return nil }},
+		{Flag: "reembed-batch", Env: "CIVITAS_REEMBED_BATCH", Default: "32", Only: "assistant",
+			Usage: "chunks embedded per step when switching the embedding model",
+			set: func(c *Config, v string) error {
+				n, err := strconv.Atoi(v)
+				if err == nil && (n < 1 || n > 4096) {
+					err = errors.New("want between 1 and 4096")
+				}
+				c.ReembedBatch = n
+				return err
+			}},
+		{Flag: "reembed-pause", Env: "CIVITAS_REEMBED_PAUSE", Default: "100ms", Only: "assistant",
+			Usage: "pause between re-embed steps, which leaves Ollama to chat requests (0 for none)",
+			set: func(c *Config, v string) error {
+				d, err := time.ParseDuration(v)
+				if err == nil && d < 0 {
+					err = errors.New("want a duration of 0 or more")
+				}
+				c.ReembedPause = d
+				return err
+			}},
+		{Flag: "models-import-dir", Env: "CIVITAS_MODELS_IMPORT_DIR", Default: "", Only: "assistant",
+			Usage: "folder GGUF model files are delivered to, which admins may import from over the API (empty: API imports off)",
+			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, authSettings()...)
 }
 

@@ -128,6 +128,11 @@ type Query struct {
 	// "" is hybrid, falling back to lexical when vectors are unavailable.
 	// A forced vector or hybrid mode fails with ErrNoEmbeddings instead.
 	Mode string
+	// EmbedModel, when set, is the embedding model to search with instead
+	// of Config.EmbedModel: the answer service resolves the active model
+	// once per request and names it here, so that one question is never
+	// searched with the vectors of two models.
+	EmbedModel string
 }
 
 // Passage is a retrieved piece of a document, with what a citation needs.
@@ -230,7 +235,11 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) (Result, error) {
 		hits, err = r.store.RetrieveLexical(ctx, sq)
 	case ModeVector, ModeHybrid:
 		var m store.EmbeddingModel
-		m, sq.Vector, err = r.embed(ctx, text)
+		model := q.EmbedModel
+		if model == "" {
+			model = r.cfg.EmbedModel
+		}
+		m, sq.Vector, err = r.embed(ctx, model, text)
 		switch {
 		case err == nil:
 			res.EmbedModel = m.Name
@@ -280,16 +289,16 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) (Result, error) {
 // no embedder, no vectors stored for the model, the model not installed,
 // Ollama unreachable (remembered for Config.Backoff), or a vector of the
 // wrong dimension.
-func (r *Retriever) embed(ctx context.Context, text string) (store.EmbeddingModel, []float32, error) {
-	if r.emb == nil || r.cfg.EmbedModel == "" {
+func (r *Retriever) embed(ctx context.Context, model, text string) (store.EmbeddingModel, []float32, error) {
+	if r.emb == nil || model == "" {
 		return store.EmbeddingModel{}, nil, fmt.Errorf("%w: no embedding model configured", ErrNoEmbeddings)
 	}
 	if reason, down := r.down(); down {
 		return store.EmbeddingModel{}, nil, fmt.Errorf("%w: %s", ErrNoEmbeddings, reason)
 	}
-	m, err := r.store.EmbeddingModel(ctx, r.cfg.EmbedModel)
+	m, err := r.store.EmbeddingModel(ctx, model)
 	if errors.Is(err, store.ErrNotFound) {
-		return m, nil, fmt.Errorf("%w: no documents have been embedded with %s", ErrNoEmbeddings, r.cfg.EmbedModel)
+		return m, nil, fmt.Errorf("%w: no documents have been embedded with %s", ErrNoEmbeddings, model)
 	}
 	if err != nil {
 		return m, nil, err

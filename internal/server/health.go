@@ -65,8 +65,9 @@ func (s *Server) checkReadiness(ctx context.Context) readiness {
 		rd.Database = componentStatus{OK: true}
 	}
 	rd.Ollama = componentStatus{OK: true, Detail: s.models.URL()}
-	rd.ChatModel = s.checkModel(ctx, s.cfg.ChatModel, &rd.Ollama)
-	rd.EmbedModel = s.checkModel(ctx, s.cfg.EmbedModel, &rd.Ollama)
+	chat, embed := s.activeModels()
+	rd.ChatModel = s.checkModel(ctx, chat, &rd.Ollama)
+	rd.EmbedModel = s.checkModel(ctx, embed, &rd.Ollama)
 	switch {
 	case !rd.ChatModel.OK:
 		rd.Mode = ModeSearch

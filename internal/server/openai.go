@@ -53,11 +53,12 @@ type openAIModelEntry struct {
 
 // models lists the model ids in OpenAI's list format.
 func (o *openAI) models(w http.ResponseWriter, r *http.Request) {
+	chat, embed := o.s.activeModels()
 	writeJSON(w, r, http.StatusOK, map[string]any{
 		"object": "list",
 		"data": []openAIModelEntry{{
 			ID: openAIModel, Object: "model", Created: o.created, OwnedBy: "civitas",
-			ChatModel: o.s.cfg.ChatModel, EmbedModel: o.s.cfg.EmbedModel,
+			ChatModel: chat, EmbedModel: embed,
 		}},
 	})
 }

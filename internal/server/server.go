@@ -14,6 +14,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/auth"
+	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -75,6 +76,15 @@ type Server struct {
 	auditDB  audit.DB
 	privacy  *privacy.Service
 	web      *web.Assets
+	// active names the models in force, read per request; nil: cfg's.
+	active     ActiveModels
+	modelAdmin *models.Service
+}
+
+// ActiveModels names the chat and embedding models in force;
+// *models.Active implements it.
+type ActiveModels interface {
+	ActiveModels() (chat, embed string)
 }
 
 // Deps are the services the handlers call.
@@ -91,6 +101,11 @@ type Deps struct {
 	AuditDB audit.DB
 	// Privacy serves data-subject requests.
 	Privacy *privacy.Service
+	// Active, when set, names the models readiness checks instead of
+	// Config's (they change at runtime).
+	Active ActiveModels
+	// ModelAdmin serves the admin model routes; nil answers them 503.
+	ModelAdmin *models.Service
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
@@ -110,7 +125,7 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 		authn = auth.New(cfg.Auth, st, nil)
 	}
 	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn, metrics: newMetrics(),
-		auditDB: d.AuditDB, privacy: d.Privacy, web: assets}
+		auditDB: d.AuditDB, privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin}
 }
 
 // Handler returns the full route table wrapped in the middleware every
@@ -175,6 +190,15 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/audit/verify", auditor(s.verifyAudit))
 	mux.Handle("GET /api/admin/subjects/{user}/export", admin(s.exportSubject))
 	mux.Handle("POST /api/admin/subjects/{user}/erase", admin(s.eraseSubject))
+
+	// Model management (admin_models.go).
+	mux.Handle("GET /api/admin/models", admin(s.listModels))
+	mux.Handle("POST /api/admin/models/pull", admin(s.pullModel))
+	mux.Handle("POST /api/admin/models/import", admin(s.importModel))
+	mux.Handle("DELETE /api/admin/models/{name}", admin(s.removeModel))
+	mux.Handle("POST /api/admin/models/chat", admin(s.useChatModel))
+	mux.Handle("POST /api/admin/models/embed", admin(s.useEmbedModel))
+	mux.Handle("DELETE /api/admin/models/{name}/embeddings", admin(s.dropEmbeddings))
 
 	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
 }

@@ -1,0 +1,75 @@
+package models_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"testing"
+
+	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
+	"github.com/civitas-eu/civitas/internal/store"
+)
+
+// unique returns prefix with a random suffix, for names other tests on the
+// same database and Ollama must not collide with.
+func unique(prefix string) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+// env is one test's store and the two shared models.
+type env struct {
+	st     *store.Store
+	llm    *ollama.Client
+	small  string // llama-2-tiny-random: 8 dims, fast
+	big    string // stories260k: 64 dims
+	active *models.Active
+	svc    *models.Service
+}
+
+func newEnv(t *testing.T, db store.DB, cfg models.Config) env {
+	t.Helper()
+	st, err := store.New(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	llm := ollamatest.Client(t)
+	e := env{st: st, llm: llm, small: ollamatest.Model(t, llm, ollamatest.RandomFile), big: ollamatest.Model(t, llm, ollamatest.StoriesFile)}
+	e.active = models.NewActive(st, 0, nil)
+	e.svc = models.New(models.Deps{Store: st, Ollama: llm, Active: e.active}, cfg, nil)
+	return e
+}
+
+// writeDoc stores a document of n short chunks in collection, embedded
+// with m, and returns its chunk count.
+func (e env) writeDoc(t *testing.T, collection string, m store.EmbeddingModel, n int) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := e.st.EnsureCollection(ctx, collection); err != nil {
+		t.Fatal(err)
+	}
+	src := unique("doc-") + ".md"
+	chunks := make([]store.Chunk, n)
+	texts := make([]string, n)
+	for i := range chunks {
+		texts[i] = fmt.Sprintf("Paragraph %d of %s: parking permits for residents.", i, src)
+		chunks[i] = store.Chunk{Ordinal: i, Content: texts[i], TokenCount: 10}
+	}
+	vecs, err := e.llm.Embed(ctx, m.Name, texts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash := sha256.Sum256([]byte(src))
+	_, err = e.st.WriteVersion(ctx, store.NewVersion{
+		Document: store.Document{Collection: collection, SourceURI: src, Title: src, MediaType: "text/markdown", ContentHash: hash[:]},
+		Chunks:   chunks, Vectors: vecs, Model: m,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

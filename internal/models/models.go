@@ -1,0 +1,131 @@
+// Package models manages the Ollama models Civitas uses: the inventory of
+// installed models, pulling, importing and removing them, and switching
+// the active chat and embedding models at runtime without downtime.
+//
+// The active models live in PostgreSQL (table active_models), so that
+// every assistant replica and cmd/ingest agree on them; each process
+// reads them through an Active, a small cache refreshed from the database
+// every few seconds and at once after a local change. The flags
+// --chat-model and --embed-model only seed an empty table.
+//
+// Switching the chat model is immediate once the new model has answered a
+// probe chat; answers in flight keep the model they started with, since
+// the answer service resolves its models once per request. Switching the
+// embedding model is a re-embed: every current chunk gets a vector from
+// the new model, in throttled batches that a crashed run resumes (only
+// chunks without a vector are selected), while queries keep searching the
+// old model's vectors. The active model flips in the transaction that
+// verifies no current chunk lacks a vector from the new one, so retrieval
+// never searches a model with missing vectors and never mixes two models
+// (it filters by the one model's id on its own partial index).
+package models
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/store"
+)
+
+// Config tunes a Service. The zero value of each field means its default.
+type Config struct {
+	// ProbeTimeout bounds the probe chat (and probe embedding) a model
+	// must answer before it is switched to; it includes loading the model,
+	// which takes a while for a large one on a CPU server. Default 2m.
+	ProbeTimeout time.Duration
+	// ReembedBatch is how many chunks one re-embed step embeds and stores;
+	// default 32.
+	ReembedBatch int
+	// ReembedPause is the wait between two re-embed batches, which leaves
+	// Ollama free for chat requests in between; default 100ms, negative
+	// for none.
+	ReembedPause time.Duration
+	// ImportDir is the folder the admin API may import GGUF files from
+	// (ImportFromDir); "" refuses API imports. The CLI, run by someone
+	// with the server's files at hand, imports any path (Import).
+	ImportDir string
+}
+
+func (c Config) withDefaults() Config {
+	if c.ProbeTimeout <= 0 {
+		c.ProbeTimeout = 2 * time.Minute
+	}
+	if c.ReembedBatch <= 0 {
+		c.ReembedBatch = 32
+	}
+	if c.ReembedPause == 0 {
+		c.ReembedPause = 100 * time.Millisecond
+	}
+	return c
+}
+
+// RefusedError is an admin request that cannot be carried out as asked: a
+// model that is not installed, fails its probe, or is in use. Reason is
+// safe to show to the admin.
+type RefusedError struct {
+	Reason string
+	Err    error // the cause, for logs; may be nil
+}
+
+func (e *RefusedError) Error() string {
+	if e.Err != nil {
+		return e.Reason + ": " + e.Err.Error()
+	}
+	return e.Reason
+}
+
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+func refused(err error, format string, args ...any) error {
+	return &RefusedError{Reason: fmt.Sprintf(format, args...), Err: err}
+}
+
+// ErrActive is wrapped by the refusal to remove a model, or drop the
+// vectors of one, that is active.
+var ErrActive = errors.New("the model is active")
+
+// Deps are what a Service works with.
+type Deps struct {
+	Store  *store.Store
+	Ollama *ollama.Client
+	// Active is the process's cache of the active models, refreshed at
+	// once after a switch made here.
+	Active *Active
+	// Queue runs re-embeds in the background; nil when the caller runs
+	// them inline (the CLI).
+	Queue *jobs.Queue
+}
+
+// Service manages models through one Ollama server and the database.
+type Service struct {
+	st     *store.Store
+	llm    *ollama.Client
+	active *Active
+	queue  *jobs.Queue
+	cfg    Config
+	log    *slog.Logger
+
+	mu   sync.Mutex
+	dims map[string]int // embedding dimension by model digest; 0: cannot embed
+}
+
+// New returns a Service. With a queue, it registers the re-embed job
+// handler on it, so call New before the queue runs.
+func New(d Deps, cfg Config, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Service{st: d.Store, llm: d.Ollama, active: d.Active, queue: d.Queue, cfg: cfg.withDefaults(), log: log, dims: map[string]int{}}
+	if s.queue != nil {
+		s.queue.Handle(JobReembed, 1, s.runReembedJob)
+	}
+	return s
+}
+
+// Active returns the process's cache of the active models.
+func (s *Service) Active() *Active { return s.active }

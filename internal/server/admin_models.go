@@ -1,0 +1,278 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/store"
+)
+
+// The admin model routes: inventory, pull, import, remove, switch chat,
+// re-embed, drop an old model's vectors. Every one requires the admin
+// group (see Handler).
+
+type activeJSON struct {
+	Chat  string `json:"chat"`
+	Embed string `json:"embed"`
+}
+
+type changeJSON struct {
+	At         time.Time `json:"at"`
+	By         string    `json:"by"`
+	Kind       string    `json:"kind"` // chat or embed
+	From       string    `json:"from"`
+	To         string    `json:"to"`
+	FromDigest string    `json:"from_digest"`
+	ToDigest   string    `json:"to_digest"`
+	Note       string    `json:"note,omitempty"`
+}
+
+func changeOf(c store.ModelChange) changeJSON {
+	return changeJSON{At: c.At, By: c.By, Kind: c.Role, From: c.From, To: c.To, FromDigest: c.FromDigest, ToDigest: c.ToDigest, Note: c.Note}
+}
+
+// activeModels names the models in force now: the database's, through
+// the process's cache, or the configured ones when the server has none.
+func (s *Server) activeModels() (chat, embed string) {
+	if s.active != nil {
+		if chat, embed = s.active.ActiveModels(); chat != "" && embed != "" {
+			return chat, embed
+		}
+	}
+	return s.cfg.ChatModel, s.cfg.EmbedModel
+}
+
+// modelsService returns the model service, or an unavailable error when
+// this server was started without one.
+func (s *Server) modelsService() (*models.Service, error) {
+	if s.modelAdmin == nil {
+		return nil, errorf(CodeUnavailable, "model management is not enabled on this server")
+	}
+	return s.modelAdmin, nil
+}
+
+// adminError gives a refusal its reason as an invalid request; anything
+// else goes to writeError unchanged.
+func adminError(err error) error {
+	var re *models.RefusedError
+	if errors.As(err, &re) {
+		return errorf(CodeInvalid, re.Reason)
+	}
+	return err
+}
+
+func decodeAdmin(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return errorf(CodeInvalid, "the body must be a JSON object: "+err.Error())
+	}
+	return nil
+}
+
+// listModels is GET /api/admin/models.
+func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.modelsService()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	if err := ms.Active().Refresh(ctx); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := ms.List(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	job, err := ms.LatestReembed(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	changes, err := ms.Changes(ctx, 50)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out := struct {
+		Active  activeJSON     `json:"active"`
+		Models  []models.Model `json:"models"`
+		Reembed *jobs.Job      `json:"reembed"`
+		Changes []changeJSON   `json:"changes"`
+	}{Models: list, Reembed: job, Changes: make([]changeJSON, 0, len(changes))}
+	out.Active.Chat, out.Active.Embed = ms.Active().ActiveModels()
+	for _, c := range changes {
+		out.Changes = append(out.Changes, changeOf(c))
+	}
+	writeJSON(w, r, http.StatusOK, out)
+}
+
+type nameRequest struct {
+	Name string `json:"name"`
+}
+
+// pullModel is POST /api/admin/models/pull: the progress streams as
+// NDJSON lines, {"status","completed","total"}, ending with
+// {"status":"success"} or, once streaming has begun, {"status":"error",
+// "error":"..."}.
+func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.modelsService()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req nameRequest
+	if err := decodeAdmin(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Name) == "" {
+		s.writeError(w, r, errorf(CodeInvalid, "\"name\" must not be empty"))
+		return
+	}
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	enc := json.NewEncoder(w)
+	send := func(v any) error {
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+	err = ms.Pull(r.Context(), strings.TrimSpace(req.Name), func(p ollama.Progress) error { return send(p) })
+	if err != nil {
+		msg := "the pull failed (a server without internet access must import GGUF files instead)"
+		var re *models.RefusedError
+		switch {
+		case errors.As(err, &re):
+			msg = re.Reason
+		case errors.Is(err, ollama.ErrModelNotFound):
+			msg = "the registry has no model " + req.Name
+		case r.Context().Err() == nil:
+			s.log.Warn("model pull failed", "model", req.Name, "user", user(r).Name, "err", err)
+		}
+		_ = send(map[string]string{"status": "error", "error": msg})
+		return
+	}
+	s.log.Info("model pulled", "model", req.Name, "user", user(r).Name)
+	_ = send(ollama.Progress{Status: "success"})
+}
+
+type importRequest struct {
+	Name       string         `json:"name"`
+	Path       string         `json:"path"` // relative to the import folder
+	Template   string         `json:"template"`
+	Parameters map[string]any `json:"parameters"`
+}
+
+// importModel is POST /api/admin/models/import.
+func (s *Server) importModel(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.modelsService()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req importRequest
+	if err := decodeAdmin(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Name == "" || req.Path == "" {
+		s.writeError(w, r, errorf(CodeInvalid, "\"name\" and \"path\" are required"))
+		return
+	}
+	digest, err := ms.ImportFromDir(r.Context(), req.Name, req.Path, ollama.ImportOptions{Template: req.Template, Parameters: req.Parameters})
+	if err != nil {
+		s.writeError(w, r, adminError(err))
+		return
+	}
+	s.log.Info("model imported", "model", req.Name, "file", req.Path, "user", user(r).Name)
+	writeJSON(w, r, http.StatusCreated, map[string]string{"name": ollama.CanonicalName(req.Name), "digest": digest})
+}
+
+// removeModel is DELETE /api/admin/models/{name}; the active models are
+// refused.
+func (s *Server) removeModel(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.modelsService()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := ms.Remove(r.Context(), r.PathValue("name")); err != nil {
+		s.writeError(w, r, adminError(err))
+		return
+	}
+	s.log.Info("model removed", "model", r.PathValue("name"), "user", user(r).Name)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// useChatModel is POST /api/admin/models/chat: validate, then switch.
+func (s *Server) useChatModel(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.modelsService()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req nameRequest
+	if err := decodeAdmin(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	c, err := ms.UseChat(r.Context(), req.Name, user(r).Name)
+	if err != nil {
+		s.writeError(w, r, adminError(err))
+		return
+	}
+	chat, embed := ms.Active().ActiveModels()
+	writeJSON(w, r, http.StatusOK, map[string]any{"change": changeOf(c), "active": activeJSON{Chat: chat, Embed: embed}})
+}
+
+// useEmbedModel is POST /api/admin/models/embed: validate, then queue the
+// re-embed that switches when complete.
+func (s *Server) useEmbedModel(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.modelsService()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req nameRequest
+	if err := decodeAdmin(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	j, err := ms.StartReembed(r.Context(), req.Name, user(r).Name)
+	if err != nil {
+		s.writeError(w, r, adminError(err))
+		return
+	}
+	writeJSON(w, r, http.StatusAccepted, map[string]any{"job": j})
+}
+
+// dropEmbeddings is DELETE /api/admin/models/{name}/embeddings.
+func (s *Server) dropEmbeddings(w http.ResponseWriter, r *http.Request) {
+	ms, err := s.modelsService()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	n, err := ms.DropEmbeddings(r.Context(), r.PathValue("name"))
+	if err != nil {
+		s.writeError(w, r, adminError(err))
+		return
+	}
+	s.log.Info("embeddings dropped", "model", r.PathValue("name"), "vectors", n, "user", user(r).Name)
+	writeJSON(w, r, http.StatusOK, map[string]int64{"deleted": n})
+}

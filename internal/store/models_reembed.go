@@ -1,0 +1,59 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ChunksToReembed returns up to limit current chunks with an id
+// above after that have no vector from model m, in id order. A re-embed
+// pages through them with after set to the last id it saw.
+func (s *Store) ChunksToReembed(ctx context.Context, m EmbeddingModel, after int64, limit int) ([]ChunkText, error) {
+	rows, err := s.db.Query(ctx, s.q("ChunksToReembed"), m.ID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: chunks without a vector from %s: %w", m.Name, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChunkText, error) {
+		var c ChunkText
+		err := r.Scan(&c.ID, &c.Content)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: chunks without a vector from %s: %w", m.Name, err)
+	}
+	return out, nil
+}
+
+// EmbeddingCoverage returns how many current chunks there are and how many
+// of them have a vector from model m.
+func (s *Store) EmbeddingCoverage(ctx context.Context, m EmbeddingModel) (total, done int64, err error) {
+	if err := s.db.QueryRow(ctx, s.q("EmbeddingCoverage"), m.ID).Scan(&total, &done); err != nil {
+		return 0, 0, fmt.Errorf("store: embedding coverage of %s: %w", m.Name, err)
+	}
+	return total, done, nil
+}
+
+// InsertMissingEmbeddings stores vectors from model m for chunks that have
+// none yet and leaves existing ones alone, so that work repeated after a
+// crash writes nothing twice. Chunks deleted meanwhile are skipped. It
+// returns how many vectors were added.
+func (s *Store) InsertMissingEmbeddings(ctx context.Context, m EmbeddingModel, chunkIDs []int64, vectors [][]float32) (int64, error) {
+	if len(chunkIDs) != len(vectors) {
+		return 0, fmt.Errorf("store: insert embeddings: %d chunk ids but %d vectors", len(chunkIDs), len(vectors))
+	}
+	lits := make([]string, len(vectors))
+	for i, v := range vectors {
+		if len(v) != m.Dimensions {
+			return 0, fmt.Errorf("store: embedding of chunk %d has %d dimensions, model %s has %d: %w",
+				chunkIDs[i], len(v), m.Name, m.Dimensions, ErrDimensionMismatch)
+		}
+		lits[i] = VectorLiteral(v)
+	}
+	tag, err := s.db.Exec(ctx, s.q("InsertMissingEmbeddings"), m.ID, chunkIDs, lits)
+	if err != nil {
+		return 0, fmt.Errorf("store: insert %d embeddings for model %s: %w", len(chunkIDs), m.Name, err)
+	}
+	return tag.RowsAffected(), nil
+}
