@@ -34,6 +34,10 @@ type Export struct {
 	Conversations json.RawMessage `json:"conversations"`
 	Answers       json.RawMessage `json:"answers"`
 	Feedback      json.RawMessage `json:"feedback"`
+	// Sign-in data: API keys issued to them (no hashes) and their
+	// browser sessions (no tokens).
+	APIKeys  json.RawMessage `json:"api_keys"`
+	Sessions json.RawMessage `json:"sessions"`
 	// Audit events they did or that concern them, with their personal
 	// part.
 	Audit []AuditEntry `json:"audit"`
@@ -45,6 +49,8 @@ type Erasure struct {
 	Conversations   int64   `json:"conversations"`
 	Answers         int64   `json:"answers"`
 	Feedback        int64   `json:"feedback"`
+	Sessions        int64   `json:"sessions"`
+	APIKeys         int64   `json:"api_keys"`
 	PersonalRemoved []int64 `json:"audit_personal_removed"`
 	AuditID         int64   `json:"audit_id"` // the subject.erased event
 }
@@ -75,6 +81,14 @@ func (s *Service) ExportSubject(ctx context.Context, user string) (Export, error
 		return ex, fmt.Errorf("privacy: export answers of %s: %w", user, err)
 	}
 	ex.Conversations, ex.Answers = json.RawMessage(conv), json.RawMessage(ans)
+	var keys, sessions string
+	if err := s.db.QueryRow(ctx, s.q("ExportAPIKeys"), names).Scan(&keys); err != nil {
+		return ex, fmt.Errorf("privacy: export API keys of %s: %w", user, err)
+	}
+	if err := s.db.QueryRow(ctx, s.q("ExportSessions"), names).Scan(&sessions); err != nil {
+		return ex, fmt.Errorf("privacy: export sessions of %s: %w", user, err)
+	}
+	ex.APIKeys, ex.Sessions = json.RawMessage(keys), json.RawMessage(sessions)
 	var hasFeedback bool
 	if err := s.db.QueryRow(ctx, s.q("HasFeedback")).Scan(&hasFeedback); err != nil {
 		return ex, fmt.Errorf("privacy: look for the feedback table: %w", err)
@@ -99,7 +113,8 @@ func (s *Service) ExportSubject(ctx context.Context, user string) (Export, error
 	_, err = audit.Append(ctx, s.db, audit.Event{
 		Action: audit.ActionSubjectExported, Target: "subject:" + pseud, Subject: user,
 		Details: map[string]int{"conversations": jsonLen(ex.Conversations), "answers": jsonLen(ex.Answers),
-			"feedback": jsonLen(ex.Feedback), "audit_events": len(ex.Audit)},
+			"feedback": jsonLen(ex.Feedback), "api_keys": jsonLen(ex.APIKeys), "sessions": jsonLen(ex.Sessions),
+			"audit_events": len(ex.Audit)},
 	})
 	if err != nil {
 		return ex, fmt.Errorf("privacy: record export of %s: %w", user, err)
@@ -115,7 +130,8 @@ func jsonLen(raw json.RawMessage) int {
 
 // EraseSubject deletes everything stored about user (GDPR art. 17): their
 // conversations, answer records and feedback, pseudonymised ones
-// included, and the personal part of every audit event they did or that
+// included, their sign-in sessions (signing them out) and the API keys
+// issued to them (which stop working at once), and the personal part of every audit event they did or that
 // concerns them. Audit events themselves stay (they cannot be changed)
 // and still verify; the erasure is recorded as a subject.erased event
 // that names the user only by pseudonym and lists the emptied events. It
@@ -150,6 +166,17 @@ func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error
 			return fmt.Errorf("erase conversations: %w", err)
 		}
 		er.Conversations = tag.RowsAffected()
+		if tag, err = tx.Exec(ctx, s.q("EraseSessions"), names); err != nil {
+			return fmt.Errorf("erase sessions: %w", err)
+		}
+		er.Sessions = tag.RowsAffected()
+		if tag, err = tx.Exec(ctx, s.q("EraseAPIKeys"), names); err != nil {
+			return fmt.Errorf("erase API keys: %w", err)
+		}
+		er.APIKeys = tag.RowsAffected()
+		if _, err = tx.Exec(ctx, s.q("PseudonymiseKeyAdmins"), names, pseud); err != nil {
+			return fmt.Errorf("pseudonymise the issuer of API keys: %w", err)
+		}
 		rows, err := tx.Query(ctx, s.q("EraseAuditPersonal"), names)
 		if err != nil {
 			return fmt.Errorf("erase personal data in the audit trail: %w", err)
@@ -161,7 +188,7 @@ func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error
 		rec, err := audit.Append(ctx, tx, audit.Event{
 			Action: audit.ActionSubjectErased, Target: "subject:" + pseud,
 			Details: map[string]any{"conversations": er.Conversations, "answers": er.Answers, "feedback": er.Feedback,
-				audit.PersonalRemovedKey: er.PersonalRemoved},
+				"sessions": er.Sessions, "api_keys": er.APIKeys, audit.PersonalRemovedKey: er.PersonalRemoved},
 		})
 		er.AuditID = rec.ID
 		return err

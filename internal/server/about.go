@@ -19,6 +19,8 @@ type aboutResponse struct {
 	Models      aboutModels             `json:"models"`
 	Collections []store.CollectionCount `json:"collections"`
 	Notice      string                  `json:"notice"`
+	// RetentionDays is how long conversations are kept; 0: no limit set.
+	RetentionDays int `json:"retention_days"`
 }
 
 // about is the transparency notice for employees (EU AI Act art. 50 and
@@ -44,7 +46,7 @@ func (s *Server) about(w http.ResponseWriter, r *http.Request) {
 	if info, err := s.models.Show(sctx, chat); err == nil {
 		m.ChatDigest = info.Digest
 	}
-	writeJSON(w, r, http.StatusOK, aboutResponse{Models: m, Collections: cols, Notice: s.notice()})
+	writeJSON(w, r, http.StatusOK, aboutResponse{Models: m, Collections: cols, Notice: s.notice(), RetentionDays: s.cfg.RetentionDays})
 }
 
 func (s *Server) notice() string {

@@ -15,9 +15,13 @@ func (s *Server) navFor(u auth.User) []web.NavItem {
 	if u.InGroup(auth.GroupKnowledgeManager) {
 		nav = append(nav, web.NavItem{Key: "documents", Label: "Documents", Href: "/documents"})
 	}
-	if s.web.Has("about") {
-		nav = append(nav, web.NavItem{Key: "about", Label: "About", Href: "/about"})
+	if u.InGroup(auth.GroupAuditor) {
+		nav = append(nav, web.NavItem{Key: "audit", Label: "Audit trail", Href: "/audit"})
 	}
+	if u.InGroup(auth.GroupAdmin) {
+		nav = append(nav, web.NavItem{Key: "admin", Label: "Administration", Href: "/admin"})
+	}
+	nav = append(nav, web.NavItem{Key: "about", Label: "About", Href: "/about"})
 	return nav
 }
 
@@ -35,15 +39,45 @@ func (s *Server) chatPage(w http.ResponseWriter, r *http.Request) {
 	s.renderPage(w, r, http.StatusOK, web.Page{Name: "chat", Title: "Chat"})
 }
 
-// documentsPage is the document management of knowledge managers. Others
-// get the page with a message saying why they cannot use it (403), so a
-// shared link does not end in a bare error.
+// documentsPage is the document management of knowledge managers.
 func (s *Server) documentsPage(w http.ResponseWriter, r *http.Request) {
-	p := web.Page{Name: "documents", Title: "Documents"}
+	s.renderGroupPage(w, r, auth.GroupKnowledgeManager, web.Page{Name: "documents", Title: "Documents"})
+}
+
+// renderGroupPage renders a page for members of group. Others get the
+// page with a message saying why they cannot use it (403), so a shared
+// link does not end in a bare error.
+func (s *Server) renderGroupPage(w http.ResponseWriter, r *http.Request, group string, p web.Page) {
 	status := http.StatusOK
-	if !user(r).InGroup(auth.GroupKnowledgeManager) {
+	if !user(r).InGroup(group) {
 		p.Message = "forbidden"
 		status = http.StatusForbidden
 	}
 	s.renderPage(w, r, status, p)
+}
+
+// aboutPage is the transparency notice: what the assistant is, which
+// models run it, which collections the caller's answers come from.
+func (s *Server) aboutPage(w http.ResponseWriter, r *http.Request) {
+	s.renderPage(w, r, http.StatusOK, web.Page{Name: "about", Title: "About"})
+}
+
+// auditPage lets auditors search, verify and export the audit trail.
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
+	s.renderGroupPage(w, r, auth.GroupAuditor, web.Page{Name: "audit", Title: "Audit trail"})
+}
+
+// adminPage is the administration: API keys, data-subject requests,
+// endpoints and models.
+func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
+	s.renderGroupPage(w, r, auth.GroupAdmin, web.Page{Name: "admin", Title: "Administration"})
+}
+
+// signedOutPage is where the browser lands after signing out. It needs no
+// caller: sending it on to the sign-in would sign it straight back in
+// while the identity provider's own session lasts.
+func (s *Server) signedOutPage(w http.ResponseWriter, r *http.Request) {
+	if err := s.web.Render(w, http.StatusOK, web.Page{Name: "signedout", Title: "Signed out"}); err != nil {
+		s.writeError(w, r, err)
+	}
 }

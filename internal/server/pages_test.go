@@ -9,8 +9,8 @@ import (
 )
 
 // The pages are served with the security headers, as HTML, with their
-// embedded assets reachable, and the documents page only for knowledge
-// managers.
+// embedded assets reachable; the documents, audit and admin pages only for
+// their groups, and each linked only for them.
 func TestPages(t *testing.T) {
 	b := setup(t, setupOpts{})
 	tests := []struct {
@@ -26,7 +26,16 @@ func TestPages(t *testing.T) {
 		{"chat page shows documents to knowledge managers", "/", "k.lang", []string{"knowledge-manager"}, 200, []string{`href="/documents"`}, nil},
 		{"documents page", "/documents", "k.lang", []string{"knowledge-manager"}, 200, []string{`id="upload-form"`, `id="docs-table"`}, []string{`data-i18n="docs.forbidden"`}},
 		{"documents page refused to others", "/documents", "a.meier", []string{"staff"}, 403, []string{`data-i18n="docs.forbidden"`}, []string{`id="upload-form"`}},
+		{"about page for everyone", "/about", "a.meier", []string{"staff"}, 200, []string{`id="about-collections-table"`, `href="/about" data-i18n="nav.about" aria-current="page"`, `id="sign-out-form"`}, []string{`href="/audit"`, `href="/admin"`}},
+		{"audit page", "/audit", "r.prüfer", []string{"auditor"}, 200, []string{`id="audit-form"`, `id="verify-button"`, `href="/audit"`}, []string{`data-i18n="audit.forbidden"`, `href="/admin"`}},
+		{"audit page refused to others", "/audit", "a.meier", []string{"staff", "admin"}, 403, []string{`data-i18n="audit.forbidden"`}, []string{`id="audit-form"`, `href="/audit"`}},
+		{"admin page", "/admin", "root", []string{"admin"}, 200, []string{`id="key-form"`, `id="subject-form"`, `<section id="models-admin"`, `href="/admin"`}, []string{`data-i18n="admin.forbidden"`, `href="/audit"`}},
+		{"admin page refused to others", "/admin", "a.meier", []string{"auditor", "knowledge-manager"}, 403, []string{`data-i18n="admin.forbidden"`}, []string{`id="key-form"`, `href="/admin"`}},
+		{"signed-out page needs no identity", "/signed-out", "", nil, 200, []string{`href="/auth/login"`}, []string{`id="sign-out-form"`, `class="site-nav"`}},
 		{"pages need an identity", "/", "", nil, 401, nil, nil},
+		{"the about page needs an identity", "/about", "", nil, 401, nil, nil},
+		{"the audit page needs an identity", "/audit", "", nil, 401, nil, nil},
+		{"the admin page needs an identity", "/admin", "", nil, 401, nil, nil},
 		{"only the root is the chat page", "/chat/nope", "a.meier", nil, 404, nil, nil},
 	}
 	for _, tt := range tests {

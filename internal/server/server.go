@@ -160,6 +160,10 @@ func (s *Server) Handler() http.Handler {
 	// The browser interface: pages need a caller, static files do not.
 	mux.Handle("GET /{$}", authed(s.chatPage))
 	mux.Handle("GET /documents", authed(s.documentsPage))
+	mux.Handle("GET /about", authed(s.aboutPage))
+	mux.Handle("GET /audit", authed(s.auditPage))
+	mux.Handle("GET /admin", authed(s.adminPage))
+	mux.HandleFunc("GET /signed-out", s.signedOutPage)
 	mux.Handle("GET "+web.StaticPrefix, s.web.StaticHandler())
 
 	// The document library is for knowledge managers only.

@@ -46,6 +46,8 @@ type setupOpts struct {
 	ollamaDead bool        // point the assistant at a port where nothing listens
 	auth       auth.Config // zero: proxy headers
 	answerer   server.Answerer
+	// retentionDays is told in the transparency notice.
+	retentionDays int
 	// authn, if set, builds the authenticator once the server's URL is
 	// known (an OpenID provider needs the callback URL).
 	authn func(t testing.TB, baseURL string, st *store.Store) *auth.Authenticator
@@ -111,7 +113,8 @@ func setup(t testing.TB, o setupOpts) bundle {
 	if o.authn != nil {
 		authn = o.authn(t, b.url, st)
 	}
-	srv := server.New(server.Config{ChatModel: b.chatModel, EmbedModel: b.embedModel, Auth: a, PromptVersion: set.Version()},
+	srv := server.New(server.Config{ChatModel: b.chatModel, EmbedModel: b.embedModel, Auth: a, PromptVersion: set.Version(),
+		RetentionDays: o.retentionDays},
 		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn, AuditDB: pool, Privacy: priv})
 	ts.Config.Handler = srv.Handler()
 	ts.Start()

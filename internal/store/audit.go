@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/civitas-eu/civitas/internal/audit"
+	"github.com/civitas-eu/civitas/internal/auth"
 )
 
 // The store appends audit events in the same transaction as the change
@@ -98,5 +99,26 @@ func (s *Store) auditDocument(ctx context.Context, tx pgx.Tx, action string, id 
 		d[k] = v
 	}
 	_, err := audit.Append(ctx, tx, audit.Event{Action: action, Target: fmt.Sprintf("document:%d", id), Details: d})
+	return err
+}
+
+// auditAPIKeyIssued records an admin issuing k. The key's owner is the
+// event's subject and its free-text name is personal (admins may name a
+// key after a person); groups, prefix and expiry are not.
+func auditAPIKeyIssued(ctx context.Context, tx pgx.Tx, k auth.APIKey) error {
+	_, err := audit.Append(ctx, tx, audit.Event{
+		Action: audit.ActionAPIKeyIssued, Target: fmt.Sprintf("apikey:%d", k.ID), Actor: k.CreatedBy, Subject: k.User,
+		Details:  map[string]any{"api_key_id": k.ID, "prefix": k.Prefix, "groups": nonNil(k.Groups), "expires_at": k.ExpiresAt},
+		Personal: map[string]string{"name": k.Name},
+	})
+	return err
+}
+
+// auditAPIKeyRevoked records by revoking k.
+func auditAPIKeyRevoked(ctx context.Context, tx pgx.Tx, k auth.APIKey, by string) error {
+	_, err := audit.Append(ctx, tx, audit.Event{
+		Action: audit.ActionAPIKeyRevoked, Target: fmt.Sprintf("apikey:%d", k.ID), Actor: by, Subject: k.User,
+		Details: map[string]any{"api_key_id": k.ID, "prefix": k.Prefix},
+	})
 	return err
 }

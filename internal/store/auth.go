@@ -88,9 +88,19 @@ func scanAPIKey(r pgx.Row) (auth.APIKey, error) {
 }
 
 // CreateAPIKey stores a new API key (hash, prefix, name, user, groups,
-// creator, expiry of k) and returns it with its id and creation time.
+// creator, expiry of k) and returns it with its id and creation time. The
+// issue is recorded in the audit trail in the same transaction: a key
+// exists exactly when its issue is on record.
 func (s *Store) CreateAPIKey(ctx context.Context, k auth.APIKey) (auth.APIKey, error) {
-	out, err := scanAPIKey(s.db.QueryRow(ctx, s.q("CreateAPIKey"), k.Hash, k.Prefix, k.Name, k.User, nonNil(k.Groups), k.CreatedBy, k.ExpiresAt))
+	var out auth.APIKey
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		var err error
+		out, err = scanAPIKey(tx.QueryRow(ctx, s.q("CreateAPIKey"), k.Hash, k.Prefix, k.Name, k.User, nonNil(k.Groups), k.CreatedBy, k.ExpiresAt))
+		if err != nil {
+			return err
+		}
+		return auditAPIKeyIssued(ctx, tx, out)
+	})
 	if err != nil {
 		return out, fmt.Errorf("store: create API key for %s: %w", k.User, err)
 	}
@@ -131,10 +141,20 @@ func (s *Store) TouchAPIKey(ctx context.Context, id int64, at time.Time) error {
 }
 
 // RevokeAPIKey revokes key id on behalf of by; ErrNotFound if there is no
-// such key. Revoking a revoked key changes nothing.
+// such key. Revoking a revoked key changes nothing. A revocation is
+// recorded in the audit trail in the same transaction.
 func (s *Store) RevokeAPIKey(ctx context.Context, id int64, by string) error {
-	var got int64
-	err := s.db.QueryRow(ctx, s.q("RevokeAPIKey"), id, by).Scan(&got)
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		var k auth.APIKey
+		var wasActive bool
+		if err := tx.QueryRow(ctx, s.q("RevokeAPIKey"), id, by).Scan(&k.ID, &k.Prefix, &k.User, &wasActive); err != nil {
+			return err
+		}
+		if !wasActive {
+			return nil
+		}
+		return auditAPIKeyRevoked(ctx, tx, k, by)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return fmt.Errorf("store: API key %d: %w", id, ErrNotFound)
 	}

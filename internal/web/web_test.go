@@ -37,6 +37,12 @@ func TestRenderPages(t *testing.T) {
 		{"chat", "", []string{`id="ask-form"`, `aria-live="polite"`, `id="doc-panel"`, `id="ai-notice"`, `href="/" data-i18n="nav.chat" aria-current="page"`}, []string{`role="alert"`}},
 		{"documents", "", []string{`id="upload-form"`, `id="versions-dialog"`, `href="/documents" data-i18n="nav.documents" aria-current="page"`}, []string{`data-i18n="docs.forbidden"`}},
 		{"documents", "forbidden", []string{`data-i18n="docs.forbidden"`, `role="alert"`}, []string{`id="upload-form"`}},
+		{"about", "", []string{`id="about-chat-model"`, `id="about-collections-table"`, `data-i18n="about.check"`}, []string{`role="alert">`}},
+		{"audit", "", []string{`id="audit-form"`, `id="verify-button"`, `id="export-csv"`, `role="status" aria-live="polite"`}, []string{`data-i18n="audit.forbidden"`}},
+		{"audit", "forbidden", []string{`data-i18n="audit.forbidden"`, `role="alert"`}, []string{`id="audit-form"`}},
+		{"admin", "", []string{`id="key-form"`, `id="subject-form"`, `id="endpoints"`, `<section id="models-admin"`, `id="erase-dialog"`}, []string{`data-i18n="admin.forbidden"`}},
+		{"admin", "forbidden", []string{`data-i18n="admin.forbidden"`, `role="alert"`}, []string{`id="key-form"`, `id="models-admin"`}},
+		{"signedout", "", []string{`href="/auth/login"`}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.page+"/"+tt.message, func(t *testing.T) {
@@ -209,8 +215,13 @@ func TestCatalogsComplete(t *testing.T) {
 		}
 	}
 	// Keys built at run time: page titles, nav entries, job statuses.
-	for _, k := range []string{"title.chat", "title.documents", "nav.chat", "nav.documents", "nav.about",
-		"status.queued", "status.processing", "status.done", "status.failed", "mode.search", "mode.lexical"} {
+	for _, k := range []string{"title.chat", "title.documents", "title.about", "title.audit", "title.admin", "title.signedout",
+		"nav.chat", "nav.documents", "nav.about", "nav.audit", "nav.admin",
+		"status.queued", "status.processing", "status.done", "status.failed", "mode.search", "mode.lexical",
+		"admin.status.active", "admin.status.revoked", "admin.status.expired", "admin.mode.full", "admin.mode.lexical", "admin.mode.search",
+		"audit.shown", "audit.shownMore", "audit.question", "audit.answerText", "audit.mode", "audit.chatModel", "audit.embedModel",
+		"audit.promptVersion", "audit.retrieved", "audit.verifyOK", "audit.verifyBroken", "admin.revokeTitle", "admin.revokeText",
+		"admin.mode", "admin.version", "admin.promptVersion"} {
 		keys = append(keys, k)
 	}
 	if len(keys) < 80 {

@@ -74,3 +74,33 @@ DELETE FROM conversations WHERE user_name = ANY($1::text[]);
 -- name: EraseAuditPersonal
 DELETE FROM audit_personal WHERE actor = ANY($1::text[]) OR subject = ANY($1::text[])
 RETURNING audit_id;
+
+-- name: ExportAPIKeys
+-- The keys issued to the user, without their hashes.
+SELECT coalesce(json_agg(json_build_object(
+    'id', id, 'prefix', prefix, 'name', name, 'user', user_name, 'groups', groups,
+    'created_by', created_by, 'created_at', created_at, 'expires_at', expires_at,
+    'last_used_at', last_used_at, 'revoked_at', revoked_at, 'revoked_by', revoked_by) ORDER BY id), '[]')::text
+FROM api_keys WHERE user_name = ANY($1::text[]);
+
+-- name: ExportSessions
+-- The user's browser sessions, without their token hashes.
+SELECT coalesce(json_agg(json_build_object(
+    'groups', groups, 'subject', subject, 'created_at', created_at, 'last_seen_at', last_seen_at) ORDER BY created_at), '[]')::text
+FROM auth_sessions WHERE user_name = ANY($1::text[]);
+
+-- name: EraseSessions
+-- Signs the user out everywhere.
+DELETE FROM auth_sessions WHERE user_name = ANY($1::text[]);
+
+-- name: EraseAPIKeys
+-- A deleted key no longer authenticates: its hash is gone with it.
+DELETE FROM api_keys WHERE user_name = ANY($1::text[]);
+
+-- name: PseudonymiseKeyAdmins
+-- Keys the user issued or revoked for others stay (their owners still
+-- use them), naming the user by pseudonym only ($2).
+UPDATE api_keys SET
+    created_by = CASE WHEN created_by = ANY($1::text[]) THEN $2 ELSE created_by END,
+    revoked_by = CASE WHEN revoked_by = ANY($1::text[]) THEN $2 ELSE revoked_by END
+WHERE created_by = ANY($1::text[]) OR revoked_by = ANY($1::text[]);

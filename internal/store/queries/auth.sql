@@ -49,7 +49,9 @@ FROM api_keys ORDER BY id DESC;
 UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2);
 
 -- name: RevokeAPIKey
--- Revoking twice keeps the first time and revoker.
-UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()), revoked_by = coalesce(revoked_by, $2)
-WHERE id = $1
-RETURNING id;
+-- Revoking twice keeps the first time and revoker; was_active says
+-- whether this statement revoked it (the subquery sees the row as it was).
+UPDATE api_keys k SET revoked_at = coalesce(k.revoked_at, now()), revoked_by = coalesce(k.revoked_by, $2)
+FROM (SELECT id, revoked_at IS NULL AS was_active FROM api_keys WHERE id = $1) old
+WHERE k.id = old.id
+RETURNING k.id, k.prefix, k.user_name, old.was_active;

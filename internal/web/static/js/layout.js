@@ -1,6 +1,7 @@
 // What every page does first: translate it, and tell the user when the
 // assistant runs degraded (search or lexical-only mode, from /readyz).
 import { init as initI18n, t, onChange } from './i18n.js';
+import { get, post } from './api.js';
 
 let mode = null;
 
@@ -30,9 +31,34 @@ export function modeNow() {
   return mode;
 }
 
+// signIn offers "Sign out" when the caller signed in through OpenID
+// Connect (with proxy headers or an API key there is nothing to end here).
+// Signing out ends the session on the server, then lands on a page that
+// does not sign the browser straight back in.
+async function signIn() {
+  const form = document.getElementById('sign-out-form');
+  if (!form) return;
+  try {
+    const me = await get('/api/me');
+    form.hidden = me.auth !== 'oidc';
+  } catch {
+    return; // no caller to sign out
+  }
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await post('/auth/logout');
+      location.assign('/signed-out');
+    } catch {
+      form.submit(); // the plain form post still ends the session
+    }
+  });
+}
+
 // start translates the page and checks the mode; pages call it first.
 export async function start() {
   await initI18n();
   onChange(showMode);
   checkMode(); // no need to wait: the banner appears when known
+  signIn();
 }
