@@ -75,10 +75,15 @@ func TestBrowserEndToEnd(t *testing.T) {
 	b.ingestFiles(t, nil, map[string]string{"glimmerbach.pdf": string(festivalPDF(t))})
 
 	// The page loads and starts in the browser's language.
-	step(t, ctx, "open the chat page", chromedp.Navigate(b.url+"/"))
+	// The test database is shared with other packages' tests: ask only
+	// this test's collection, chosen through the page's own link parameter.
+	step(t, ctx, "open the chat page", chromedp.Navigate(b.url+"/?collection="+b.collection))
 	waitFor(t, ctx, "the page script", `document.body.dataset.ready === 'true'`, 20*time.Second)
 	if l := eval[string](t, ctx, `document.documentElement.lang`); l != "en" {
 		t.Errorf("html lang = %q, want en", l)
+	}
+	if got := eval[string](t, ctx, `document.getElementById('scope').value`); got != b.collection {
+		t.Fatalf("search scope %q, want the linked collection %q", got, b.collection)
 	}
 	if s := eval[string](t, ctx, `document.getElementById('ai-notice').innerText`); !strings.Contains(s, "AI") || !strings.Contains(s, "sources") {
 		t.Errorf("AI notice %q", s)

@@ -99,6 +99,8 @@ async function ask(question) {
   busy(true);
   announce(t('answer.thinking'));
   const body = { question };
+  const scope = $('scope').value;
+  if (scope) body.collections = [scope];
   if (conversationId) body.conversation_id = conversationId;
   let finished = false;
   try {
@@ -169,9 +171,31 @@ function initForm() {
   });
 }
 
+// loadScopes fills the "search in" choice with the collections the user
+// can see; ?collection=NAME preselects one (intranet pages can link to the
+// assistant for their own documents).
+async function loadScopes() {
+  let collections = [];
+  try {
+    collections = (await get('/api/about')).collections || [];
+  } catch {
+    return; // searching everything still works
+  }
+  const select = $('scope');
+  for (const c of collections) {
+    const opt = document.createElement('option');
+    opt.value = c.name;
+    opt.textContent = t('chat.scopeOption', { name: c.name, count: c.documents });
+    select.append(opt);
+  }
+  const wanted = new URLSearchParams(location.search).get('collection');
+  if (wanted && collections.some((c) => c.name === wanted)) select.value = wanted;
+}
+
 await start();
 initPanel();
 initForm();
+await loadScopes();
 await loadConversations();
 const initial = Number(new URLSearchParams(location.search).get('c'));
 if (initial) openConversation(initial, false);
