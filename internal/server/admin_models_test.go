@@ -226,6 +226,9 @@ func TestAdminChatSwitchMidTraffic(t *testing.T) {
 					if d.Done.Mode != answer.ModeAnswer || d.Done.GeneratedTokens == 0 {
 						failures = append(failures, "mode "+d.Done.Mode)
 					}
+					if d.AnswerID == 0 {
+						failures = append(failures, "answer not recorded")
+					}
 					for _, ev := range events {
 						if ev.Event == "error" {
 							failures = append(failures, "error event "+string(ev.Data))

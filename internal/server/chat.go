@@ -210,11 +210,22 @@ func (s *Server) record(ctx context.Context, convID int64, userName, question st
 		TotalMS: int(d.Timings.Total.Milliseconds()), PromptTokens: d.PromptTokens, GeneratedTokens: d.GeneratedTokens,
 		Error: errText,
 	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	stored, err := s.store.RecordAnswer(rctx, rec)
+	// The record is the audit trail's evidence of the answer: it is
+	// written even when the client has gone, given time under load (every
+	// answer appends to the one audit chain), and retried once.
+	var stored store.Answer
+	var err error
+	for attempt := range 2 {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		stored, err = s.store.RecordAnswer(rctx, rec)
+		cancel()
+		if err == nil {
+			break
+		}
+		s.log.Warn("could not record answer", "conversation", convID, "attempt", attempt+1, "err", err)
+	}
 	if err != nil {
-		s.log.Error("could not record answer", "conversation", convID, "err", err)
+		s.log.Error("answer not recorded", "conversation", convID, "err", err)
 		stored.ID = 0 // the insert was rolled back
 	}
 	s.metrics.add("civitas_answers_total", 1, "mode", mode)

@@ -19,6 +19,7 @@ type sourcesData struct {
 type doneData struct {
 	Done           answer.Done `json:"done"`
 	ConversationID int64       `json:"conversation_id"`
+	AnswerID       int64       `json:"answer_id"`
 }
 
 func decode[T any](t *testing.T, e sseEvent) T {
