@@ -43,17 +43,21 @@ type DB interface {
 // Actions recorded by Civitas. Other packages may append others; names are
 // "object.verb" in the past tense.
 const (
-	ActionAnswerCreated    = "answer.created"
-	ActionDocumentIngested = "document.ingested"
-	ActionDocumentUpdated  = "document.updated"
-	ActionDocumentDeleted  = "document.deleted"
-	ActionModelChanged     = "model.changed"
-	ActionAPIKeyIssued     = "admin.apikey.issued"
-	ActionAPIKeyRevoked    = "admin.apikey.revoked"
-	ActionRetentionRun     = "retention.run"
-	ActionSubjectExported  = "subject.exported"
-	ActionSubjectErased    = "subject.erased"
-	ActionAuditExported    = "audit.exported"
+	ActionAnswerCreated     = "answer.created"
+	ActionDocumentIngested  = "document.ingested"
+	ActionDocumentUpdated   = "document.updated"
+	ActionDocumentDeleted   = "document.deleted"
+	ActionModelChanged      = "model.changed"
+	ActionModelInstalled    = "admin.model.installed" // pulled or imported
+	ActionModelRemoved      = "admin.model.removed"
+	ActionReembedQueued     = "admin.model.reembed_queued"
+	ActionEmbeddingsDropped = "admin.model.embeddings_dropped"
+	ActionAPIKeyIssued      = "admin.apikey.issued"
+	ActionAPIKeyRevoked     = "admin.apikey.revoked"
+	ActionRetentionRun      = "retention.run"
+	ActionSubjectExported   = "subject.exported"
+	ActionSubjectErased     = "subject.erased"
+	ActionAuditExported     = "audit.exported"
 )
 
 // PersonalRemovedKey is the details field of retention.run and

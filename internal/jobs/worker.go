@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"time"
+
+	"github.com/civitas-eu/civitas/internal/audit"
 )
 
 // Handler does the work of one job. It must be resumable: after a crash
@@ -192,7 +194,13 @@ func (q *Queue) run(ctx context.Context, j Job, h Handler) {
 
 	log.Info("job started")
 	start := time.Now()
-	err := runHandler(jobCtx, h, j, &Reporter{q: q, job: j.ID})
+	// What a job does is done on behalf of whoever queued it: the audit
+	// trail names them, not "system".
+	hctx := jobCtx
+	if j.CreatedBy != "" {
+		hctx = audit.WithActor(jobCtx, j.CreatedBy)
+	}
+	err := runHandler(hctx, h, j, &Reporter{q: q, job: j.ID})
 	cancelJob()
 	<-heartbeatDone
 	lostMu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/civitas-eu/civitas/internal/audit"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -105,7 +106,7 @@ func (s *Service) Pull(ctx context.Context, name string, fn func(ollama.Progress
 		return fmt.Errorf("models: %w", err)
 	}
 	s.log.Info("model pulled", "model", name)
-	return nil
+	return s.record(ctx, audit.ActionModelInstalled, name, map[string]string{"how": "pull"})
 }
 
 // Import creates a model from a GGUF file on this server, with an
@@ -123,7 +124,7 @@ func (s *Service) Import(ctx context.Context, name, path string, o ollama.Import
 		return "", fmt.Errorf("models: %w", err)
 	}
 	s.log.Info("model imported", "model", name, "file", path, "digest", digest)
-	return digest, nil
+	return digest, s.record(ctx, audit.ActionModelInstalled, name, map[string]string{"how": "import", "file": filepath.Base(path), "digest": digest})
 }
 
 // ImportFromDir imports file, a name relative to Config.ImportDir, as
@@ -170,6 +171,15 @@ func (s *Service) Remove(ctx context.Context, name string) error {
 		return fmt.Errorf("models: %w", err)
 	}
 	s.log.Info("model removed", "model", name)
+	return s.record(ctx, audit.ActionModelRemoved, name, nil)
+}
+
+// record puts an admin's action on a model into the audit trail; the
+// actor is the signed-in admin (or the CLI's user) from ctx.
+func (s *Service) record(ctx context.Context, action, model string, details map[string]string) error {
+	if _, err := audit.Append(ctx, s.st.DB(), audit.Event{Action: action, Target: "model:" + model, Details: details}); err != nil {
+		return fmt.Errorf("models: %s %s done, but not recorded: %w", action, model, err)
+	}
 	return nil
 }
 

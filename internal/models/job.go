@@ -1,9 +1,12 @@
 package models
 
 import (
+	"strconv"
+
 	"context"
 	"errors"
 	"fmt"
+	"github.com/civitas-eu/civitas/internal/audit"
 
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/ollama"
@@ -44,7 +47,7 @@ func (s *Service) StartReembed(ctx context.Context, name, by string) (jobs.Job, 
 		return j, refused(nil, "a re-embed with %s is already %s (job %d): wait for it or cancel it", a.Model, j.Status, j.ID)
 	}
 	s.log.Info("re-embed queued", "model", m.Name, "job", j.ID, "by", by)
-	return j, nil
+	return j, s.record(ctx, audit.ActionReembedQueued, m.Name, map[string]string{"job": strconv.FormatInt(j.ID, 10)})
 }
 
 // LatestReembed returns the most recent re-embed job, or nil when there

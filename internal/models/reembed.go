@@ -1,9 +1,12 @@
 package models
 
 import (
+	"strconv"
+
 	"context"
 	"errors"
 	"fmt"
+	"github.com/civitas-eu/civitas/internal/audit"
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/ollama"
@@ -183,5 +186,5 @@ func (s *Service) DropEmbeddings(ctx context.Context, name string) (int64, error
 		return 0, fmt.Errorf("models: %w", err)
 	}
 	s.log.Info("embeddings dropped", "model", name, "vectors", n)
-	return n, nil
+	return n, s.record(ctx, audit.ActionEmbeddingsDropped, name, map[string]string{"vectors": strconv.FormatInt(n, 10)})
 }

@@ -190,6 +190,27 @@ func TestAdminModelInventoryImportRemove(t *testing.T) {
 		!strings.Contains(string(body), "not installed") {
 		t.Errorf("switching to a removed model = %d %s, want 400 not installed", code, body)
 	}
+
+	// Both admin actions are in the audit trail, by the admin who did them.
+	for _, action := range []string{"admin.model.installed", "admin.model.removed"} {
+		resp, body := auditDo(t, "GET", b.url+"/api/audit?action="+action+"&limit=500", "inspector", []string{"auditor"})
+		var page struct {
+			Events []struct {
+				Actor  *string `json:"actor"`
+				Target string  `json:"target"`
+			} `json:"events"`
+		}
+		if err := json.Unmarshal(body, &page); resp.StatusCode != http.StatusOK || err != nil {
+			t.Fatalf("audit %s = %d %s (%v)", action, resp.StatusCode, body, err)
+		}
+		found := false
+		for _, e := range page.Events {
+			found = found || e.Target == "model:"+name && e.Actor != nil && *e.Actor == "root"
+		}
+		if !found {
+			t.Errorf("no %s event for model:%s by root in %s", action, name, body)
+		}
+	}
 }
 
 func unique(prefix string) string { return prefix + newCollection()[4:] }

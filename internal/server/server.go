@@ -6,6 +6,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -97,7 +98,8 @@ type Deps struct {
 	// Auth identifies callers; nil builds one from Config.Auth over Store
 	// without an OpenID provider (proxy or dev mode, API keys).
 	Auth *auth.Authenticator
-	// AuditDB is where the audit trail is read (the pool).
+	// AuditDB is where the audit trail is read (the pool); nil: the
+	// store's connection.
 	AuditDB audit.DB
 	// Privacy serves data-subject requests.
 	Privacy *privacy.Service
@@ -125,7 +127,15 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 		authn = auth.New(cfg.Auth, st, nil)
 	}
 	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn, metrics: newMetrics(),
-		auditDB: d.AuditDB, privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin}
+		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin}
+}
+
+// storeDB is st's connection, or nil without a store.
+func storeDB(st *store.Store) audit.DB {
+	if st == nil {
+		return nil
+	}
+	return st.DB()
 }
 
 // Handler returns the full route table wrapped in the middleware every

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/civitas-eu/civitas/internal/audit"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -75,8 +76,11 @@ func (s *Store) SeedActiveModel(ctx context.Context, role, model, digest, by str
 			return err
 		}
 		seeded = true
-		_, err = tx.Exec(ctx, s.q("InsertModelChange"), by, role, "", model, "", digest, "seeded from configuration")
-		return err
+		c := ModelChange{By: by, Role: role, To: model, ToDigest: digest, Note: "seeded from configuration"}
+		if _, err := tx.Exec(ctx, s.q("InsertModelChange"), c.By, c.Role, c.From, c.To, c.FromDigest, c.ToDigest, c.Note); err != nil {
+			return err
+		}
+		return auditModelChange(ctx, tx, c)
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: seed active %s model %s: %w", role, model, err)
@@ -114,7 +118,20 @@ func (s *Store) setActive(ctx context.Context, tx pgx.Tx, c *ModelChange) error 
 	if _, err := tx.Exec(ctx, s.q("SetActiveModel"), c.Role, c.To, c.ToDigest, c.By); err != nil {
 		return err
 	}
-	_, err = tx.Exec(ctx, s.q("InsertModelChange"), c.By, c.Role, c.From, c.To, c.FromDigest, c.ToDigest, c.Note)
+	if _, err := tx.Exec(ctx, s.q("InsertModelChange"), c.By, c.Role, c.From, c.To, c.FromDigest, c.ToDigest, c.Note); err != nil {
+		return err
+	}
+	return auditModelChange(ctx, tx, *c)
+}
+
+// auditModelChange records a switch in the audit trail, in the switch's
+// own transaction: a change that happened is always on record.
+func auditModelChange(ctx context.Context, tx pgx.Tx, c ModelChange) error {
+	_, err := audit.Append(ctx, tx, audit.Event{
+		Action: audit.ActionModelChanged, Actor: c.By, Target: "model:" + c.Role,
+		Details: map[string]string{"role": c.Role, "from": c.From, "to": c.To,
+			"from_digest": c.FromDigest, "to_digest": c.ToDigest, "note": c.Note},
+	})
 	return err
 }
 
@@ -142,8 +159,10 @@ func (s *Store) SwitchEmbedModel(ctx context.Context, m EmbeddingModel, by, note
 		if _, err := tx.Exec(ctx, s.q("SetActiveModel"), RoleEmbed, c.To, c.ToDigest, c.By); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, s.q("InsertModelChange"), c.By, c.Role, c.From, c.To, c.FromDigest, c.ToDigest, c.Note)
-		return err
+		if _, err := tx.Exec(ctx, s.q("InsertModelChange"), c.By, c.Role, c.From, c.To, c.FromDigest, c.ToDigest, c.Note); err != nil {
+			return err
+		}
+		return auditModelChange(ctx, tx, c)
 	})
 	if err != nil {
 		return c, fmt.Errorf("store: switch embedding model to %s: %w", m.Name, err)

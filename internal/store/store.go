@@ -89,6 +89,10 @@ func OpenPool(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, e
 	return pool, nil
 }
 
+// DB is the connection the store works on, for packages that write their
+// own rows in the same database (the audit trail).
+func (s *Store) DB() DB { return s.db }
+
 // q returns the named query. A missing name is a programming error that
 // every store test would hit, so it panics rather than return an error on
 // each call.
