@@ -12,9 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -257,38 +255,6 @@ func For(program string) []Setting {
 	return out
 }
 
-func setDevGroups(c *Config, v string) error {
-	c.DevGroups = nil
-	for g := range strings.SplitSeq(v, ",") {
-		if g = strings.TrimSpace(g); g != "" {
-			c.DevGroups = append(c.DevGroups, g)
-		}
-	}
-	return nil
-}
-
-// parseMiB reads a size in MiB, between 1 MiB and 1 TiB.
-func parseMiB(v string) (int64, error) {
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil {
-		return 0, err
-	}
-	if n < 1 || n > 1<<20 {
-		return 0, errors.New("want between 1 and 1048576 MiB")
-	}
-	return n << 20, nil
-}
-
-func splitComma(v string) []string {
-	var out []string
-	for p := range strings.SplitSeq(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // Describe names a setting for messages: "--flag (ENV)".
 func Describe(flag string) string {
 	for _, s := range Settings() {
@@ -297,18 +263,6 @@ func Describe(flag string) string {
 		}
 	}
 	return "--" + flag
-}
-
-func setContextBudget(c *Config, v string) error {
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return err
-	}
-	if n < 100 || n > 100000 {
-		return errors.New("want between 100 and 100000 tokens")
-	}
-	c.ContextBudget = n
-	return nil
 }
 
 // Load parses args (without the program name) against the settings table,
@@ -431,55 +385,6 @@ func RedactURL(raw string) string {
 		return raw
 	}
 	return u.Redacted()
-}
-
-func setOllamaURL(c *Config, v string) error {
-	u, err := url.Parse(v)
-	if err != nil {
-		return fmt.Errorf("not a URL: %w", err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return errors.New("must start with http:// or https://")
-	}
-	if u.Host == "" {
-		return errors.New("must name a host")
-	}
-	c.OllamaURL = u
-	return nil
-}
-
-func setListen(c *Config, v string) error {
-	if _, _, err := net.SplitHostPort(v); err != nil {
-		return fmt.Errorf("want host:port: %w", err)
-	}
-	c.Listen = v
-	return nil
-}
-
-func setPromptsDir(c *Config, v string) error {
-	if v != "" {
-		st, err := os.Stat(v)
-		if err != nil {
-			return err
-		}
-		if !st.IsDir() {
-			return errors.New("not a directory")
-		}
-	}
-	c.PromptsDir = v
-	return nil
-}
-
-func setLogLevel(c *Config, v string) error {
-	return c.LogLevel.UnmarshalText([]byte(v))
-}
-
-func setLogFormat(c *Config, v string) error {
-	if v != "text" && v != "json" {
-		return errors.New("want text or json")
-	}
-	c.LogFormat = v
-	return nil
 }
 
 // NewLogger builds the slog.Logger described by the configuration.
