@@ -21,8 +21,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
-	"strings"
+
+	"github.com/civitas-eu/civitas/internal/sqlfile"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -110,59 +110,7 @@ func loadQueries() (map[string]string, error) {
 }
 
 // ParseQueryFiles reads every "-- name: X" block of the .sql files in dir
-// of fsys. Packages that own their tables (jobs, audit) keep their SQL in
-// their own embedded files and read it with this.
+// of fsys (internal/sqlfile), for packages that own their tables and SQL.
 func ParseQueryFiles(fsys fs.FS, dir string) (map[string]string, error) {
-	entries, err := fs.ReadDir(fsys, dir)
-	if err != nil {
-		return nil, fmt.Errorf("read embedded queries in %s: %w", dir, err)
-	}
-	out := map[string]string{}
-	for _, e := range entries {
-		if !strings.HasSuffix(e.Name(), ".sql") {
-			continue
-		}
-		b, err := fs.ReadFile(fsys, path.Join(dir, e.Name()))
-		if err != nil {
-			return nil, fmt.Errorf("read %s: %w", e.Name(), err)
-		}
-		if err := parseQueries(e.Name(), string(b), out); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func parseQueries(file, text string, out map[string]string) error {
-	var name string
-	var body strings.Builder
-	flush := func() error {
-		if name == "" {
-			return nil
-		}
-		sql := strings.TrimSpace(body.String())
-		if sql == "" {
-			return fmt.Errorf("store: %s: query %s is empty", file, name)
-		}
-		if _, dup := out[name]; dup {
-			return fmt.Errorf("store: %s: query %s defined twice", file, name)
-		}
-		out[name] = sql
-		body.Reset()
-		return nil
-	}
-	for line := range strings.SplitSeq(text, "\n") {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "-- name:"); ok {
-			if err := flush(); err != nil {
-				return err
-			}
-			name = strings.TrimSpace(rest)
-			continue
-		}
-		if name != "" {
-			body.WriteString(line)
-			body.WriteByte('\n')
-		}
-	}
-	return flush()
+	return sqlfile.Load(fsys, dir)
 }
