@@ -39,6 +39,7 @@ func (s *syncBuffer) String() string {
 // TestRunServesHealthAndReadiness runs the whole assistant as main would,
 // against the real test database and Ollama, and stops it like SIGTERM.
 func TestRunServesHealthAndReadiness(t *testing.T) {
+	dbtest.LockActiveModels(t) // readiness names the active models
 	dbURL := dbtest.URL(t)
 	// The assistant migrates its database; give it a schema of its own.
 	schema := dbtest.Schema(t)

@@ -22,6 +22,7 @@ import (
 // no other test's model is touched, and the previous model is restored
 // afterwards.
 func TestReembedJobResumedByAnotherWorker(t *testing.T) {
+	dbtest.LockActiveModels(t)
 	pool := dbtest.Migrated(t)
 	ctx := context.Background()
 	cfg := models.Config{ReembedBatch: 4, ReembedPause: 20 * time.Millisecond}

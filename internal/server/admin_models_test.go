@@ -35,6 +35,7 @@ type adminBundle struct {
 
 func setupAdmin(t testing.TB) adminBundle {
 	t.Helper()
+	dbtest.LockActiveModels(t)
 	ctx := context.Background()
 	pool := dbtest.Migrated(t)
 	st, err := store.New(pool)
