@@ -40,7 +40,8 @@ func TestRenderPages(t *testing.T) {
 		{"about", "", []string{`id="about-chat-model"`, `id="about-collections-table"`, `data-i18n="about.check"`}, []string{`role="alert">`}},
 		{"audit", "", []string{`id="audit-form"`, `id="verify-button"`, `id="export-csv"`, `role="status" aria-live="polite"`}, []string{`data-i18n="audit.forbidden"`}},
 		{"audit", "forbidden", []string{`data-i18n="audit.forbidden"`, `role="alert"`}, []string{`id="audit-form"`}},
-		{"admin", "", []string{`id="key-form"`, `id="subject-form"`, `id="endpoints"`, `<section id="models-admin"`, `id="erase-dialog"`}, []string{`data-i18n="admin.forbidden"`}},
+		{"admin", "", []string{`id="key-form"`, `id="subject-form"`, `id="endpoints"`, `<section id="models-admin"`, `id="erase-dialog"`,
+			`id="models-table"`, `id="reembed-progress"`, `id="pull-form"`, `id="import-form"`, `id="changes-table"`}, []string{`data-i18n="admin.forbidden"`}},
 		{"admin", "forbidden", []string{`data-i18n="admin.forbidden"`, `role="alert"`}, []string{`id="key-form"`, `id="models-admin"`}},
 		{"signedout", "", []string{`href="/auth/login"`}, nil},
 	}
