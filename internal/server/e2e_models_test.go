@@ -36,6 +36,7 @@ type modelsUI struct {
 func setupModelsUI(t *testing.T) modelsUI {
 	t.Helper()
 	ctx := context.Background()
+	dbtest.LockActiveModels(t)
 	pool := dbtest.Migrated(t)
 	st, err := store.New(pool)
 	if err != nil {
