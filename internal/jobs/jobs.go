@@ -155,14 +155,15 @@ func (q *Queue) Enqueue(ctx context.Context, kind string, args any, o EnqueueOpt
 	if o.MaxAttempts <= 0 {
 		o.MaxAttempts = 3
 	}
-	if o.RunAfter.IsZero() {
-		o.RunAfter = time.Now()
+	var runAfter *time.Time // nil: now, by the database's clock
+	if !o.RunAfter.IsZero() {
+		runAfter = &o.RunAfter
 	}
 	var unique *string
 	if o.Unique != "" {
 		unique = &o.Unique
 	}
-	j, err := scanJob(q.db.QueryRow(ctx, q.queries["Insert"], kind, string(b), unique, o.MaxAttempts, o.RunAfter, o.CreatedBy))
+	j, err := scanJob(q.db.QueryRow(ctx, q.queries["Insert"], kind, string(b), unique, o.MaxAttempts, runAfter, o.CreatedBy))
 	if errors.Is(err, pgx.ErrNoRows) && unique != nil {
 		j, err = scanJob(q.db.QueryRow(ctx, q.queries["ActiveByUnique"], kind, o.Unique))
 		if errors.Is(err, pgx.ErrNoRows) {

@@ -1,8 +1,10 @@
 -- The job queue's statements (see migration 0005).
 
 -- name: Insert
+-- run_after defaults to the database's clock, not the caller's: a worker
+-- compares it with now(), and the two clocks may differ.
 INSERT INTO jobs (kind, args, unique_key, max_attempts, run_after, created_by)
-VALUES ($1, $2::jsonb, $3, $4, $5, $6)
+VALUES ($1, $2::jsonb, $3, $4, coalesce($5::timestamptz, now()), $6)
 ON CONFLICT (kind, unique_key) WHERE unique_key IS NOT NULL AND status IN ('queued', 'running')
 DO NOTHING
 RETURNING {{columns}};
