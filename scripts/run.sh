@@ -37,6 +37,10 @@ fi
 # spends a token per letter): keep the demo's prompts and answers short.
 # Real deployments keep the defaults (see README, Configuration).
 export CIVITAS_CONTEXT_BUDGET=${CIVITAS_CONTEXT_BUDGET:-400} CIVITAS_MAX_ANSWER_TOKENS=${CIVITAS_MAX_ANSWER_TOKENS:-64}
+# The demo runs in development sign-in mode: every request is one user,
+# here given every role so that all pages can be tried (documents, admin,
+# audit). Cookies without Secure: the demo is plain http on loopback.
+export CIVITAS_DEV_USER=${CIVITAS_DEV_USER:-demo} CIVITAS_DEV_GROUPS=${CIVITAS_DEV_GROUPS:-knowledge-manager,admin,auditor}
 
 stop assistant
 port_open "${LISTEN##*:}" && die "port ${LISTEN##*:} is taken; set CIVITAS_LISTEN=127.0.0.1:PORT"
@@ -54,5 +58,7 @@ curl -fsS -N "http://$LISTEN/api/chat" -H 'Content-Type: application/json' \
 cat <<EOT
 
 Civitas is running: http://$LISTEN   (log: $LOGS/assistant.log)
+  chat: http://$LISTEN/   documents: /documents   admin: /admin   audit: /audit   about: /about
+  OpenAI-compatible API: http://$LISTEN/v1 (model "civitas")
 Stop everything with: make down
 EOT
