@@ -153,7 +153,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		ChatModel: cfg.ChatModel, EmbedModel: cfg.EmbedModel, Version: version, PromptVersion: tmpl.Version(),
 		MaxUploadRequestBytes: cfg.MaxUploadRequestBytes,
 		RetentionDays:         cfg.RetentionDays,
-		Endpoints:             map[string]string{"database": config.RedactURL(cfg.DatabaseURL), "ollama": cfg.OllamaURL.String()},
+		Endpoints:             map[string]string{"database": config.RedactURL(cfg.DatabaseURL), "ollama": config.RedactURL(cfg.OllamaURL.String())},
 		Auth:                  authConfig(cfg),
 	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
 		Active: active, ModelAdmin: modelSvc})

@@ -113,9 +113,16 @@ func TestHelpDocumentsEverySetting(t *testing.T) {
 }
 
 func TestRedactURL(t *testing.T) {
-	t.Parallel()
-	got := config.RedactURL("postgres://civitas:s3cret@db:5432/civitas")
-	if strings.Contains(got, "s3cret") || !strings.Contains(got, "db:5432") {
-		t.Errorf("RedactURL = %q", got)
+	tests := []struct{ raw, want string }{
+		{"postgres://civitas:s3cret@db:5432/civitas", "postgres://db:5432/civitas"},
+		{"postgres://db/civitas?password=s3cret&sslmode=disable", "postgres://db:5432/civitas"},
+		{"host=db user=civitas password=s3cret dbname=civitas", "postgres://db:5432/civitas"},
+		{"http://user:s3cret@ollama:11434/?token=s3cret", "http://ollama:11434/"},
+		{"http://127.0.0.1:11435", "http://127.0.0.1:11435"},
+	}
+	for _, tt := range tests {
+		if got := config.RedactURL(tt.raw); got != tt.want || strings.Contains(got, "s3cret") {
+			t.Errorf("RedactURL(%q) = %q, want %q", tt.raw, got, tt.want)
+		}
 	}
 }
