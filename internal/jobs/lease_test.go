@@ -189,3 +189,31 @@ func TestStaleClaimCannotFinishReclaimedJob(t *testing.T) {
 		t.Fatalf("after the current handler: %+v, %v; want done with its result", got, err)
 	}
 }
+
+// A handler that completes as shutdown begins (it returns nil although its
+// context is cancelled) leaves its job done, not queued to run again.
+func TestJobDoneAtShutdownStaysDone(t *testing.T) {
+	ctx := context.Background()
+	q := newQueue(t, Config{})
+	kind := uniqueKind(t)
+	started := make(chan struct{})
+	q.Handle(kind, 1, func(ctx context.Context, j Job, r *Reporter) error {
+		close(started)
+		<-ctx.Done()
+		return nil // the work finished just as the worker stopped
+	})
+	j, err := q.Enqueue(ctx, kind, nil, EnqueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, q)
+	<-started
+	stop()
+	got, err := q.Get(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusDone || got.Attempts != 1 || got.FinishedAt == nil {
+		t.Errorf("after shutdown: status %s, attempts %d, finished %v; want done after 1 attempt", got.Status, got.Attempts, got.FinishedAt)
+	}
+}

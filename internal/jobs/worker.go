@@ -77,9 +77,10 @@ func (r *Reporter) SetResult(ctx context.Context, v any) error {
 }
 
 // Run claims and runs jobs of the registered kinds until ctx is cancelled.
-// Then it stops claiming, cancels the running handlers, gives their jobs
-// back to the queue (the interrupted attempt does not count) and returns
-// once every handler has returned.
+// Then it stops claiming, cancels the running handlers, gives the jobs of
+// those that return an error back to the queue (the interrupted attempt
+// does not count; one that returns nil is done) and returns once every
+// handler has returned.
 func (q *Queue) Run(ctx context.Context) error {
 	q.mu.Lock()
 	regs := make(map[string]registration, len(q.handlers))
@@ -235,16 +236,19 @@ func (q *Queue) run(ctx context.Context, c claimed, h Handler) {
 	switch {
 	case lost:
 		// The row is no longer ours: nothing to record.
+	case err == nil:
+		// Before the shutdown case: a job that completed as shutdown
+		// began is done, and giving it back would run it again.
+		finish(StatusDone, 0, "")
+		log.Info("job done", "duration", time.Since(start))
 	case ctx.Err() != nil:
+		// Failed because the worker is stopping: not the job's fault.
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
 		if _, rerr := q.db.Exec(wctx, q.queries["Release"], j.ID, c.token); rerr != nil {
 			log.Error("job queue: give back job on shutdown", "err", rerr)
 		}
 		log.Info("job given back on shutdown")
-	case err == nil:
-		finish(StatusDone, 0, "")
-		log.Info("job done", "duration", time.Since(start))
 	case IsPermanent(err) || j.Attempts >= j.MaxAttempts:
 		finish(StatusFailed, 0, err.Error())
 		log.Warn("job failed", "err", err, "duration", time.Since(start))
