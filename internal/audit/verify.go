@@ -38,7 +38,45 @@ const verifyPage = 1000
 // not the previous row's hash), whose personal data was changed, or whose
 // personal data is gone without an erasure event listing it. An error is
 // returned only when the walk itself fails.
-func Verify(ctx context.Context, db DB) (Result, error) {
+//
+// The whole walk reads one snapshot (a read-only REPEATABLE READ
+// transaction): read in several, an erasure or retention run committing
+// mid-walk would make rows already checked disagree with rows read later,
+// and untouched data look tampered with. A db that is already a
+// transaction is used as it is; its snapshot is the caller's choice.
+func Verify(ctx context.Context, db DB) (res Result, err error) {
+	if tx, ok := db.(pgx.Tx); ok {
+		return verifyIn(ctx, tx)
+	}
+	var walkErr error
+	walk := func(tx pgx.Tx) error {
+		res, walkErr = verifyIn(ctx, tx)
+		return walkErr
+	}
+	if b, ok := db.(txBeginner); ok {
+		err = pgx.BeginTxFunc(ctx, b, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, walk)
+	} else {
+		err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"); err != nil {
+				return err
+			}
+			return walk(tx)
+		})
+	}
+	if err != nil && walkErr == nil { // the walk's own errors say what failed already
+		return res, fmt.Errorf("audit: verify: snapshot transaction: %w", err)
+	}
+	return res, err
+}
+
+// txBeginner is a DB that begins transactions with options (a pool or a
+// connection).
+type txBeginner interface {
+	BeginTx(ctx context.Context, opts pgx.TxOptions) (pgx.Tx, error)
+}
+
+// verifyIn walks the chain with db, which reads one snapshot.
+func verifyIn(ctx context.Context, db DB) (Result, error) {
 	q, err := queries()
 	if err != nil {
 		return Result{}, err

@@ -100,7 +100,7 @@ func (a *Authenticator) BeginLogin(ctx context.Context, next string) (authURL, s
 	}
 	state, nonce, verifier := randomToken(), randomToken(), oauth2.GenerateVerifier()
 	l := Login{StateHash: Hash(state), Nonce: nonce, Verifier: verifier, Next: next, CreatedAt: a.now()}
-	if err := a.store.CreateLogin(ctx, l); err != nil {
+	if err := a.store.CreateLogin(ctx, l, l.CreatedAt.Add(-loginTTL)); err != nil {
 		return "", "", fmt.Errorf("auth: store login: %w", err)
 	}
 	return a.oidc.oauth.AuthCodeURL(state, oidc.Nonce(nonce), oauth2.S256ChallengeOption(verifier)), state, nil

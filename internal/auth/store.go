@@ -61,7 +61,10 @@ type Store interface {
 	TouchSession(ctx context.Context, tokenHash []byte, at time.Time) error
 	DeleteSession(ctx context.Context, tokenHash []byte) error
 
-	CreateLogin(ctx context.Context, l Login) error
+	// CreateLogin stores l, and first deletes pending logins created
+	// before expiredBefore: anyone can start a sign-in without being
+	// signed in, so the table must not grow with abandoned ones.
+	CreateLogin(ctx context.Context, l Login, expiredBefore time.Time) error
 	// TakeLogin returns and deletes the login with stateHash, if it was
 	// created after createdAfter.
 	TakeLogin(ctx context.Context, stateHash []byte, createdAfter time.Time) (l Login, found bool, err error)

@@ -75,7 +75,8 @@ func (j Job) DecodeArgs(v any) error {
 
 // Config tunes a Queue; zero values take the defaults.
 type Config struct {
-	// Worker names this process in locked_by (default host:pid).
+	// Worker names this process in locked_by (default host:pid); each
+	// claim adds a random token to it.
 	Worker string
 	// Poll is how often idle workers look for due jobs (default 1 s).
 	Poll time.Duration

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -132,5 +133,87 @@ func TestConcurrencyLimit(t *testing.T) {
 	}
 	if peak.Load() != 2 {
 		t.Errorf("peak concurrency %d, want 2", peak.Load())
+	}
+}
+
+// A handler whose lease lapsed and whose job was claimed again — by the
+// same process, under the same worker name — cannot report on, renew or
+// finish the job: its claim's token no longer holds it.
+func TestStaleClaimCannotFinishReclaimedJob(t *testing.T) {
+	ctx := context.Background()
+	kind := uniqueKind(t)
+	q := newQueue(t, Config{Worker: "same-host:1"})
+	j, err := q.Enqueue(ctx, kind, nil, EnqueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale, err := q.claim(ctx, kind)
+	if err != nil || stale == nil || stale.ID != j.ID {
+		t.Fatalf("first claim = %+v, %v", stale, err)
+	}
+	// The lease lapses (renewals failed) and the same queue claims again.
+	if _, err := q.db.Exec(ctx, "UPDATE jobs SET locked_until = now() - interval '1 second' WHERE id = $1", j.ID); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := q.claim(ctx, kind)
+	if err != nil || fresh == nil || fresh.ID != j.ID {
+		t.Fatalf("second claim = %+v, %v", fresh, err)
+	}
+	if fresh.token == stale.token || !strings.HasPrefix(fresh.token, "same-host:1:") {
+		t.Fatalf("claim tokens %q and %q: want distinct, each starting with the worker name", stale.token, fresh.token)
+	}
+	// The stale handler runs to the end and tries to record its result.
+	q.run(ctx, *stale, func(ctx context.Context, j Job, r *Reporter) error {
+		if err := r.Progress(ctx, 1, 1, "stale"); err != nil {
+			return err
+		}
+		return r.SetResult(ctx, map[string]string{"by": "stale"})
+	})
+	var lockedBy string
+	if err := q.db.QueryRow(ctx, "SELECT locked_by FROM jobs WHERE id = $1", j.ID).Scan(&lockedBy); err != nil {
+		t.Fatal(err)
+	}
+	got, err := q.Get(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusRunning || lockedBy != fresh.token || got.Result != nil || got.Progress.Message != "" {
+		t.Fatalf("after the stale handler: status %s, locked by %q, result %s, progress %+v; want still running under %q, untouched",
+			got.Status, lockedBy, got.Result, got.Progress, fresh.token)
+	}
+	// The current claim finishes it.
+	q.run(ctx, *fresh, func(ctx context.Context, j Job, r *Reporter) error {
+		return r.SetResult(ctx, map[string]string{"by": "fresh"})
+	})
+	if got, err = q.Get(ctx, j.ID); err != nil || got.Status != StatusDone || string(got.Result) != `{"by": "fresh"}` {
+		t.Fatalf("after the current handler: %+v, %v; want done with its result", got, err)
+	}
+}
+
+// A handler that completes as shutdown begins (it returns nil although its
+// context is cancelled) leaves its job done, not queued to run again.
+func TestJobDoneAtShutdownStaysDone(t *testing.T) {
+	ctx := context.Background()
+	q := newQueue(t, Config{})
+	kind := uniqueKind(t)
+	started := make(chan struct{})
+	q.Handle(kind, 1, func(ctx context.Context, j Job, r *Reporter) error {
+		close(started)
+		<-ctx.Done()
+		return nil // the work finished just as the worker stopped
+	})
+	j, err := q.Enqueue(ctx, kind, nil, EnqueueOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := start(t, q)
+	<-started
+	stop()
+	got, err := q.Get(ctx, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != StatusDone || got.Attempts != 1 || got.FinishedAt == nil {
+		t.Errorf("after shutdown: status %s, attempts %d, finished %v; want done after 1 attempt", got.Status, got.Attempts, got.FinishedAt)
 	}
 }

@@ -27,7 +27,8 @@ LIMIT $4;
 
 -- name: Claim
 -- Takes the oldest due job of the given kinds that is queued, or running
--- under a lease that has expired (its worker died).
+-- under a lease that has expired (its worker died). $2 is a token new for
+-- this claim: the statements below write only while it holds the job.
 UPDATE jobs
 SET status = 'running', attempts = attempts + 1, locked_by = $2,
     locked_until = now() + make_interval(secs => $3),
@@ -55,7 +56,7 @@ WHERE id = $1 AND locked_by = $2 AND status = 'running';
 
 -- name: Finish
 -- Ends a run: done, failed, or back to the queue for a retry after
--- run_after ($4 seconds from now). Only the worker holding the lease may.
+-- run_after ($4 seconds from now). Only the claim holding the lease may.
 UPDATE jobs
 SET status = $3, run_after = now() + make_interval(secs => $4), error = $5,
     locked_by = NULL, locked_until = NULL, updated_at = now(),

@@ -2,6 +2,8 @@ package jobs
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -45,15 +47,18 @@ func IsPermanent(err error) bool {
 	return errors.As(err, &p)
 }
 
-// Reporter lets a running handler record progress and a result.
+// Reporter lets a running handler record progress and a result. Its
+// writes carry the claim's token, so a handler whose claim was lost (its
+// job taken over) changes nothing.
 type Reporter struct {
-	q   *Queue
-	job int64
+	q     *Queue
+	job   int64
+	token string
 }
 
 // Progress records how far the job has come.
 func (r *Reporter) Progress(ctx context.Context, done, total int64, message string) error {
-	if _, err := r.q.db.Exec(ctx, r.q.queries["Progress"], r.job, r.q.cfg.Worker, done, total, message); err != nil {
+	if _, err := r.q.db.Exec(ctx, r.q.queries["Progress"], r.job, r.token, done, total, message); err != nil {
 		return fmt.Errorf("record progress of job %d: %w", r.job, err)
 	}
 	return nil
@@ -65,16 +70,17 @@ func (r *Reporter) SetResult(ctx context.Context, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode result of job %d: %w", r.job, err)
 	}
-	if _, err := r.q.db.Exec(ctx, r.q.queries["SetResult"], r.job, r.q.cfg.Worker, string(b)); err != nil {
+	if _, err := r.q.db.Exec(ctx, r.q.queries["SetResult"], r.job, r.token, string(b)); err != nil {
 		return fmt.Errorf("record result of job %d: %w", r.job, err)
 	}
 	return nil
 }
 
 // Run claims and runs jobs of the registered kinds until ctx is cancelled.
-// Then it stops claiming, cancels the running handlers, gives their jobs
-// back to the queue (the interrupted attempt does not count) and returns
-// once every handler has returned.
+// Then it stops claiming, cancels the running handlers, gives the jobs of
+// those that return an error back to the queue (the interrupted attempt
+// does not count; one that returns nil is done) and returns once every
+// handler has returned.
 func (q *Queue) Run(ctx context.Context) error {
 	q.mu.Lock()
 	regs := make(map[string]registration, len(q.handlers))
@@ -132,8 +138,28 @@ func (q *Queue) Run(ctx context.Context) error {
 	}
 }
 
-func (q *Queue) claim(ctx context.Context, kind string) (*Job, error) {
-	rows, err := q.db.Query(ctx, q.queries["Claim"], []string{kind}, q.cfg.Worker, q.cfg.Lease.Seconds())
+// claimed is a job this process claimed, and the token its claim holds
+// in locked_by.
+type claimed struct {
+	Job
+	token string
+}
+
+// claimToken returns a new token for one claim: the worker's name (so an
+// operator can see who holds a job) and random hex. A token per claim,
+// not per process, means that a handler whose lease lapsed cannot write
+// to its job once this same process has claimed it again, and that a
+// restarted container with the same host name and pid does not inherit a
+// dead worker's claims.
+func (q *Queue) claimToken() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails (Go 1.24+)
+	return q.cfg.Worker + ":" + hex.EncodeToString(b)
+}
+
+func (q *Queue) claim(ctx context.Context, kind string) (*claimed, error) {
+	token := q.claimToken()
+	rows, err := q.db.Query(ctx, q.queries["Claim"], []string{kind}, token, q.cfg.Lease.Seconds())
 	if err != nil {
 		return nil, err
 	}
@@ -145,17 +171,19 @@ func (q *Queue) claim(ctx context.Context, kind string) (*Job, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &j, nil
+	return &claimed{Job: j, token: token}, nil
 }
 
-// run runs one claimed job and records how it ended.
-func (q *Queue) run(ctx context.Context, j Job, h Handler) {
+// run runs one claimed job and records how it ended. Every write is
+// conditional on c's token still holding the job.
+func (q *Queue) run(ctx context.Context, c claimed, h Handler) {
+	j := c.Job
 	log := q.log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempts)
 	// Writes that end a run must happen even when ctx is cancelled.
 	finish := func(status string, retryIn time.Duration, msg string) {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if _, err := q.db.Exec(wctx, q.queries["Finish"], j.ID, q.cfg.Worker, status, retryIn.Seconds(), msg); err != nil {
+		if _, err := q.db.Exec(wctx, q.queries["Finish"], j.ID, c.token, status, retryIn.Seconds(), msg); err != nil {
 			log.Error("job queue: record end of job", "status", status, "err", err)
 		}
 	}
@@ -179,7 +207,7 @@ func (q *Queue) run(ctx context.Context, j Job, h Handler) {
 			case <-jobCtx.Done():
 				return
 			case <-t.C:
-				tag, err := q.db.Exec(jobCtx, q.queries["Renew"], j.ID, q.cfg.Worker, q.cfg.Lease.Seconds())
+				tag, err := q.db.Exec(jobCtx, q.queries["Renew"], j.ID, c.token, q.cfg.Lease.Seconds())
 				if err == nil && tag.RowsAffected() == 0 {
 					log.Warn("job queue: job was cancelled or taken over; stopping it")
 					lostMu.Lock()
@@ -200,7 +228,7 @@ func (q *Queue) run(ctx context.Context, j Job, h Handler) {
 	if j.CreatedBy != "" {
 		hctx = audit.WithActor(jobCtx, j.CreatedBy)
 	}
-	err := runHandler(hctx, h, j, &Reporter{q: q, job: j.ID})
+	err := runHandler(hctx, h, j, &Reporter{q: q, job: j.ID, token: c.token})
 	cancelJob()
 	<-heartbeatDone
 	lostMu.Lock()
@@ -208,16 +236,19 @@ func (q *Queue) run(ctx context.Context, j Job, h Handler) {
 	switch {
 	case lost:
 		// The row is no longer ours: nothing to record.
+	case err == nil:
+		// Before the shutdown case: a job that completed as shutdown
+		// began is done, and giving it back would run it again.
+		finish(StatusDone, 0, "")
+		log.Info("job done", "duration", time.Since(start))
 	case ctx.Err() != nil:
+		// Failed because the worker is stopping: not the job's fault.
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if _, rerr := q.db.Exec(wctx, q.queries["Release"], j.ID, q.cfg.Worker); rerr != nil {
+		if _, rerr := q.db.Exec(wctx, q.queries["Release"], j.ID, c.token); rerr != nil {
 			log.Error("job queue: give back job on shutdown", "err", rerr)
 		}
 		log.Info("job given back on shutdown")
-	case err == nil:
-		finish(StatusDone, 0, "")
-		log.Info("job done", "duration", time.Since(start))
 	case IsPermanent(err) || j.Attempts >= j.MaxAttempts:
 		finish(StatusFailed, 0, err.Error())
 		log.Warn("job failed", "err", err, "duration", time.Since(start))

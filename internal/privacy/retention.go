@@ -22,13 +22,17 @@ type RetentionResult struct {
 	Conversations int64     `json:"conversations"`
 	Answers       int64     `json:"answers"`
 	Feedback      int64     `json:"feedback"`
+	// Jobs counts finished background jobs deleted: they name who
+	// started them, and nothing needs them once they are old.
+	Jobs int64 `json:"jobs"`
 	// PersonalRemoved lists the answer.created audit events whose
 	// personal part (asker, question) expired.
 	PersonalRemoved []int64 `json:"personal_removed"`
 }
 
 // RunRetention pseudonymises or deletes the conversations and answer
-// records that are older than the retention period at now, and records
+// records that are older than the retention period at now, deletes
+// finished background jobs older than it, and records
 // the run in the audit trail, all in one transaction: a run that fails
 // leaves everything as it was, and running again finds only what is still
 // due. With a retention of 0 days it does nothing and records nothing.
@@ -58,6 +62,11 @@ func (s *Service) RunRetention(ctx context.Context, now time.Time) (RetentionRes
 		if err != nil {
 			return err
 		}
+		tag, err := tx.Exec(ctx, s.q("DeleteOldJobs"), res.Cutoff)
+		if err != nil {
+			return fmt.Errorf("delete finished jobs before %s: %w", res.Cutoff, err)
+		}
+		res.Jobs = tag.RowsAffected()
 		targets := make([]string, len(answerIDs))
 		for i, id := range answerIDs {
 			targets[i] = fmt.Sprintf("answer:%d", id)
@@ -74,7 +83,7 @@ func (s *Service) RunRetention(ctx context.Context, now time.Time) (RetentionRes
 			Action: audit.ActionRetentionRun, Target: "retention",
 			Details: map[string]any{
 				"cutoff": res.Cutoff, "action": res.Action, "days": res.Days, "conversations": res.Conversations,
-				"answers": res.Answers, "feedback": res.Feedback, audit.PersonalRemovedKey: res.PersonalRemoved,
+				"answers": res.Answers, "feedback": res.Feedback, "jobs": res.Jobs, audit.PersonalRemovedKey: res.PersonalRemoved,
 			},
 		})
 		return err
@@ -158,7 +167,7 @@ func (s *Service) Handler() jobs.Handler {
 			return err
 		}
 		s.log.Info("retention run", "action", res.Action, "cutoff", res.Cutoff, "conversations", res.Conversations,
-			"answers", res.Answers, "audit_personal_removed", len(res.PersonalRemoved))
+			"answers", res.Answers, "jobs", res.Jobs, "audit_personal_removed", len(res.PersonalRemoved))
 		return r.SetResult(ctx, res)
 	}
 }

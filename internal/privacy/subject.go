@@ -38,6 +38,12 @@ type Export struct {
 	// browser sessions (no tokens).
 	APIKeys  json.RawMessage `json:"api_keys"`
 	Sessions json.RawMessage `json:"sessions"`
+	// Background jobs they started or that name them, the changes of
+	// the active models they made, and the active models they last set:
+	// whole rows.
+	Jobs         json.RawMessage `json:"jobs"`
+	ModelChanges json.RawMessage `json:"model_changes"`
+	ActiveModels json.RawMessage `json:"active_models"`
 	// Audit events they did or that concern them, with their personal
 	// part.
 	Audit []AuditEntry `json:"audit"`
@@ -45,12 +51,16 @@ type Export struct {
 
 // Erasure is what erasing a user removed.
 type Erasure struct {
-	Pseudonym       string  `json:"pseudonym"`
-	Conversations   int64   `json:"conversations"`
-	Answers         int64   `json:"answers"`
-	Feedback        int64   `json:"feedback"`
-	Sessions        int64   `json:"sessions"`
-	APIKeys         int64   `json:"api_keys"`
+	Pseudonym     string `json:"pseudonym"`
+	Conversations int64  `json:"conversations"`
+	Answers       int64  `json:"answers"`
+	Feedback      int64  `json:"feedback"`
+	Sessions      int64  `json:"sessions"`
+	APIKeys       int64  `json:"api_keys"`
+	// Rows kept but now naming the user by pseudonym.
+	Jobs            int64   `json:"jobs"`
+	ModelChanges    int64   `json:"model_changes"`
+	ActiveModels    int64   `json:"active_models"`
 	PersonalRemoved []int64 `json:"audit_personal_removed"`
 	AuditID         int64   `json:"audit_id"` // the subject.erased event
 }
@@ -89,6 +99,20 @@ func (s *Service) ExportSubject(ctx context.Context, user string) (Export, error
 		return ex, fmt.Errorf("privacy: export sessions of %s: %w", user, err)
 	}
 	ex.APIKeys, ex.Sessions = json.RawMessage(keys), json.RawMessage(sessions)
+	for _, x := range []struct {
+		query, what string
+		into        *json.RawMessage
+	}{
+		{"ExportJobs", "jobs", &ex.Jobs},
+		{"ExportModelChanges", "model changes", &ex.ModelChanges},
+		{"ExportActiveModels", "active models", &ex.ActiveModels},
+	} {
+		var v string
+		if err := s.db.QueryRow(ctx, s.q(x.query), names).Scan(&v); err != nil {
+			return ex, fmt.Errorf("privacy: export %s of %s: %w", x.what, user, err)
+		}
+		*x.into = json.RawMessage(v)
+	}
 	var hasFeedback bool
 	if err := s.db.QueryRow(ctx, s.q("HasFeedback")).Scan(&hasFeedback); err != nil {
 		return ex, fmt.Errorf("privacy: look for the feedback table: %w", err)
@@ -114,6 +138,7 @@ func (s *Service) ExportSubject(ctx context.Context, user string) (Export, error
 		Action: audit.ActionSubjectExported, Target: "subject:" + pseud, Subject: user,
 		Details: map[string]int{"conversations": jsonLen(ex.Conversations), "answers": jsonLen(ex.Answers),
 			"feedback": jsonLen(ex.Feedback), "api_keys": jsonLen(ex.APIKeys), "sessions": jsonLen(ex.Sessions),
+			"jobs": jsonLen(ex.Jobs), "model_changes": jsonLen(ex.ModelChanges), "active_models": jsonLen(ex.ActiveModels),
 			"audit_events": len(ex.Audit)},
 	})
 	if err != nil {
@@ -131,8 +156,10 @@ func jsonLen(raw json.RawMessage) int {
 // EraseSubject deletes everything stored about user (GDPR art. 17): their
 // conversations, answer records and feedback, pseudonymised ones
 // included, their sign-in sessions (signing them out) and the API keys
-// issued to them (which stop working at once), and the personal part of every audit event they did or that
-// concerns them. Audit events themselves stay (they cannot be changed)
+// issued to them (which stop working at once), and the personal part of
+// every audit event they did or that concerns them. Records that must
+// stay for others — API keys they issued, background jobs they started,
+// model switches they made — name them by pseudonym instead. Audit events themselves stay (they cannot be changed)
 // and still verify; the erasure is recorded as a subject.erased event
 // that names the user only by pseudonym and lists the emptied events. It
 // is one transaction.
@@ -177,6 +204,19 @@ func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error
 		if _, err = tx.Exec(ctx, s.q("PseudonymiseKeyAdmins"), names, pseud); err != nil {
 			return fmt.Errorf("pseudonymise the issuer of API keys: %w", err)
 		}
+		for _, x := range []struct {
+			query, what string
+			n           *int64
+		}{
+			{"PseudonymiseJobs", "background jobs", &er.Jobs},
+			{"PseudonymiseModelChanges", "model changes", &er.ModelChanges},
+			{"PseudonymiseActiveModels", "active models", &er.ActiveModels},
+		} {
+			if tag, err = tx.Exec(ctx, s.q(x.query), user, pseud); err != nil {
+				return fmt.Errorf("pseudonymise %s: %w", x.what, err)
+			}
+			*x.n = tag.RowsAffected()
+		}
 		rows, err := tx.Query(ctx, s.q("EraseAuditPersonal"), names)
 		if err != nil {
 			return fmt.Errorf("erase personal data in the audit trail: %w", err)
@@ -188,7 +228,8 @@ func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error
 		rec, err := audit.Append(ctx, tx, audit.Event{
 			Action: audit.ActionSubjectErased, Target: "subject:" + pseud,
 			Details: map[string]any{"conversations": er.Conversations, "answers": er.Answers, "feedback": er.Feedback,
-				"sessions": er.Sessions, "api_keys": er.APIKeys, audit.PersonalRemovedKey: er.PersonalRemoved},
+				"sessions": er.Sessions, "api_keys": er.APIKeys, "jobs": er.Jobs, "model_changes": er.ModelChanges,
+				"active_models": er.ActiveModels, audit.PersonalRemovedKey: er.PersonalRemoved},
 		})
 		er.AuditID = rec.ID
 		return err

@@ -145,10 +145,16 @@ func (s *Server) me(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, http.StatusOK, map[string]any{"name": u.Name, "groups": groups, "auth": u.Method})
 }
 
+// maxNext bounds the return path a sign-in stores: anyone may start a
+// sign-in, and each one is a row until it expires.
+const maxNext = 2 << 10
+
 // safeNext returns next if it is a path on this site, else "/": an open
-// redirect would let a link to our sign-in forward to a phishing page.
+// redirect would let a link to our sign-in forward to a phishing page. A
+// path longer than maxNext is refused too, so an unauthenticated request
+// cannot park large values in the database.
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
+	if next == "" || len(next) > maxNext || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\r\n\t") {
 		return "/"
 	}
 	u, err := url.Parse(next)

@@ -99,9 +99,10 @@ type Deps struct {
 	// without an OpenID provider (proxy or dev mode, API keys).
 	Auth *auth.Authenticator
 	// AuditDB is where the audit trail is read (the pool); nil: the
-	// store's connection.
+	// store's connection, and without a store the /api/audit routes
+	// answer 503.
 	AuditDB audit.DB
-	// Privacy serves data-subject requests.
+	// Privacy serves data-subject requests; nil: their routes answer 503.
 	Privacy *privacy.Service
 	// Active, when set, names the models readiness checks instead of
 	// Config's (they change at runtime).
@@ -194,12 +195,14 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/about", authed(s.about))
 
 	// The audit trail is for auditors; data-subject requests for admins.
-	auditor := func(h http.HandlerFunc) http.Handler { return s.authenticate(s.requireGroup(auth.GroupAuditor, h)) }
+	auditor := func(h http.HandlerFunc) http.Handler {
+		return s.authenticate(s.requireGroup(auth.GroupAuditor, s.withAuditTrail(h)))
+	}
 	mux.Handle("GET /api/audit", auditor(s.listAudit))
 	mux.Handle("GET /api/audit/export", auditor(s.exportAudit))
 	mux.Handle("GET /api/audit/verify", auditor(s.verifyAudit))
-	mux.Handle("GET /api/admin/subjects/{user}/export", admin(s.exportSubject))
-	mux.Handle("POST /api/admin/subjects/{user}/erase", admin(s.eraseSubject))
+	mux.Handle("GET /api/admin/subjects/{user}/export", admin(s.withPrivacy(s.exportSubject)))
+	mux.Handle("POST /api/admin/subjects/{user}/erase", admin(s.withPrivacy(s.eraseSubject)))
 
 	// Model management (admin_models.go).
 	mux.Handle("GET /api/admin/models", admin(s.listModels))

@@ -88,18 +88,31 @@ func (s *Store) auditAnswer(ctx context.Context, tx pgx.Tx, a Answer) error {
 // auditDocument records a document change; the actor comes from ctx
 // (audit.ActorFrom).
 func (s *Store) auditDocument(ctx context.Context, tx pgx.Tx, action string, id int64, extra map[string]any) error {
+	ev, err := s.documentEvent(ctx, tx, action, id, extra)
+	if err != nil {
+		return err
+	}
+	_, err = audit.Append(ctx, tx, ev)
+	return err
+}
+
+// documentEvent reads what the audit event of a change to document id
+// records. Reading is separate from appending so that a deletion can read
+// the row before it goes and still append last: appending takes the chain
+// head's lock, which every writer must take after its row locks, or two
+// of them can deadlock.
+func (s *Store) documentEvent(ctx context.Context, tx pgx.Tx, action string, id int64, extra map[string]any) (audit.Event, error) {
 	var docID int64
 	var collection, source, hash string
 	var version int
 	if err := tx.QueryRow(ctx, s.q("DocumentForAudit"), id).Scan(&docID, &collection, &source, &version, &hash); err != nil {
-		return fmt.Errorf("read document %d for the audit trail: %w", id, err)
+		return audit.Event{}, fmt.Errorf("read document %d for the audit trail: %w", id, err)
 	}
 	d := map[string]any{"document_id": docID, "collection": collection, "source": source, "version": version, "sha256": hash}
 	for k, v := range extra {
 		d[k] = v
 	}
-	_, err := audit.Append(ctx, tx, audit.Event{Action: action, Target: fmt.Sprintf("document:%d", id), Details: d})
-	return err
+	return audit.Event{Action: action, Target: fmt.Sprintf("document:%d", id), Details: d}, nil
 }
 
 // auditAPIKeyIssued records an admin issuing k. The key's owner is the

@@ -118,3 +118,51 @@ func TestAnswersAndDocumentChangesAreAudited(t *testing.T) {
 }
 
 func itoa(v int64) string { b, _ := json.Marshal(v); return string(b) }
+
+// TestDeleteDocumentAppendsLast: deleting a document appends its audit
+// event after the rows are gone, so the chain head's lock is not held
+// through the cascade and is taken after the row locks, in the same order
+// as WriteVersion (the reverse can deadlock two writers). A trigger
+// records the chain head the cascade sees.
+func TestDeleteDocumentAppendsLast(t *testing.T) {
+	t.Parallel()
+	ctx := audit.WithActor(context.Background(), "km@test")
+	f := setup(t)
+	db := f.st.DB() // setup's test transaction
+	for _, sql := range []string{
+		`CREATE TABLE delete_saw (head bigint NOT NULL)`,
+		`CREATE FUNCTION note_head() RETURNS trigger LANGUAGE plpgsql AS $$
+		 BEGIN INSERT INTO delete_saw SELECT last_id FROM audit_head; RETURN OLD; END $$`,
+		`CREATE TRIGGER note_head BEFORE DELETE ON documents FOR EACH ROW EXECUTE FUNCTION note_head()`,
+	} {
+		if _, err := db.Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	var before int64
+	if err := db.QueryRow(ctx, "SELECT last_id FROM audit_head").Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.DeleteDocument(ctx, f.doc.ID); err != nil {
+		t.Fatal(err)
+	}
+	var saw, after int64
+	if err := db.QueryRow(ctx, "SELECT max(head) FROM delete_saw").Scan(&saw); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.QueryRow(ctx, "SELECT last_id FROM audit_head").Scan(&after); err != nil {
+		t.Fatal(err)
+	}
+	if saw != before || after != before+1 {
+		t.Errorf("the cascade saw chain head %d (before %d, after %d): the event must be appended after the delete", saw, before, after)
+	}
+	last, err := audit.Search(ctx, db, audit.Filter{}, 0, 1)
+	if err != nil || len(last) != 1 {
+		t.Fatalf("last event: %v, %v", last, err)
+	}
+	var d struct{ Source string }
+	if err := json.Unmarshal(last[0].Details, &d); err != nil || last[0].Action != audit.ActionDocumentDeleted ||
+		last[0].ID != after || d.Source != "file:///docs/parkausweis.pdf" {
+		t.Errorf("last event = %d %s %s (%v); want document.deleted with the document's source", last[0].ID, last[0].Action, last[0].Details, err)
+	}
+}

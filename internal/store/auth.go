@@ -58,8 +58,14 @@ func (s *Store) DeleteSession(ctx context.Context, tokenHash []byte) error {
 	return nil
 }
 
-// CreateLogin stores a sign-in in progress.
-func (s *Store) CreateLogin(ctx context.Context, l auth.Login) error {
+// CreateLogin stores a sign-in in progress, first deleting logins created
+// before expiredBefore. Unauthenticated requests create logins, so purging
+// only when a session is created (a completed sign-in) would let abandoned
+// ones pile up without bound.
+func (s *Store) CreateLogin(ctx context.Context, l auth.Login, expiredBefore time.Time) error {
+	if _, err := s.db.Exec(ctx, s.q("DeleteExpiredLogins"), expiredBefore); err != nil {
+		return fmt.Errorf("store: delete expired logins: %w", err)
+	}
 	if _, err := s.db.Exec(ctx, s.q("CreateLogin"), l.StateHash, l.Nonce, l.Verifier, l.Next, l.CreatedAt); err != nil {
 		return fmt.Errorf("store: create login: %w", err)
 	}

@@ -204,14 +204,20 @@ func (s *Store) Chunks(ctx context.Context, documentID int64) ([]Chunk, error) {
 // The deletion is recorded in the audit trail in the same transaction.
 func (s *Store) DeleteDocument(ctx context.Context, id int64) error {
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		// Recorded first, while the row still says what it was; the
-		// transaction makes it all or nothing.
-		if err := s.auditDocument(ctx, tx, audit.ActionDocumentDeleted, id, nil); errors.Is(err, pgx.ErrNoRows) {
+		// The event is read while the row still says what it was, and
+		// appended last: the chain head's lock is held only for the
+		// append, not through the cascade, and taken after the row
+		// locks as in WriteVersion (the other order can deadlock).
+		ev, err := s.documentEvent(ctx, tx, audit.ActionDocumentDeleted, id, nil)
+		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		} else if err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, s.q("DeleteDocument"), id)
+		if _, err := tx.Exec(ctx, s.q("DeleteDocument"), id); err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, ev)
 		return err
 	})
 	if err != nil {

@@ -104,3 +104,41 @@ UPDATE api_keys SET
     created_by = CASE WHEN created_by = ANY($1::text[]) THEN $2 ELSE created_by END,
     revoked_by = CASE WHEN revoked_by = ANY($1::text[]) THEN $2 ELSE revoked_by END
 WHERE created_by = ANY($1::text[]) OR revoked_by = ANY($1::text[]);
+
+-- name: DeleteOldJobs
+-- Finished background jobs older than the cutoff: they name who started
+-- them and hold their arguments (file names, who asked for a re-embed).
+-- Queued and running jobs stay whatever their age.
+DELETE FROM jobs
+WHERE status IN ('done', 'failed', 'cancelled') AND coalesce(finished_at, updated_at) < $1;
+
+-- name: ExportJobs
+-- Background jobs the user started or that name them in their arguments
+-- (a re-embed's "by"), whole rows.
+SELECT coalesce(json_agg(j ORDER BY j.id), '[]')::text FROM jobs j
+WHERE j.created_by = ANY($1::text[]) OR j.args->>'by' = ANY($1::text[]);
+
+-- name: ExportModelChanges
+-- Changes of the active models the user made, whole rows.
+SELECT coalesce(json_agg(c ORDER BY c.id), '[]')::text FROM model_changes c WHERE c.changed_by = ANY($1::text[]);
+
+-- name: ExportActiveModels
+-- The active models the user was the last to set.
+SELECT coalesce(json_agg(m ORDER BY m.role), '[]')::text FROM active_models m WHERE m.changed_by = ANY($1::text[]);
+
+-- name: PseudonymiseJobs
+-- Jobs stay (a running one must finish; finished ones go with retention)
+-- but name the user only by pseudonym ($2), in created_by and in an
+-- argument "by" (models.ReembedArgs).
+UPDATE jobs SET
+    created_by = CASE WHEN created_by = $1 THEN $2 ELSE created_by END,
+    args = CASE WHEN args->>'by' = $1 THEN jsonb_set(args, '{by}', to_jsonb($2::text)) ELSE args END
+WHERE created_by = $1 OR args->>'by' = $1;
+
+-- name: PseudonymiseModelChanges
+-- Which model was active when stays on record (answers' provenance); who
+-- switched it becomes a pseudonym ($2).
+UPDATE model_changes SET changed_by = $2 WHERE changed_by = $1;
+
+-- name: PseudonymiseActiveModels
+UPDATE active_models SET changed_by = $2 WHERE changed_by = $1;
