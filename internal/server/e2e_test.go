@@ -127,7 +127,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if m[2] != "2" {
 		t.Errorf("panel opens page %s, want 2 (the festival is on page 2)", m[2])
 	}
-	if resp, body := get(t, b.url+"/api/documents/"+m[1], "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), "glimmerbach.pdf") {
+	if resp, body := request(t, "GET", b.url+"/api/documents/"+m[1], "", nil, nil, nil); resp.StatusCode != 200 || !strings.Contains(string(body), "glimmerbach.pdf") {
 		t.Errorf("the panel's document %s is not the festival PDF: %d %s", m[1], resp.StatusCode, body)
 	}
 	// The frame must show the PDF itself, not an error: fetch what it

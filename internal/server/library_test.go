@@ -91,21 +91,11 @@ type part struct {
 
 var km = []string{auth.GroupKnowledgeManager}
 
-// do sends a request as user with groups and decodes the JSON reply.
-func libraryDo(t *testing.T, method, url string, groups []string, body io.Reader, contentType string) (int, map[string]any) {
+// libraryDo sends a request as kim with groups and decodes the JSON
+// reply.
+func libraryDo(t *testing.T, method, url string, groups []string, body io.Reader, headers map[string]string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, body)
-	req.Header.Set("X-Forwarded-User", "kim")
-	req.Header.Set("X-Forwarded-Groups", strings.Join(groups, ","))
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	resp, raw := request(t, method, url, "kim", groups, body, headers)
 	var out map[string]any
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {
@@ -133,7 +123,7 @@ func (b libBundle) upload(t *testing.T, groups []string, parts ...part) (int, ma
 		_, _ = w.Write(p.data)
 	}
 	_ = mw.Close()
-	return libraryDo(t, "POST", b.url+"/api/library/uploads", groups, &buf, mw.FormDataContentType())
+	return libraryDo(t, "POST", b.url+"/api/library/uploads", groups, &buf, map[string]string{"Content-Type": mw.FormDataContentType()})
 }
 
 func formField(name, value string) part  { return part{form: name, data: []byte(value)} }
@@ -158,7 +148,7 @@ type listing struct {
 
 func (b libBundle) list(t *testing.T) listing {
 	t.Helper()
-	resp, body := get(t, b.url+"/api/library?collection="+b.collection, "kim", km)
+	resp, body := request(t, "GET", b.url+"/api/library?collection="+b.collection, "kim", km, nil, nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /api/library: %d %s", resp.StatusCode, body)
 	}
@@ -266,12 +256,12 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 		}
 	}
 	// The original is served from where the upload was stored.
-	if resp, raw := get(t, b.url+"/api/documents/"+itoa(pdfID)+"/file", "kim", []string{"staff"}); resp.StatusCode != 200 || !bytes.HasPrefix(raw, []byte("%PDF-")) {
+	if resp, raw := request(t, "GET", b.url+"/api/documents/"+itoa(pdfID)+"/file", "kim", []string{"staff"}, nil, nil); resp.StatusCode != 200 || !bytes.HasPrefix(raw, []byte("%PDF-")) {
 		t.Fatalf("GET file: %d", resp.StatusCode)
 	}
 
 	// Re-ingest makes a job that completes, on the same document.
-	status, body = libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(pdfID)+"/reingest", km, nil, "")
+	status, body = libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(pdfID)+"/reingest", km, nil, nil)
 	if status != http.StatusAccepted {
 		t.Fatalf("reingest: %d %v", status, body)
 	}
@@ -292,7 +282,7 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 			txtID = d.ID
 		}
 	}
-	status, body = libraryDo(t, "GET", b.url+"/api/library/documents/"+itoa(txtID)+"/versions", km, nil, "")
+	status, body = libraryDo(t, "GET", b.url+"/api/library/documents/"+itoa(txtID)+"/versions", km, nil, nil)
 	vs, _ := body["versions"].([]any)
 	if status != http.StatusOK || len(vs) != 2 {
 		t.Fatalf("versions: %d %v", status, body)
@@ -305,13 +295,13 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 	if err := os.Remove(filepath.Join(b.uploadDir, b.collection, "buergerbuero.txt")); err != nil {
 		t.Fatal(err)
 	}
-	status, body = libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(txtID)+"/reingest", km, nil, "")
+	status, body = libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(txtID)+"/reingest", km, nil, nil)
 	if msg, _ := json.Marshal(body); status != http.StatusBadRequest || !strings.Contains(string(msg), "the file of buergerbuero.txt is no longer on the server") {
 		t.Fatalf("reingest without its file: %d %s", status, msg)
 	}
 
 	// Delete removes every version with its chunks, and the stored file.
-	if status, body := libraryDo(t, "DELETE", b.url+"/api/library/documents/"+itoa(pdfID), km, nil, ""); status != http.StatusNoContent {
+	if status, body := libraryDo(t, "DELETE", b.url+"/api/library/documents/"+itoa(pdfID), km, nil, nil); status != http.StatusNoContent {
 		t.Fatalf("delete: %d %v", status, body)
 	}
 	var docs, chunks int
@@ -324,7 +314,7 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(b.uploadDir, b.collection, "strassenreinigung.pdf")); !os.IsNotExist(err) {
 		t.Errorf("stored file still there: %v", err)
 	}
-	if status, _ := libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(pdfID)+"/reingest", km, nil, ""); status != http.StatusNotFound {
+	if status, _ := libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(pdfID)+"/reingest", km, nil, nil); status != http.StatusNotFound {
 		t.Errorf("reingest of a deleted document: %d, want 404", status)
 	}
 }
@@ -356,11 +346,11 @@ func TestLibraryRefusals(t *testing.T) {
 		})
 	}
 	for _, path := range []string{"/api/library", "/api/library/documents/1/versions"} {
-		if resp, _ := get(t, b.url+path, "eve", []string{"staff"}); resp.StatusCode != http.StatusForbidden {
+		if resp, _ := request(t, "GET", b.url+path, "eve", []string{"staff"}, nil, nil); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("GET %s as staff: %d, want 403", path, resp.StatusCode)
 		}
 	}
-	if status, _ := libraryDo(t, "DELETE", b.url+"/api/library/documents/1", []string{"staff"}, nil, ""); status != http.StatusForbidden {
+	if status, _ := libraryDo(t, "DELETE", b.url+"/api/library/documents/1", []string{"staff"}, nil, nil); status != http.StatusForbidden {
 		t.Errorf("DELETE as staff: %d, want 403", status)
 	}
 	// Nothing refused left a file behind.
