@@ -74,8 +74,7 @@ func setupAdmin(t testing.TB) adminBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}
-	srv := server.New(server.Config{Auth: a, PromptVersion: set.Version()}, log,
+	srv := server.New(server.Config{Auth: orProxyHeaders(auth.Config{}), PromptVersion: set.Version()}, log,
 		server.Deps{DB: pool, Models: llm, Store: st, Answerer: svc, Active: b.active, ModelAdmin: b.svc})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
@@ -148,7 +147,7 @@ func TestAdminModelInventoryImportRemove(t *testing.T) {
 		}
 	}
 
-	name := unique("civitas-test-import-")
+	name := dbtest.UniqueName("civitas-test-import-")
 	t.Cleanup(func() { _ = b.llm.Delete(context.Background(), name) })
 	resp, body = request(t, "POST", b.url+"/api/admin/models/import", "root", admin,
 		map[string]any{"name": name, "path": ollamatest.RandomFile, "parameters": map[string]any{"num_ctx": 256}}, nil)
@@ -196,15 +195,13 @@ func TestAdminModelInventoryImportRemove(t *testing.T) {
 	}
 }
 
-func unique(prefix string) string { return prefix + newCollection()[4:] }
-
 // Switching the chat model while answers stream fails none of them: those
 // started before finish on the old model, later ones use the new one, and
 // the stored answers name both.
 func TestAdminChatSwitchMidTraffic(t *testing.T) {
 	b := setupAdmin(t)
 	b.ingestFiles(t, nil, map[string]string{"bewohnerparken.md": parkingDoc})
-	userName := unique("switch-")
+	userName := dbtest.UniqueName("switch-")
 	t.Cleanup(func() {
 		_, _ = b.store.SetActiveModel(context.Background(), store.ModelChange{Role: store.RoleChat, To: b.chatModel, By: "test cleanup"})
 	})

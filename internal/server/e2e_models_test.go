@@ -196,7 +196,7 @@ func TestBrowserModels(t *testing.T) {
 	t.Logf("pull refused: %s", text(t, ctx, "#pull-result"))
 
 	// Embeddings: to a private copy of the 8-dim model, imported here.
-	copyName := unique("civitas-e2e-embed-")
+	copyName := dbtest.UniqueName("civitas-e2e-embed-")
 	t.Cleanup(func() { restoreEmbed(t, u, copyName) })
 	step(t, ctx, "import the copy", chromedp.SetValue(chromedp.CSS("#import-name"), copyName), chromedp.SetValue(chromedp.CSS("#import-path"), ollamatest.RandomFile),
 		chromedp.SetValue(chromedp.CSS("#import-parameters"), "num_ctx 256"), chromedp.Click(chromedp.CSS("#import-form button[type=submit]")))

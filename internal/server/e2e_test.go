@@ -266,7 +266,9 @@ func testSearchBanner(t *testing.T, ctx context.Context, userName string) {
 // The documents page: an upload becomes a listed document, and the page
 // is accessible with jobs and documents shown.
 func testDocumentsPage(t *testing.T, ctx context.Context, dir, userName string) {
-	url := libraryServer(t, e2eAuth(userName))
+	lib := setupLibrary(t, 0, 0, e2eAuth(userName))
+	lib.startWorker()
+	url := lib.url
 	step(t, ctx, "open the documents page", chromedp.Navigate(url+"/documents"))
 	waitFor(t, ctx, "the page script", `document.body.dataset.ready === 'true'`, 20*time.Second)
 	if eval[bool](t, ctx, `!document.getElementById('docs-error').hidden`) {

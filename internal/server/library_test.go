@@ -39,7 +39,10 @@ type libBundle struct {
 	startWorker func()
 }
 
-func setupLibrary(t *testing.T, maxFile, maxRequest int64) libBundle {
+// setupLibrary starts an assistant with the document library, with
+// upload limits maxFile and maxRequest (0: the defaults) and auth config a
+// (zero: proxy headers).
+func setupLibrary(t *testing.T, maxFile, maxRequest int64, a auth.Config) libBundle {
 	t.Helper()
 	pool := dbtest.Migrated(t)
 	st, err := store.New(pool)
@@ -59,9 +62,7 @@ func setupLibrary(t *testing.T, maxFile, maxRequest int64) libBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Config{EmbedModel: model, MaxUploadRequestBytes: maxRequest,
-		Auth: auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}},
-		log, server.Deps{DB: pool, Models: llm, Store: st, Library: lib})
+	srv := server.New(server.Config{EmbedModel: model, MaxUploadRequestBytes: maxRequest, Auth: orProxyHeaders(a)}, log, server.Deps{DB: pool, Models: llm, Store: st, Library: lib})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	started := false
@@ -196,7 +197,7 @@ func libraryPDF(t *testing.T) []byte {
 }
 
 func TestLibraryUploadLifecycle(t *testing.T) {
-	b := setupLibrary(t, 1<<20, 8<<20)
+	b := setupLibrary(t, 1<<20, 8<<20, auth.Config{})
 	hostile, err := os.ReadFile(filepath.Join(sharedtest.DataDir(t), "hostile", "encrypted_user_password_issue6010.pdf"))
 	if err != nil {
 		t.Fatal(err)
@@ -320,7 +321,7 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 }
 
 func TestLibraryRefusals(t *testing.T) {
-	b := setupLibrary(t, 1<<20, 2<<20)
+	b := setupLibrary(t, 1<<20, 2<<20, auth.Config{})
 	pdf := file("a.pdf", libraryPDF(t))
 	tests := []struct {
 		name   string

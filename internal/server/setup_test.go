@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -55,11 +53,7 @@ type setupOpts struct {
 	authn func(t testing.TB, baseURL string, st *store.Store) *auth.Authenticator
 }
 
-func newCollection() string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return "srv-" + hex.EncodeToString(b)
-}
+func newCollection() string { return dbtest.UniqueName("srv-") }
 
 func setup(t testing.TB, o setupOpts) bundle {
 	t.Helper()
@@ -105,10 +99,7 @@ func setup(t testing.TB, o setupOpts) bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := o.auth
-	if !a.ProxyHeaders && a.DevUser == "" && a.Mode == "" {
-		a = auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}
-	}
+	a := orProxyHeaders(o.auth)
 	ts := httptest.NewUnstartedServer(nil)
 	b.url = "http://" + ts.Listener.Addr().String()
 	var authn *auth.Authenticator
@@ -122,6 +113,15 @@ func setup(t testing.TB, o setupOpts) bundle {
 	ts.Start()
 	t.Cleanup(ts.Close)
 	return b
+}
+
+// orProxyHeaders is a, or, when a configures no way to identify callers,
+// the proxy headers the test helpers send.
+func orProxyHeaders(a auth.Config) auth.Config {
+	if !a.ProxyHeaders && a.DevUser == "" && a.Mode == "" {
+		return auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}
+	}
+	return a
 }
 
 func deadAddr(t testing.TB) string {
