@@ -49,18 +49,6 @@ func (s *Server) activeModels() (chat, embed string) {
 	return s.cfg.ChatModel, s.cfg.EmbedModel
 }
 
-// withModels answers unavailable when this server was started without
-// the model service, so that the model handlers can use s.modelAdmin.
-func (s *Server) withModels(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if s.modelAdmin == nil {
-			s.writeError(w, r, errorf(CodeUnavailable, "model management is not enabled on this server"))
-			return
-		}
-		h(w, r)
-	}
-}
-
 // adminError gives a refusal its reason as an invalid request; anything
 // else goes to writeError unchanged.
 func adminError(err error) error {

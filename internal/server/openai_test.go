@@ -24,6 +24,23 @@ func (b bundle) postOpenAI(t *testing.T, userName string, groups []string, body 
 	return request(t, "POST", b.url+"/v1/chat/completions", userName, groups, body, map[string]string{"Authorization": "Bearer sk-ignored"})
 }
 
+// askOpenAI posts body (asking for a stream or not) as userName with
+// groups, fails the test unless it is answered with 200, and returns the
+// reply's fields (the completion, or a stream's final chunk) and its
+// content.
+func (b bundle) askOpenAI(t *testing.T, userName string, groups []string, body any, stream bool) (obj, string) {
+	t.Helper()
+	resp, raw := b.postOpenAI(t, userName, groups, body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, raw)
+	}
+	if stream {
+		res := readChunks(t, bytes.NewReader(raw))
+		return res.final, res.content
+	}
+	return checkCompletion(t, raw)
+}
+
 // userAsks is a request body with one user message and whatever clients
 // add that the API ignores.
 func userAsks(question string, stream bool) map[string]any {
@@ -209,18 +226,7 @@ func TestOpenAINotCoveredAndSearchMode(t *testing.T) {
 	for _, tt := range tests {
 		for _, stream := range []bool{false, true} {
 			t.Run(fmt.Sprint(tt.name, " stream=", stream), func(t *testing.T) {
-				resp, raw := tt.b.postOpenAI(t, "a.meier", nil, userAsks(tt.question, stream))
-				if resp.StatusCode != http.StatusOK {
-					t.Fatalf("status %d: %s", resp.StatusCode, raw)
-				}
-				var content string
-				var fields obj
-				if stream {
-					res := readChunks(t, bytes.NewReader(raw))
-					content, fields = res.content, res.final
-				} else {
-					fields, content = checkCompletion(t, raw)
-				}
+				fields, content := tt.b.askOpenAI(t, "a.meier", nil, userAsks(tt.question, stream), stream)
 				for _, w := range tt.want {
 					if !strings.Contains(content, w) {
 						t.Errorf("content %q lacks %q", content, w)
@@ -275,18 +281,7 @@ func TestOpenAIAccessGroups(t *testing.T) {
 	b.ingestFiles(t, nil, map[string]string{"oeffentlich.md": "# Öffentlicher Vermerk\n\nDer Vermerk zur Gebührenordnung der Stadt Erlenbrück ist öffentlich.\n"})
 	sourceTitles := func(t *testing.T, groups []string, stream bool) ([]string, string) {
 		t.Helper()
-		resp, raw := b.postOpenAI(t, "c.wolf", groups, userAsks("Vermerk Gebührenordnung Erlenbrück", stream))
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("status %d: %s", resp.StatusCode, raw)
-		}
-		var fields obj
-		var content string
-		if stream {
-			res := readChunks(t, bytes.NewReader(raw))
-			fields, content = res.final, res.content
-		} else {
-			fields, content = checkCompletion(t, raw)
-		}
+		fields, content := b.askOpenAI(t, "c.wolf", groups, userAsks("Vermerk Gebührenordnung Erlenbrück", stream), stream)
 		var titles []string
 		for _, key := range []string{"sources", "citations"} {
 			for _, s := range fields[key].([]any) {

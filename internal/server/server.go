@@ -178,7 +178,7 @@ func (s *Server) Handler() http.Handler {
 
 	// The document library is for knowledge managers only.
 	librarian := func(h http.HandlerFunc) http.Handler {
-		return s.authenticate(s.requireGroup(auth.GroupKnowledgeManager, s.withLibrary(h)))
+		return s.authenticate(s.requireGroup(auth.GroupKnowledgeManager, s.whenEnabled(s.library != nil, "the document library", h)))
 	}
 	mux.Handle("GET /api/library", librarian(s.listLibrary))
 	mux.Handle("POST /api/library/uploads", librarian(s.uploadDocuments))
@@ -202,7 +202,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/admin/subjects/{user}/erase", admin(s.eraseSubject))
 
 	// Model management (admin_models.go).
-	modelRoute := func(h http.HandlerFunc) http.Handler { return admin(s.withModels(h)) }
+	modelRoute := func(h http.HandlerFunc) http.Handler {
+		return admin(s.whenEnabled(s.modelAdmin != nil, "model management", h))
+	}
 	mux.Handle("GET /api/admin/models", modelRoute(s.listModels))
 	mux.Handle("POST /api/admin/models/pull", modelRoute(s.pullModel))
 	mux.Handle("POST /api/admin/models/import", modelRoute(s.importModel))
