@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -65,12 +63,10 @@ func TestJSONReport(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "kaputt.pdf"), []byte("%PDF-1.7 broken"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
 	env := map[string]string{"CIVITAS_DATABASE_URL": dbURL, "CIVITAS_OLLAMA_URL": os.Getenv(ollamatest.EnvURL), "CIVITAS_EMBED_MODEL": model}
 	var stdout, stderr bytes.Buffer
 	m := &Main{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return env[k] }}
-	err := m.Run(context.Background(), []string{"--json", "--collection", "cmdtest-" + hex.EncodeToString(b), dir})
+	err := m.Run(context.Background(), []string{"--json", "--collection", dbtest.UniqueName("cmdtest-"), dir})
 	if !errors.Is(err, errFilesFailed) {
 		t.Fatalf("Run error = %v, want errFilesFailed (one broken file)\n%s", err, stderr.String())
 	}

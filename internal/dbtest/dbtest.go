@@ -84,6 +84,15 @@ func Pool(tb testing.TB) *pgxpool.Pool {
 	return pool
 }
 
+// UniqueName returns prefix with a random suffix: a name (collection, job
+// kind, user, model) that no other test or run sharing the database
+// (Migrated) and Ollama will use.
+func UniqueName(prefix string) string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
 // SchemaName returns a new unique schema name for one test.
 func SchemaName() string {
 	b := make([]byte, 6)

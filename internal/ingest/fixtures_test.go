@@ -3,8 +3,6 @@ package ingest_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -44,9 +42,7 @@ func setup(t testing.TB) env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return env{pool: pool, store: st, llm: llm, model: model, collection: "test-" + hex.EncodeToString(b)}
+	return env{pool: pool, store: st, llm: llm, model: model, collection: dbtest.UniqueName("test-")}
 }
 
 func (e env) options(roots ...string) ingest.Options {

@@ -2,8 +2,6 @@ package jobs
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -13,14 +11,6 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/dbtest"
 )
-
-// uniqueKind keeps tests apart in the shared, migrated test database.
-func uniqueKind(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return "test-" + hex.EncodeToString(b)
-}
 
 func newQueue(t *testing.T, cfg Config) *Queue {
 	t.Helper()
@@ -82,7 +72,7 @@ func status(s string) func(Job) bool { return func(j Job) bool { return j.Status
 func TestEnqueueGetListUnique(t *testing.T) {
 	ctx := context.Background()
 	q := newQueue(t, Config{})
-	kind := uniqueKind(t)
+	kind := dbtest.UniqueName("test-")
 	a, err := q.Enqueue(ctx, kind, map[string]string{"file": "a.pdf"}, EnqueueOptions{CreatedBy: "km", Unique: "daily"})
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +135,7 @@ func TestJobOutcomes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			q := newQueue(t, Config{})
-			kind := uniqueKind(t)
+			kind := dbtest.UniqueName("test-")
 			calls := 0
 			q.Handle(kind, 1, func(ctx context.Context, j Job, r *Reporter) error {
 				calls++

@@ -6,13 +6,15 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/civitas-eu/civitas/internal/dbtest"
 )
 
 // A worker that dies holding a job (no release, no finish) loses it when
 // its lease expires, and another worker runs it to the end.
 func TestDeadWorkersJobIsTakenOver(t *testing.T) {
 	ctx := context.Background()
-	kind := uniqueKind(t)
+	kind := dbtest.UniqueName("test-")
 	dead := newQueue(t, Config{Worker: "dead-host:1", Lease: 300 * time.Millisecond})
 	j, err := dead.Enqueue(ctx, kind, nil, EnqueueOptions{})
 	if err != nil {
@@ -41,7 +43,7 @@ func TestDeadWorkersJobIsTakenOver(t *testing.T) {
 func TestShutdownGivesJobBack(t *testing.T) {
 	ctx := context.Background()
 	q := newQueue(t, Config{})
-	kind := uniqueKind(t)
+	kind := dbtest.UniqueName("test-")
 	started := make(chan struct{})
 	q.Handle(kind, 1, func(ctx context.Context, j Job, r *Reporter) error {
 		close(started)
@@ -68,7 +70,7 @@ func TestShutdownGivesJobBack(t *testing.T) {
 func TestCancelStopsRunningJob(t *testing.T) {
 	ctx := context.Background()
 	q := newQueue(t, Config{Lease: 300 * time.Millisecond})
-	kind := uniqueKind(t)
+	kind := dbtest.UniqueName("test-")
 	started := make(chan struct{})
 	stopped := make(chan error, 1)
 	q.Handle(kind, 1, func(ctx context.Context, j Job, r *Reporter) error {
@@ -100,7 +102,7 @@ func TestCancelStopsRunningJob(t *testing.T) {
 func TestConcurrencyLimit(t *testing.T) {
 	ctx := context.Background()
 	q := newQueue(t, Config{})
-	kind := uniqueKind(t)
+	kind := dbtest.UniqueName("test-")
 	var running, peak atomic.Int64
 	release := make(chan struct{})
 	q.Handle(kind, 2, func(ctx context.Context, j Job, r *Reporter) error {

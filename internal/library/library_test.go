@@ -3,7 +3,6 @@ package library_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -26,12 +25,6 @@ import (
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
-func uniq(prefix string) string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
-}
-
 // env is the database, Ollama and one job kind of a test's own.
 type env struct {
 	pool  *pgxpool.Pool
@@ -52,7 +45,7 @@ func newEnv(t *testing.T) env {
 	}
 	llm := ollamatest.Client(t)
 	return env{pool: pool, store: st, emb: llm, model: ollamatest.Model(t, llm, ollamatest.RandomFile),
-		kind: uniq("ingest-test-"), dir: t.TempDir(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		kind: dbtest.UniqueName("ingest-test-"), dir: t.TempDir(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
 
 // worker is one queue with the library's handler, as one assistant
@@ -65,7 +58,7 @@ type worker struct {
 
 func (e env) worker(t *testing.T, name string, emb ingest.Embedder) *worker {
 	t.Helper()
-	q, err := jobs.New(e.pool, e.log, jobs.Config{Worker: uniq(name + "-"), Poll: 20 * time.Millisecond, Lease: 3 * time.Second})
+	q, err := jobs.New(e.pool, e.log, jobs.Config{Worker: dbtest.UniqueName(name + "-"), Poll: 20 * time.Millisecond, Lease: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +168,7 @@ func versions(t *testing.T, pool *pgxpool.Pool, collection string) (docs, curren
 // and a new worker completes it exactly once.
 func TestWorkerDiesMidJob(t *testing.T) {
 	e := newEnv(t)
-	coll := uniq("lib-")
+	coll := dbtest.UniqueName("lib-")
 	block := &blockingEmbedder{Embedder: e.emb, entered: make(chan struct{})}
 	a := e.worker(t, "a", block)
 	v := upload(t, a.lib, coll, "satzung.pdf", makePDF(t, "Hundesteuersatzung", "Die Steuer beträgt 120 Euro im Jahr für den ersten Hund."))
@@ -231,7 +224,7 @@ func TestWorkerDiesMidJob(t *testing.T) {
 // is a new version of the same document, in upload order.
 func TestSameNameMakesVersions(t *testing.T) {
 	e := newEnv(t)
-	coll := uniq("lib-")
+	coll := dbtest.UniqueName("lib-")
 	w := e.worker(t, "w", e.emb)
 	first := makePDF(t, "Gebührensatzung", "Die Gebühr beträgt 20 Euro.")
 	second := makePDF(t, "Gebührensatzung", "Die Gebühr beträgt 25 Euro ab dem ersten Januar.")

@@ -2,25 +2,16 @@ package models_test
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"testing"
 
+	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
 	"github.com/civitas-eu/civitas/internal/store"
 )
-
-// unique returns prefix with a random suffix, for names other tests on the
-// same database and Ollama must not collide with.
-func unique(prefix string) string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return prefix + hex.EncodeToString(b)
-}
 
 // env is one test's store and the two shared models.
 type env struct {
@@ -53,7 +44,7 @@ func (e env) writeDoc(t *testing.T, collection string, m store.EmbeddingModel, n
 	if _, err := e.st.EnsureCollection(ctx, collection); err != nil {
 		t.Fatal(err)
 	}
-	src := unique("doc-") + ".md"
+	src := dbtest.UniqueName("doc-") + ".md"
 	chunks := make([]store.Chunk, n)
 	texts := make([]string, n)
 	for i := range chunks {

@@ -29,7 +29,7 @@ func TestReembedJobResumedByAnotherWorker(t *testing.T) {
 	e := newEnv(t, pool, cfg)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
-	name := unique("civitas-test-embed-")
+	name := dbtest.UniqueName("civitas-test-embed-")
 	if _, err := e.llm.ImportGGUF(ctx, name, filepath.Join(ollamatest.ModelsDir(), ollamatest.RandomFile)); err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestReembedJobResumedByAnotherWorker(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.writeDoc(t, unique("models-job-"), prevModel, 12)
+	e.writeDoc(t, dbtest.UniqueName("models-job-"), prevModel, 12)
 
 	// Worker A takes small, slow steps so that it is stopped midway; B
 	// finishes at full speed (the shared database holds every test's

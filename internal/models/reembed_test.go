@@ -21,7 +21,7 @@ func TestReembedKilledAndResumed(t *testing.T) {
 	ctx := context.Background()
 	const batch = 3
 	e := newEnv(t, tx, models.Config{ReembedBatch: batch, ReembedPause: -1})
-	col := unique("models-")
+	col := dbtest.UniqueName("models-")
 
 	dims, err := e.llm.EmbeddingDimensions(ctx, e.small)
 	if err != nil {

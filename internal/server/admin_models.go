@@ -49,15 +49,6 @@ func (s *Server) activeModels() (chat, embed string) {
 	return s.cfg.ChatModel, s.cfg.EmbedModel
 }
 
-// modelsService returns the model service, or an unavailable error when
-// this server was started without one.
-func (s *Server) modelsService() (*models.Service, error) {
-	if s.modelAdmin == nil {
-		return nil, errorf(CodeUnavailable, "model management is not enabled on this server")
-	}
-	return s.modelAdmin, nil
-}
-
 // adminError gives a refusal its reason as an invalid request; anything
 // else goes to writeError unchanged.
 func adminError(err error) error {
@@ -79,11 +70,7 @@ func decodeAdmin(r *http.Request, v any) error {
 
 // listModels is GET /api/admin/models.
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
-	ms, err := s.modelsService()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	ms := s.modelAdmin
 	ctx := r.Context()
 	if err := ms.Active().Refresh(ctx); err != nil {
 		s.writeError(w, r, err)
@@ -126,11 +113,6 @@ type nameRequest struct {
 // {"status":"success"} or, once streaming has begun, {"status":"error",
 // "error":"..."}.
 func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
-	ms, err := s.modelsService()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	var req nameRequest
 	if err := decodeAdmin(r, &req); err != nil {
 		s.writeError(w, r, err)
@@ -152,7 +134,7 @@ func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush()
 	}
-	err = ms.Pull(r.Context(), strings.TrimSpace(req.Name), func(p ollama.Progress) error { return send(p) })
+	err := s.modelAdmin.Pull(r.Context(), strings.TrimSpace(req.Name), func(p ollama.Progress) error { return send(p) })
 	if err != nil {
 		msg := "the pull failed (a server without internet access must import GGUF files instead)"
 		var re *models.RefusedError
@@ -180,11 +162,6 @@ type importRequest struct {
 
 // importModel is POST /api/admin/models/import.
 func (s *Server) importModel(w http.ResponseWriter, r *http.Request) {
-	ms, err := s.modelsService()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	var req importRequest
 	if err := decodeAdmin(r, &req); err != nil {
 		s.writeError(w, r, err)
@@ -194,7 +171,7 @@ func (s *Server) importModel(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(CodeInvalid, "\"name\" and \"path\" are required"))
 		return
 	}
-	digest, err := ms.ImportFromDir(r.Context(), req.Name, req.Path, ollama.ImportOptions{Template: req.Template, Parameters: req.Parameters})
+	digest, err := s.modelAdmin.ImportFromDir(r.Context(), req.Name, req.Path, ollama.ImportOptions{Template: req.Template, Parameters: req.Parameters})
 	if err != nil {
 		s.writeError(w, r, adminError(err))
 		return
@@ -206,12 +183,7 @@ func (s *Server) importModel(w http.ResponseWriter, r *http.Request) {
 // removeModel is DELETE /api/admin/models/{name}; the active models are
 // refused.
 func (s *Server) removeModel(w http.ResponseWriter, r *http.Request) {
-	ms, err := s.modelsService()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := ms.Remove(r.Context(), r.PathValue("name")); err != nil {
+	if err := s.modelAdmin.Remove(r.Context(), r.PathValue("name")); err != nil {
 		s.writeError(w, r, adminError(err))
 		return
 	}
@@ -221,11 +193,7 @@ func (s *Server) removeModel(w http.ResponseWriter, r *http.Request) {
 
 // useChatModel is POST /api/admin/models/chat: validate, then switch.
 func (s *Server) useChatModel(w http.ResponseWriter, r *http.Request) {
-	ms, err := s.modelsService()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	ms := s.modelAdmin
 	var req nameRequest
 	if err := decodeAdmin(r, &req); err != nil {
 		s.writeError(w, r, err)
@@ -243,17 +211,12 @@ func (s *Server) useChatModel(w http.ResponseWriter, r *http.Request) {
 // useEmbedModel is POST /api/admin/models/embed: validate, then queue the
 // re-embed that switches when complete.
 func (s *Server) useEmbedModel(w http.ResponseWriter, r *http.Request) {
-	ms, err := s.modelsService()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	var req nameRequest
 	if err := decodeAdmin(r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	j, err := ms.StartReembed(r.Context(), req.Name, user(r).Name)
+	j, err := s.modelAdmin.StartReembed(r.Context(), req.Name, user(r).Name)
 	if err != nil {
 		s.writeError(w, r, adminError(err))
 		return
@@ -263,12 +226,7 @@ func (s *Server) useEmbedModel(w http.ResponseWriter, r *http.Request) {
 
 // dropEmbeddings is DELETE /api/admin/models/{name}/embeddings.
 func (s *Server) dropEmbeddings(w http.ResponseWriter, r *http.Request) {
-	ms, err := s.modelsService()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	n, err := ms.DropEmbeddings(r.Context(), r.PathValue("name"))
+	n, err := s.modelAdmin.DropEmbeddings(r.Context(), r.PathValue("name"))
 	if err != nil {
 		s.writeError(w, r, adminError(err))
 		return

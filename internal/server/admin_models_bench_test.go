@@ -37,7 +37,7 @@ func BenchmarkReembedChatLatency(b *testing.B) {
 	}
 	ab.ingestFiles(b, nil, map[string]string{"gebuehren.md": para.String()})
 
-	name := unique("civitas-bench-embed-")
+	name := dbtest.UniqueName("civitas-bench-embed-")
 	if _, err := ab.llm.ImportGGUF(ctx, name, filepath.Join(ollamatest.ModelsDir(), ollamatest.RandomFile)); err != nil {
 		b.Fatal(err)
 	}

@@ -74,37 +74,12 @@ func setupAdmin(t testing.TB) adminBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}
-	srv := server.New(server.Config{Auth: a, PromptVersion: set.Version()}, log,
+	srv := server.New(server.Config{Auth: orProxyHeaders(auth.Config{}), PromptVersion: set.Version()}, log,
 		server.Deps{DB: pool, Models: llm, Store: st, Answerer: svc, Active: b.active, ModelAdmin: b.svc})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	b.url = ts.URL
 	return b
-}
-
-// call sends a JSON request as user with groups and returns the status
-// and body.
-func call(t *testing.T, method, url, userName string, groups []string, body any) (int, []byte) {
-	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		raw, _ := json.Marshal(body)
-		rd = strings.NewReader(string(raw))
-	}
-	req, _ := http.NewRequest(method, url, rd)
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Forwarded-User", userName)
-	req.Header.Set("X-Forwarded-Groups", strings.Join(groups, ","))
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, out
 }
 
 var admin = []string{auth.GroupAdmin}
@@ -124,9 +99,9 @@ func TestAdminModelRoutesRefuseNonAdmins(t *testing.T) {
 	}
 	for _, groups := range [][]string{nil, {"staff", auth.GroupKnowledgeManager, auth.GroupAuditor}} {
 		for _, rt := range routes {
-			code, body := call(t, rt.method, b.url+rt.path, "m.muster", groups, map[string]string{"name": b.embedModel})
-			if code != http.StatusForbidden || !strings.Contains(string(body), `"forbidden"`) {
-				t.Errorf("%s %s as %v = %d %s, want 403 forbidden", rt.method, rt.path, groups, code, body)
+			resp, body := request(t, rt.method, b.url+rt.path, "m.muster", groups, map[string]string{"name": b.embedModel}, nil)
+			if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), `"forbidden"`) {
+				t.Errorf("%s %s as %v = %d %s, want 403 forbidden", rt.method, rt.path, groups, resp.StatusCode, body)
 			}
 		}
 	}
@@ -140,13 +115,13 @@ func TestAdminModelRoutesRefuseNonAdmins(t *testing.T) {
 // of its own can.
 func TestAdminModelInventoryImportRemove(t *testing.T) {
 	b := setupAdmin(t)
-	code, body := call(t, "GET", b.url+"/api/admin/models", "root", admin, nil)
+	resp, body := request(t, "GET", b.url+"/api/admin/models", "root", admin, nil, nil)
 	var inv struct {
 		Active struct{ Chat, Embed string }
 		Models []models.Model
 	}
-	if err := json.Unmarshal(body, &inv); code != http.StatusOK || err != nil {
-		t.Fatalf("GET models = %d %s (%v)", code, body, err)
+	if err := json.Unmarshal(body, &inv); resp.StatusCode != http.StatusOK || err != nil {
+		t.Fatalf("GET models = %d %s (%v)", resp.StatusCode, body, err)
 	}
 	seen := map[string]models.Model{}
 	for _, m := range inv.Models {
@@ -166,41 +141,41 @@ func TestAdminModelInventoryImportRemove(t *testing.T) {
 	// Removing an active model is refused (and never tried on a model
 	// that is not active: the shared test models must stay installed).
 	for _, name := range []string{inv.Active.Chat, inv.Active.Embed} {
-		if code, body := call(t, "DELETE", b.url+"/api/admin/models/"+name, "root", admin, nil); code != http.StatusBadRequest ||
+		if resp, body := request(t, "DELETE", b.url+"/api/admin/models/"+name, "root", admin, nil, nil); resp.StatusCode != http.StatusBadRequest ||
 			!strings.Contains(string(body), "active") {
-			t.Errorf("removing active %s = %d %s, want 400 naming it active", name, code, body)
+			t.Errorf("removing active %s = %d %s, want 400 naming it active", name, resp.StatusCode, body)
 		}
 	}
 
-	name := unique("civitas-test-import-")
+	name := dbtest.UniqueName("civitas-test-import-")
 	t.Cleanup(func() { _ = b.llm.Delete(context.Background(), name) })
-	code, body = call(t, "POST", b.url+"/api/admin/models/import", "root", admin,
-		map[string]any{"name": name, "path": ollamatest.RandomFile, "parameters": map[string]any{"num_ctx": 256}})
+	resp, body = request(t, "POST", b.url+"/api/admin/models/import", "root", admin,
+		map[string]any{"name": name, "path": ollamatest.RandomFile, "parameters": map[string]any{"num_ctx": 256}}, nil)
 	var imported struct{ Name, Digest string }
-	if err := json.Unmarshal(body, &imported); code != http.StatusCreated || err != nil || imported.Name != name || imported.Digest == "" {
-		t.Fatalf("import = %d %s, want 201 with a digest", code, body)
+	if err := json.Unmarshal(body, &imported); resp.StatusCode != http.StatusCreated || err != nil || imported.Name != name || imported.Digest == "" {
+		t.Fatalf("import = %d %s, want 201 with a digest", resp.StatusCode, body)
 	}
-	if code, body := call(t, "POST", b.url+"/api/admin/models/import", "root", admin,
-		map[string]any{"name": name + "x", "path": "../../etc/passwd"}); code != http.StatusBadRequest {
-		t.Errorf("import outside the folder = %d %s, want 400", code, body)
+	if resp, body := request(t, "POST", b.url+"/api/admin/models/import", "root", admin,
+		map[string]any{"name": name + "x", "path": "../../etc/passwd"}, nil); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("import outside the folder = %d %s, want 400", resp.StatusCode, body)
 	}
-	if code, body := call(t, "DELETE", b.url+"/api/admin/models/"+name, "root", admin, nil); code != http.StatusNoContent {
-		t.Fatalf("remove %s = %d %s, want 204", name, code, body)
+	if resp, body := request(t, "DELETE", b.url+"/api/admin/models/"+name, "root", admin, nil, nil); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("remove %s = %d %s, want 204", name, resp.StatusCode, body)
 	}
 	if _, err := b.llm.Show(context.Background(), name); err == nil {
 		t.Errorf("%s still installed after removal", name)
 	}
-	if code, _ := call(t, "DELETE", b.url+"/api/admin/models/"+name, "root", admin, nil); code != http.StatusNotFound {
-		t.Errorf("removing it again = %d, want 404", code)
+	if resp, _ := request(t, "DELETE", b.url+"/api/admin/models/"+name, "root", admin, nil, nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("removing it again = %d, want 404", resp.StatusCode)
 	}
-	if code, body := call(t, "POST", b.url+"/api/admin/models/chat", "root", admin, map[string]string{"name": name}); code != http.StatusBadRequest ||
+	if resp, body := request(t, "POST", b.url+"/api/admin/models/chat", "root", admin, map[string]string{"name": name}, nil); resp.StatusCode != http.StatusBadRequest ||
 		!strings.Contains(string(body), "not installed") {
-		t.Errorf("switching to a removed model = %d %s, want 400 not installed", code, body)
+		t.Errorf("switching to a removed model = %d %s, want 400 not installed", resp.StatusCode, body)
 	}
 
 	// Both admin actions are in the audit trail, by the admin who did them.
 	for _, action := range []string{"admin.model.installed", "admin.model.removed"} {
-		resp, body := auditDo(t, "GET", b.url+"/api/audit?action="+action+"&limit=500", "inspector", []string{"auditor"})
+		resp, body := request(t, "GET", b.url+"/api/audit?action="+action+"&limit=500", "inspector", []string{"auditor"}, nil, nil)
 		var page struct {
 			Events []struct {
 				Actor  *string `json:"actor"`
@@ -220,15 +195,13 @@ func TestAdminModelInventoryImportRemove(t *testing.T) {
 	}
 }
 
-func unique(prefix string) string { return prefix + newCollection()[4:] }
-
 // Switching the chat model while answers stream fails none of them: those
 // started before finish on the old model, later ones use the new one, and
 // the stored answers name both.
 func TestAdminChatSwitchMidTraffic(t *testing.T) {
 	b := setupAdmin(t)
 	b.ingestFiles(t, nil, map[string]string{"bewohnerparken.md": parkingDoc})
-	userName := unique("switch-")
+	userName := dbtest.UniqueName("switch-")
 	t.Cleanup(func() {
 		_, _ = b.store.SetActiveModel(context.Background(), store.ModelChange{Role: store.RoleChat, To: b.chatModel, By: "test cleanup"})
 	})
@@ -271,9 +244,9 @@ func TestAdminChatSwitchMidTraffic(t *testing.T) {
 	for range clients * perClient / 3 {
 		<-started
 	}
-	code, body := call(t, "POST", b.url+"/api/admin/models/chat", "root", admin, map[string]string{"name": b.embedModel})
-	if code != http.StatusOK {
-		t.Errorf("switch = %d %s", code, body)
+	resp, body := request(t, "POST", b.url+"/api/admin/models/chat", "root", admin, map[string]string{"name": b.embedModel}, nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("switch = %d %s", resp.StatusCode, body)
 	}
 	go func() {
 		for range started {
@@ -305,8 +278,8 @@ func TestAdminChatSwitchMidTraffic(t *testing.T) {
 	if stored[b.chatModel] != used[b.chatModel] || stored[b.embedModel] != used[b.embedModel] {
 		t.Errorf("stored answers by model %v, streamed %v", stored, used)
 	}
-	code, body = call(t, "GET", b.url+"/api/admin/models", "root", admin, nil)
-	if code != http.StatusOK || !strings.Contains(string(body), `"to": "`+b.embedModel+`"`) || !strings.Contains(string(body), `"by": "root"`) {
-		t.Errorf("history after the switch = %d %s, want the change by root", code, body)
+	resp, body = request(t, "GET", b.url+"/api/admin/models", "root", admin, nil, nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"to": "`+b.embedModel+`"`) || !strings.Contains(string(body), `"by": "root"`) {
+		t.Errorf("history after the switch = %d %s, want the change by root", resp.StatusCode, body)
 	}
 }

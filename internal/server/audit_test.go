@@ -3,7 +3,6 @@ package server_test
 import (
 	"encoding/csv"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -11,23 +10,6 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/audit"
 )
-
-func auditDo(t *testing.T, method, u, userName string, groups []string) (*http.Response, []byte) {
-	t.Helper()
-	if method == "GET" {
-		return get(t, u, userName, groups)
-	}
-	req, _ := http.NewRequest(method, u, nil)
-	req.Header.Set("X-Forwarded-User", userName)
-	req.Header.Set("X-Forwarded-Groups", strings.Join(groups, ","))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, body
-}
 
 // TestAuditAndSubjectAPIsNeedTheirGroup: the trail is for auditors, data-
 // subject requests for admins; everybody else gets 403.
@@ -46,11 +28,11 @@ func TestAuditAndSubjectAPIsNeedTheirGroup(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.method+" "+c.path, func(t *testing.T) {
 			for _, groups := range [][]string{nil, {"staff"}, {"knowledge-manager"}, {map[string]string{"auditor": "admin", "admin": "auditor"}[c.group]}} {
-				if resp, body := auditDo(t, c.method, b.url+c.path, "someone", groups); resp.StatusCode != http.StatusForbidden {
+				if resp, body := request(t, c.method, b.url+c.path, "someone", groups, nil, nil); resp.StatusCode != http.StatusForbidden {
 					t.Errorf("as %v: %d %s, want 403", groups, resp.StatusCode, body)
 				}
 			}
-			if resp, body := auditDo(t, c.method, b.url+c.path, "someone", []string{"staff", c.group}); resp.StatusCode != http.StatusOK {
+			if resp, body := request(t, c.method, b.url+c.path, "someone", []string{"staff", c.group}, nil, nil); resp.StatusCode != http.StatusOK {
 				t.Errorf("as %s: %d %s, want 200", c.group, resp.StatusCode, body)
 			}
 		})
@@ -70,7 +52,7 @@ func TestAnswersAreInTheAuditTrail(t *testing.T) {
 		t.Fatalf("chat: %d %v", resp.StatusCode, events)
 	}
 	auditor := []string{"auditor"}
-	resp, body := get(t, b.url+"/api/audit?action=answer.created&actor="+url.QueryEscape(asker), "aud", auditor)
+	resp, body := request(t, "GET", b.url+"/api/audit?action=answer.created&actor="+url.QueryEscape(asker), "aud", auditor, nil, nil)
 	if resp.StatusCode != 200 {
 		t.Fatalf("GET /api/audit: %d %s", resp.StatusCode, body)
 	}
@@ -106,7 +88,7 @@ func TestAnswersAreInTheAuditTrail(t *testing.T) {
 		t.Errorf("answer.created = %+v\ndetails %s\npersonal %s", ev, ev.Details, ev.Personal)
 	}
 
-	resp, body = get(t, b.url+"/api/audit/export?format=csv&actor="+url.QueryEscape(asker), "aud", auditor)
+	resp, body = request(t, "GET", b.url+"/api/audit/export?format=csv&actor="+url.QueryEscape(asker), "aud", auditor, nil, nil)
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("export: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -119,7 +101,7 @@ func TestAnswersAreInTheAuditTrail(t *testing.T) {
 	}
 
 	admin := []string{"admin"}
-	resp, body = get(t, b.url+"/api/admin/subjects/"+url.PathEscape(asker)+"/export", "dpo", admin)
+	resp, body = request(t, "GET", b.url+"/api/admin/subjects/"+url.PathEscape(asker)+"/export", "dpo", admin, nil, nil)
 	var ex struct {
 		User    string            `json:"user"`
 		Answers []json.RawMessage `json:"answers"`
@@ -128,18 +110,18 @@ func TestAnswersAreInTheAuditTrail(t *testing.T) {
 	if resp.StatusCode != 200 || json.Unmarshal(body, &ex) != nil || ex.User != asker || len(ex.Answers) != 1 || len(ex.Audit) == 0 {
 		t.Fatalf("subject export: %d %s", resp.StatusCode, body)
 	}
-	resp, body = auditDo(t, "POST", b.url+"/api/admin/subjects/"+url.PathEscape(asker)+"/erase", "dpo", admin)
+	resp, body = request(t, "POST", b.url+"/api/admin/subjects/"+url.PathEscape(asker)+"/erase", "dpo", admin, nil, nil)
 	var er struct {
 		Answers int64 `json:"answers"`
 	}
 	if resp.StatusCode != 200 || json.Unmarshal(body, &er) != nil || er.Answers != 1 {
 		t.Fatalf("subject erase: %d %s", resp.StatusCode, body)
 	}
-	resp, body = get(t, b.url+"/api/audit?actor="+url.QueryEscape(asker), "aud", auditor)
+	resp, body = request(t, "GET", b.url+"/api/audit?actor="+url.QueryEscape(asker), "aud", auditor, nil, nil)
 	if resp.StatusCode != 200 || strings.Contains(string(body), question) {
 		t.Errorf("after erasure the trail still shows the question: %s", body)
 	}
-	resp, body = get(t, b.url+"/api/audit/verify", "aud", auditor)
+	resp, body = request(t, "GET", b.url+"/api/audit/verify", "aud", auditor, nil, nil)
 	var v audit.Result
 	if resp.StatusCode != 200 || json.Unmarshal(body, &v) != nil || !v.OK || v.Erased == 0 {
 		t.Errorf("verify after erasure: %d %s", resp.StatusCode, body)
@@ -163,7 +145,7 @@ func TestAbout(t *testing.T) {
 	}
 	count := func(groups []string) int {
 		t.Helper()
-		resp, body := get(t, b.url+"/api/about", "someone", groups)
+		resp, body := request(t, "GET", b.url+"/api/about", "someone", groups, nil, nil)
 		if resp.StatusCode != 200 {
 			t.Fatalf("/api/about: %d %s", resp.StatusCode, body)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -149,24 +148,6 @@ func (b oidcBundle) token(t *testing.T, clientID, secret, name, password string)
 		t.Fatalf("exchange code for %s: %v", clientID, err)
 	}
 	return tok
-}
-
-func do(t *testing.T, c *http.Client, method, u string, body io.Reader, headers map[string]string) (*http.Response, []byte) {
-	t.Helper()
-	req, err := http.NewRequest(method, u, body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, u, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
 }
 
 type me struct {

@@ -2,29 +2,11 @@ package server_test
 
 import (
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/civitas-eu/civitas/internal/audit"
 )
-
-// adminDo sends an admin API request with proxy headers.
-func adminDo(t *testing.T, method, u, userName string, groups []string, body string) (*http.Response, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(method, u, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Forwarded-User", userName)
-	req.Header.Set("X-Forwarded-Groups", strings.Join(groups, ","))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
-}
 
 // Issuing and revoking an API key are admin actions on record: the
 // auditor finds both, with the admin as actor and the key's owner as
@@ -32,19 +14,19 @@ func adminDo(t *testing.T, method, u, userName string, groups []string, body str
 func TestAPIKeyEventsInTheAuditTrail(t *testing.T) {
 	b := setup(t, setupOpts{})
 	owner, admin := "svc-"+b.collection, "root-"+b.collection
-	resp, body := adminDo(t, "POST", b.url+"/api/admin/apikeys", admin, []string{"admin"},
-		`{"user":"`+owner+`","groups":["bauamt"],"name":"Fachverfahren"}`)
+	resp, body := request(t, "POST", b.url+"/api/admin/apikeys", admin, []string{"admin"}, `{"user":"`+owner+`","groups":["bauamt"],"name":"Fachverfahren"}`, nil)
+
 	var k issuedKey
 	if resp.StatusCode != 201 || json.Unmarshal(body, &k) != nil {
 		t.Fatalf("issue: %d %s", resp.StatusCode, body)
 	}
 	for range 2 {
-		if resp, body := adminDo(t, "DELETE", b.url+"/api/admin/apikeys/"+fmtID(k.APIKey.ID), admin, []string{"admin"}, ""); resp.StatusCode != 204 {
+		if resp, body := request(t, "DELETE", b.url+"/api/admin/apikeys/"+fmtID(k.APIKey.ID), admin, []string{"admin"}, nil, nil); resp.StatusCode != 204 {
 			t.Fatalf("revoke: %d %s", resp.StatusCode, body)
 		}
 	}
 
-	resp, body = get(t, b.url+"/api/audit?action=admin.apikey.&actor="+admin, "aud", []string{"auditor"})
+	resp, body = request(t, "GET", b.url+"/api/audit?action=admin.apikey.&actor="+admin, "aud", []string{"auditor"}, nil, nil)
 	var page struct {
 		Events []audit.Entry `json:"events"`
 	}
@@ -76,7 +58,7 @@ func TestAPIKeyEventsInTheAuditTrail(t *testing.T) {
 		!strings.Contains(string(page.Events[1].Details), "bauamt") {
 		t.Errorf("issue event: personal %s, details %s; want the key's name and groups", page.Events[1].Personal, page.Events[1].Details)
 	}
-	resp, body = get(t, b.url+"/api/audit/verify", "aud", []string{"auditor"})
+	resp, body = request(t, "GET", b.url+"/api/audit/verify", "aud", []string{"auditor"}, nil, nil)
 	var res audit.Result
 	if resp.StatusCode != 200 || json.Unmarshal(body, &res) != nil || !res.OK {
 		t.Errorf("verify after key events: %d %s", resp.StatusCode, body)

@@ -73,7 +73,7 @@ func TestChatStreamsSourcesTokensDone(t *testing.T) {
 	}
 
 	// Recorded for the asker, with the retrieved chunks and the model.
-	resp2, body := get(t, fmt.Sprintf("%s/api/conversations/%d", b.url, d.ConversationID), "a.meier", nil)
+	resp2, body := request(t, "GET", fmt.Sprintf("%s/api/conversations/%d", b.url, d.ConversationID), "a.meier", nil, nil, nil)
 	if resp2.StatusCode != http.StatusOK {
 		t.Fatalf("GET conversation: %d %s", resp2.StatusCode, body)
 	}
@@ -94,10 +94,10 @@ func TestChatStreamsSourcesTokensDone(t *testing.T) {
 		t.Errorf("recorded answer: %+v", conv.Answers)
 	}
 	// Another user cannot see it, not even that it exists.
-	if resp3, _ := get(t, fmt.Sprintf("%s/api/conversations/%d", b.url, d.ConversationID), "b.roth", nil); resp3.StatusCode != http.StatusNotFound {
+	if resp3, _ := request(t, "GET", fmt.Sprintf("%s/api/conversations/%d", b.url, d.ConversationID), "b.roth", nil, nil, nil); resp3.StatusCode != http.StatusNotFound {
 		t.Errorf("another user reading the conversation: %d, want 404", resp3.StatusCode)
 	}
-	_, list := get(t, b.url+"/api/conversations", "a.meier", nil)
+	_, list := request(t, "GET", b.url+"/api/conversations", "a.meier", nil, nil, nil)
 	if !strings.Contains(string(list), fmt.Sprintf(`"id": %d`, d.ConversationID)) {
 		t.Errorf("conversation list lacks %d: %s", d.ConversationID, list)
 	}
@@ -134,7 +134,7 @@ func TestChatSearchModeWhenOllamaIsDown(t *testing.T) {
 	if src := decode[sourcesData](t, events[0]).Sources; len(src) == 0 || !strings.HasSuffix(src[0].SourceURI, "bewohnerparken.md") {
 		t.Errorf("search mode sources: %+v", src)
 	}
-	resp, body := get(t, dead.url+"/readyz", "", nil)
+	resp, body := request(t, "GET", dead.url+"/readyz", "", nil, nil, nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"mode": "search"`) {
 		t.Errorf("/readyz with Ollama down: %d %s", resp.StatusCode, body)
 	}
@@ -203,7 +203,7 @@ func TestAccessGroupsHoldThroughEveryEndpoint(t *testing.T) {
 			if !visible(name, caller) {
 				t.Errorf("caller in %v got a source of %s (groups %v)", caller, name, docGroups[name])
 			}
-			resp, _ := get(t, fmt.Sprintf("%s/api/documents/%d", b.url, s.DocumentID), user, caller)
+			resp, _ := request(t, "GET", fmt.Sprintf("%s/api/documents/%d", b.url, s.DocumentID), user, caller, nil, nil)
 			if resp.StatusCode != http.StatusOK {
 				t.Errorf("caller in %v cannot open %s it was shown: %d", caller, name, resp.StatusCode)
 			}
@@ -213,7 +213,7 @@ func TestAccessGroupsHoldThroughEveryEndpoint(t *testing.T) {
 	_, events := b.ask(t, "admin-probe", groups, map[string]any{"question": "Vermerk Gebührenordnung Haushaltsplanung", "language": "de"})
 	for _, s := range decode[sourcesData](t, events[0]).Sources {
 		name := s.SourceURI[strings.LastIndex(s.SourceURI, "/")+1:]
-		resp, _ := get(t, fmt.Sprintf("%s/api/documents/%d", b.url, s.DocumentID), "nobody", nil)
+		resp, _ := request(t, "GET", fmt.Sprintf("%s/api/documents/%d", b.url, s.DocumentID), "nobody", nil, nil, nil)
 		want := http.StatusNotFound
 		if len(docGroups[name]) == 0 {
 			want = http.StatusOK
@@ -221,7 +221,7 @@ func TestAccessGroupsHoldThroughEveryEndpoint(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("caller without groups opening %s (groups %v): %d, want %d", name, docGroups[name], resp.StatusCode, want)
 		}
-		resp, _ = get(t, fmt.Sprintf("%s/api/documents/%d/file", b.url, s.DocumentID), "nobody", nil)
+		resp, _ = request(t, "GET", fmt.Sprintf("%s/api/documents/%d/file", b.url, s.DocumentID), "nobody", nil, nil, nil)
 		if resp.StatusCode != want {
 			t.Errorf("caller without groups downloading %s: %d, want %d", name, resp.StatusCode, want)
 		}

@@ -5,9 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,13 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/dbtest"
-	"github.com/civitas-eu/civitas/internal/jobs"
-	"github.com/civitas-eu/civitas/internal/library"
-	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
-	"github.com/civitas-eu/civitas/internal/server"
-	"github.com/civitas-eu/civitas/internal/store"
 )
 
 // The browser tests drive Debian's chromium (CIVITAS_CHROMIUM names
@@ -76,40 +67,6 @@ func browser(t *testing.T) context.Context {
 		t.Fatalf("start chromium: %v", err)
 	}
 	return ctx
-}
-
-// libraryServer starts an assistant with the document library and its
-// job worker running, for the browser's development user a.
-func libraryServer(t *testing.T, a auth.Config) string {
-	t.Helper()
-	pool := dbtest.Migrated(t)
-	st, err := store.New(pool)
-	if err != nil {
-		t.Fatal(err)
-	}
-	llm := ollamatest.Client(t)
-	model := ollamatest.Model(t, llm, ollamatest.RandomFile)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	q, err := jobs.New(pool, log, jobs.Config{Worker: newCollection(), Poll: 50 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	lib, err := library.New(st, q, llm, log, library.Config{UploadDir: t.TempDir(),
-		Kind: "ingest-" + newCollection(), EmbedModel: func(context.Context) (string, error) { return model, nil }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := server.New(server.Config{EmbedModel: model, Auth: a}, log, server.Deps{DB: pool, Models: llm, Store: st, Library: lib})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = q.Run(ctx) }()
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() {
-		ts.Close()
-		cancel()
-		<-done
-	})
-	return ts.URL
 }
 
 // step runs actions with a deadline, failing the test with what was

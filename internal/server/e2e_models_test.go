@@ -196,7 +196,7 @@ func TestBrowserModels(t *testing.T) {
 	t.Logf("pull refused: %s", text(t, ctx, "#pull-result"))
 
 	// Embeddings: to a private copy of the 8-dim model, imported here.
-	copyName := unique("civitas-e2e-embed-")
+	copyName := dbtest.UniqueName("civitas-e2e-embed-")
 	t.Cleanup(func() { restoreEmbed(t, u, copyName) })
 	step(t, ctx, "import the copy", chromedp.SetValue(chromedp.CSS("#import-name"), copyName), chromedp.SetValue(chromedp.CSS("#import-path"), ollamatest.RandomFile),
 		chromedp.SetValue(chromedp.CSS("#import-parameters"), "num_ctx 256"), chromedp.Click(chromedp.CSS("#import-form button[type=submit]")))
@@ -228,9 +228,9 @@ func TestBrowserModels(t *testing.T) {
 	checkNarrow(t, ctx, "admin")
 
 	// Back to the original through the API; the page shows it on reload.
-	code, body := call(t, "POST", u.url+"/api/admin/models/embed", "", nil, map[string]string{"name": u.embed0})
-	if code != http.StatusAccepted {
-		t.Fatalf("restore %s: %d %s", u.embed0, code, body)
+	resp, body := request(t, "POST", u.url+"/api/admin/models/embed", "", nil, map[string]string{"name": u.embed0}, nil)
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("restore %s: %d %s", u.embed0, resp.StatusCode, body)
 	}
 	openPage(t, ctx, u.url+"/admin")
 	waitModels(t, ctx, "the restore", reembedDone(u.embed0), 4*time.Minute)

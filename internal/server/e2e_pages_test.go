@@ -207,7 +207,7 @@ func testAuditPage(t *testing.T, ctx context.Context, dir string, b bundle, staf
 	if href := eval[string](t, ctx, `document.getElementById('export-csv').getAttribute('href')`); !strings.Contains(href, "format=csv") || !strings.Contains(href, "action=admin.apikey.") {
 		t.Errorf("CSV export link %q does not carry the search", href)
 	}
-	resp, body := get(t, b.url+eval[string](t, ctx, `document.getElementById('export-csv').getAttribute('href')`), "", nil)
+	resp, body := request(t, "GET", b.url+eval[string](t, ctx, `document.getElementById('export-csv').getAttribute('href')`), "", nil, nil, nil)
 	if resp.StatusCode != 200 || strings.Count(string(body), "admin.apikey.") != 2 {
 		t.Errorf("CSV export: %d %s", resp.StatusCode, body)
 	}

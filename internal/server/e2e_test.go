@@ -127,7 +127,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 	if m[2] != "2" {
 		t.Errorf("panel opens page %s, want 2 (the festival is on page 2)", m[2])
 	}
-	if resp, body := get(t, b.url+"/api/documents/"+m[1], "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), "glimmerbach.pdf") {
+	if resp, body := request(t, "GET", b.url+"/api/documents/"+m[1], "", nil, nil, nil); resp.StatusCode != 200 || !strings.Contains(string(body), "glimmerbach.pdf") {
 		t.Errorf("the panel's document %s is not the festival PDF: %d %s", m[1], resp.StatusCode, body)
 	}
 	// The frame must show the PDF itself, not an error: fetch what it
@@ -266,7 +266,9 @@ func testSearchBanner(t *testing.T, ctx context.Context, userName string) {
 // The documents page: an upload becomes a listed document, and the page
 // is accessible with jobs and documents shown.
 func testDocumentsPage(t *testing.T, ctx context.Context, dir, userName string) {
-	url := libraryServer(t, e2eAuth(userName))
+	lib := setupLibrary(t, 0, 0, e2eAuth(userName))
+	lib.startWorker()
+	url := lib.url
 	step(t, ctx, "open the documents page", chromedp.Navigate(url+"/documents"))
 	waitFor(t, ctx, "the page script", `document.body.dataset.ready === 'true'`, 20*time.Second)
 	if eval[bool](t, ctx, `!document.getElementById('docs-error').hidden`) {

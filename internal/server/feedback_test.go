@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -60,24 +59,6 @@ type feedbackDone struct {
 	ConversationID int64 `json:"conversation_id"`
 }
 
-func postFeedback(t *testing.T, url, userName, body string, header map[string]string) int {
-	t.Helper()
-	req, _ := http.NewRequest("POST", url, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if userName != "" {
-		req.Header.Set("X-Forwarded-User", userName)
-	}
-	for k, v := range header {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp.StatusCode
-}
-
 // The done frame names the recorded answer; its asker can rate it (the
 // latest verdict wins), nobody else can, and bad input is refused.
 func TestFeedbackOnAnswer(t *testing.T) {
@@ -118,8 +99,8 @@ func TestFeedbackOnAnswer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := postFeedback(t, tt.url, tt.user, tt.body, tt.header); got != tt.status {
-				t.Fatalf("status %d, want %d", got, tt.status)
+			if resp, body := request(t, "POST", tt.url, tt.user, nil, tt.body, tt.header); resp.StatusCode != tt.status {
+				t.Fatalf("status %d %s, want %d", resp.StatusCode, body, tt.status)
 			}
 			f, err := b.store.FeedbackOf(context.Background(), d.AnswerID, "a.meier")
 			if err != nil || f.Rating != tt.wantRating || f.Comment != tt.wantComment {

@@ -41,6 +41,18 @@ func (s *Server) crossOriginGuard(next http.Handler) http.Handler {
 	return p.Handler(next)
 }
 
+// whenEnabled answers unavailable when this server was started without
+// feature (on is false), so that h may use it.
+func (s *Server) whenEnabled(on bool, feature string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !on {
+			s.writeError(w, r, errorf(CodeUnavailable, feature+" is not enabled on this server"))
+			return
+		}
+		h(w, r)
+	}
+}
+
 // requireGroup lets through only callers in group; the others get 403.
 // It runs after authenticate.
 func (s *Server) requireGroup(group string, next http.Handler) http.Handler {

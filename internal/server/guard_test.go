@@ -9,7 +9,7 @@ import (
 func TestSecurityHeadersOnEveryReply(t *testing.T) {
 	b := setup(t, setupOpts{})
 	for _, path := range []string{"/healthz", "/api/conversations", "/no-such-page"} {
-		resp, _ := get(t, b.url+path, "alice", nil)
+		resp, _ := request(t, "GET", b.url+path, "alice", nil, nil, nil)
 		for header, want := range map[string]string{
 			"X-Content-Type-Options": "nosniff",
 			"Referrer-Policy":        "same-origin",
@@ -45,20 +45,7 @@ func TestCrossSiteStateChangeRefused(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req, err := http.NewRequest("POST", b.url+"/api/chat", strings.NewReader(`{}`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("X-Forwarded-User", "alice")
-			for k, v := range tt.header {
-				req.Header.Set(k, v)
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			resp, _ := request(t, "POST", b.url+"/api/chat", "alice", nil, `{}`, tt.header)
 			if got := resp.StatusCode == http.StatusForbidden; got != tt.refused {
 				t.Errorf("status %d, refused = %v, want %v", resp.StatusCode, got, tt.refused)
 			}

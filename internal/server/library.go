@@ -39,17 +39,6 @@ func libraryError(err error) error {
 	return err
 }
 
-// withLibrary answers 503 when the assistant runs without a library.
-func (s *Server) withLibrary(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if s.library == nil {
-			s.writeError(w, r, errorf(CodeUnavailable, "the document library is not enabled on this server"))
-			return
-		}
-		h(w, r)
-	}
-}
-
 // listLibrary lists the collections, the documents of ?collection= (all
 // when absent) and the recent upload and re-ingest jobs.
 func (s *Server) listLibrary(w http.ResponseWriter, r *http.Request) {

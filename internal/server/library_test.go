@@ -39,7 +39,10 @@ type libBundle struct {
 	startWorker func()
 }
 
-func setupLibrary(t *testing.T, maxFile, maxRequest int64) libBundle {
+// setupLibrary starts an assistant with the document library, with
+// upload limits maxFile and maxRequest (0: the defaults) and auth config a
+// (zero: proxy headers).
+func setupLibrary(t *testing.T, maxFile, maxRequest int64, a auth.Config) libBundle {
 	t.Helper()
 	pool := dbtest.Migrated(t)
 	st, err := store.New(pool)
@@ -59,9 +62,7 @@ func setupLibrary(t *testing.T, maxFile, maxRequest int64) libBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Config{EmbedModel: model, MaxUploadRequestBytes: maxRequest,
-		Auth: auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}},
-		log, server.Deps{DB: pool, Models: llm, Store: st, Library: lib})
+	srv := server.New(server.Config{EmbedModel: model, MaxUploadRequestBytes: maxRequest, Auth: orProxyHeaders(a)}, log, server.Deps{DB: pool, Models: llm, Store: st, Library: lib})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	started := false
@@ -91,21 +92,11 @@ type part struct {
 
 var km = []string{auth.GroupKnowledgeManager}
 
-// do sends a request as user with groups and decodes the JSON reply.
-func libraryDo(t *testing.T, method, url string, groups []string, body io.Reader, contentType string) (int, map[string]any) {
+// libraryDo sends a request as kim with groups and decodes the JSON
+// reply.
+func libraryDo(t *testing.T, method, url string, groups []string, body io.Reader, headers map[string]string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest(method, url, body)
-	req.Header.Set("X-Forwarded-User", "kim")
-	req.Header.Set("X-Forwarded-Groups", strings.Join(groups, ","))
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
+	resp, raw := request(t, method, url, "kim", groups, body, headers)
 	var out map[string]any
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {
@@ -133,7 +124,7 @@ func (b libBundle) upload(t *testing.T, groups []string, parts ...part) (int, ma
 		_, _ = w.Write(p.data)
 	}
 	_ = mw.Close()
-	return libraryDo(t, "POST", b.url+"/api/library/uploads", groups, &buf, mw.FormDataContentType())
+	return libraryDo(t, "POST", b.url+"/api/library/uploads", groups, &buf, map[string]string{"Content-Type": mw.FormDataContentType()})
 }
 
 func formField(name, value string) part  { return part{form: name, data: []byte(value)} }
@@ -158,7 +149,7 @@ type listing struct {
 
 func (b libBundle) list(t *testing.T) listing {
 	t.Helper()
-	resp, body := get(t, b.url+"/api/library?collection="+b.collection, "kim", km)
+	resp, body := request(t, "GET", b.url+"/api/library?collection="+b.collection, "kim", km, nil, nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("GET /api/library: %d %s", resp.StatusCode, body)
 	}
@@ -206,7 +197,7 @@ func libraryPDF(t *testing.T) []byte {
 }
 
 func TestLibraryUploadLifecycle(t *testing.T) {
-	b := setupLibrary(t, 1<<20, 8<<20)
+	b := setupLibrary(t, 1<<20, 8<<20, auth.Config{})
 	hostile, err := os.ReadFile(filepath.Join(sharedtest.DataDir(t), "hostile", "encrypted_user_password_issue6010.pdf"))
 	if err != nil {
 		t.Fatal(err)
@@ -266,12 +257,12 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 		}
 	}
 	// The original is served from where the upload was stored.
-	if resp, raw := get(t, b.url+"/api/documents/"+itoa(pdfID)+"/file", "kim", []string{"staff"}); resp.StatusCode != 200 || !bytes.HasPrefix(raw, []byte("%PDF-")) {
+	if resp, raw := request(t, "GET", b.url+"/api/documents/"+itoa(pdfID)+"/file", "kim", []string{"staff"}, nil, nil); resp.StatusCode != 200 || !bytes.HasPrefix(raw, []byte("%PDF-")) {
 		t.Fatalf("GET file: %d", resp.StatusCode)
 	}
 
 	// Re-ingest makes a job that completes, on the same document.
-	status, body = libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(pdfID)+"/reingest", km, nil, "")
+	status, body = libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(pdfID)+"/reingest", km, nil, nil)
 	if status != http.StatusAccepted {
 		t.Fatalf("reingest: %d %v", status, body)
 	}
@@ -292,7 +283,7 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 			txtID = d.ID
 		}
 	}
-	status, body = libraryDo(t, "GET", b.url+"/api/library/documents/"+itoa(txtID)+"/versions", km, nil, "")
+	status, body = libraryDo(t, "GET", b.url+"/api/library/documents/"+itoa(txtID)+"/versions", km, nil, nil)
 	vs, _ := body["versions"].([]any)
 	if status != http.StatusOK || len(vs) != 2 {
 		t.Fatalf("versions: %d %v", status, body)
@@ -305,13 +296,13 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 	if err := os.Remove(filepath.Join(b.uploadDir, b.collection, "buergerbuero.txt")); err != nil {
 		t.Fatal(err)
 	}
-	status, body = libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(txtID)+"/reingest", km, nil, "")
+	status, body = libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(txtID)+"/reingest", km, nil, nil)
 	if msg, _ := json.Marshal(body); status != http.StatusBadRequest || !strings.Contains(string(msg), "the file of buergerbuero.txt is no longer on the server") {
 		t.Fatalf("reingest without its file: %d %s", status, msg)
 	}
 
 	// Delete removes every version with its chunks, and the stored file.
-	if status, body := libraryDo(t, "DELETE", b.url+"/api/library/documents/"+itoa(pdfID), km, nil, ""); status != http.StatusNoContent {
+	if status, body := libraryDo(t, "DELETE", b.url+"/api/library/documents/"+itoa(pdfID), km, nil, nil); status != http.StatusNoContent {
 		t.Fatalf("delete: %d %v", status, body)
 	}
 	var docs, chunks int
@@ -324,13 +315,13 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(b.uploadDir, b.collection, "strassenreinigung.pdf")); !os.IsNotExist(err) {
 		t.Errorf("stored file still there: %v", err)
 	}
-	if status, _ := libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(pdfID)+"/reingest", km, nil, ""); status != http.StatusNotFound {
+	if status, _ := libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(pdfID)+"/reingest", km, nil, nil); status != http.StatusNotFound {
 		t.Errorf("reingest of a deleted document: %d, want 404", status)
 	}
 }
 
 func TestLibraryRefusals(t *testing.T) {
-	b := setupLibrary(t, 1<<20, 2<<20)
+	b := setupLibrary(t, 1<<20, 2<<20, auth.Config{})
 	pdf := file("a.pdf", libraryPDF(t))
 	tests := []struct {
 		name   string
@@ -356,11 +347,11 @@ func TestLibraryRefusals(t *testing.T) {
 		})
 	}
 	for _, path := range []string{"/api/library", "/api/library/documents/1/versions"} {
-		if resp, _ := get(t, b.url+path, "eve", []string{"staff"}); resp.StatusCode != http.StatusForbidden {
+		if resp, _ := request(t, "GET", b.url+path, "eve", []string{"staff"}, nil, nil); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("GET %s as staff: %d, want 403", path, resp.StatusCode)
 		}
 	}
-	if status, _ := libraryDo(t, "DELETE", b.url+"/api/library/documents/1", []string{"staff"}, nil, ""); status != http.StatusForbidden {
+	if status, _ := libraryDo(t, "DELETE", b.url+"/api/library/documents/1", []string{"staff"}, nil, nil); status != http.StatusForbidden {
 		t.Errorf("DELETE as staff: %d, want 403", status)
 	}
 	// Nothing refused left a file behind.

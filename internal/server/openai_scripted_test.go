@@ -92,17 +92,8 @@ func TestOpenAICitationsAndHistory(t *testing.T) {
 	wantText := "Der Ausweis kostet 90 Euro [1].\n\n---\nQuellen:\n- [1] Bewohnerparken, S. 3–4"
 	for _, stream := range []bool{false, true} {
 		t.Run(fmt.Sprint("stream=", stream), func(t *testing.T) {
-			resp, raw := b.postOpenAI(t, "a.meier", []string{"bauamt"}, body(stream))
-			if resp.StatusCode != http.StatusOK {
-				t.Fatalf("status %d: %s", resp.StatusCode, raw)
-			}
-			var content string
-			var fields obj
-			if stream {
-				res := readChunks(t, bytes.NewReader(raw))
-				content, fields = res.content, res.final
-			} else {
-				fields, content = checkCompletion(t, raw)
+			fields, content := b.askOpenAI(t, "a.meier", []string{"bauamt"}, body(stream), stream)
+			if !stream {
 				u := fields["usage"].(obj)
 				if u["prompt_tokens"] != 120.0 || u["completion_tokens"] != 9.0 {
 					t.Errorf("usage %v, want the answer's token counts", u)

@@ -2,15 +2,12 @@ package server_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // postOpenAI sends a chat completions body (a map, or raw text) as
@@ -22,33 +19,26 @@ func (b bundle) postOpenAI(t *testing.T, userName string, groups []string, body 
 	if m, ok := body.(map[string]any); ok && m["collections"] == nil {
 		m["collections"] = []string{b.collection}
 	}
-	raw, ok := body.(string)
-	if !ok {
-		j, err := json.Marshal(body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		raw = string(j)
+	// The bearer token is what OpenAI clients send; the proxy headers
+	// identify.
+	return request(t, "POST", b.url+"/v1/chat/completions", userName, groups, body, map[string]string{"Authorization": "Bearer sk-ignored"})
+}
+
+// askOpenAI posts body (asking for a stream or not) as userName with
+// groups, fails the test unless it is answered with 200, and returns the
+// reply's fields (the completion, or a stream's final chunk) and its
+// content.
+func (b bundle) askOpenAI(t *testing.T, userName string, groups []string, body any, stream bool) (obj, string) {
+	t.Helper()
+	resp, raw := b.postOpenAI(t, userName, groups, body)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %d: %s", resp.StatusCode, raw)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	req, _ := http.NewRequestWithContext(ctx, "POST", b.url+"/v1/chat/completions", strings.NewReader(raw))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer sk-ignored") // what OpenAI clients send; the proxy headers identify
-	if userName != "" {
-		req.Header.Set("X-Forwarded-User", userName)
-		req.Header.Set("X-Forwarded-Groups", strings.Join(groups, ","))
+	if stream {
+		res := readChunks(t, bytes.NewReader(raw))
+		return res.final, res.content
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, out
+	return checkCompletion(t, raw)
 }
 
 // userAsks is a request body with one user message and whatever clients
@@ -102,7 +92,7 @@ func checkOpenAIError(t *testing.T, resp *http.Response, body []byte, status int
 
 func TestOpenAIModels(t *testing.T) {
 	b := setup(t, setupOpts{})
-	resp, body := get(t, b.url+"/v1/models", "a.meier", nil)
+	resp, body := request(t, "GET", b.url+"/v1/models", "a.meier", nil, nil, nil)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
@@ -128,7 +118,7 @@ func TestOpenAIModels(t *testing.T) {
 	if len(ids) != 1 || ids[0] != "civitas" {
 		t.Errorf("model ids %v, want [civitas]", ids)
 	}
-	resp, body = get(t, b.url+"/v1/models", "", nil)
+	resp, body = request(t, "GET", b.url+"/v1/models", "", nil, nil, nil)
 	checkOpenAIError(t, resp, body, http.StatusUnauthorized, "authentication_error", "", "")
 }
 
@@ -166,11 +156,11 @@ func TestOpenAIChatCompletion(t *testing.T) {
 	if !strings.Contains(content, "\n---\nHerangezogene Quellen:\n- [1] Bewohnerparken") {
 		t.Errorf("content lacks the sources block: %q", content)
 	}
-	if resp, body := get(t, b.url+"/api/documents/"+fmt.Sprint(s.DocumentID)+"/file", "a.meier", nil); resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("90 Euro")) {
+	if resp, body := request(t, "GET", b.url+"/api/documents/"+fmt.Sprint(s.DocumentID)+"/file", "a.meier", nil, nil, nil); resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("90 Euro")) {
 		t.Errorf("source url: %d %s", resp.StatusCode, body)
 	}
 
-	_, conv := get(t, b.url+"/api/conversations/"+resp.Header.Get("X-Conversation-ID"), "a.meier", nil)
+	_, conv := request(t, "GET", b.url+"/api/conversations/"+resp.Header.Get("X-Conversation-ID"), "a.meier", nil, nil, nil)
 	var rec struct {
 		Answers []struct {
 			Question, Answer, Mode string
@@ -236,18 +226,7 @@ func TestOpenAINotCoveredAndSearchMode(t *testing.T) {
 	for _, tt := range tests {
 		for _, stream := range []bool{false, true} {
 			t.Run(fmt.Sprint(tt.name, " stream=", stream), func(t *testing.T) {
-				resp, raw := tt.b.postOpenAI(t, "a.meier", nil, userAsks(tt.question, stream))
-				if resp.StatusCode != http.StatusOK {
-					t.Fatalf("status %d: %s", resp.StatusCode, raw)
-				}
-				var content string
-				var fields obj
-				if stream {
-					res := readChunks(t, bytes.NewReader(raw))
-					content, fields = res.content, res.final
-				} else {
-					fields, content = checkCompletion(t, raw)
-				}
+				fields, content := tt.b.askOpenAI(t, "a.meier", nil, userAsks(tt.question, stream), stream)
 				for _, w := range tt.want {
 					if !strings.Contains(content, w) {
 						t.Errorf("content %q lacks %q", content, w)
@@ -302,18 +281,7 @@ func TestOpenAIAccessGroups(t *testing.T) {
 	b.ingestFiles(t, nil, map[string]string{"oeffentlich.md": "# Öffentlicher Vermerk\n\nDer Vermerk zur Gebührenordnung der Stadt Erlenbrück ist öffentlich.\n"})
 	sourceTitles := func(t *testing.T, groups []string, stream bool) ([]string, string) {
 		t.Helper()
-		resp, raw := b.postOpenAI(t, "c.wolf", groups, userAsks("Vermerk Gebührenordnung Erlenbrück", stream))
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("status %d: %s", resp.StatusCode, raw)
-		}
-		var fields obj
-		var content string
-		if stream {
-			res := readChunks(t, bytes.NewReader(raw))
-			fields, content = res.final, res.content
-		} else {
-			fields, content = checkCompletion(t, raw)
-		}
+		fields, content := b.askOpenAI(t, "c.wolf", groups, userAsks("Vermerk Gebührenordnung Erlenbrück", stream), stream)
 		var titles []string
 		for _, key := range []string{"sources", "citations"} {
 			for _, s := range fields[key].([]any) {

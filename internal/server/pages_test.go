@@ -40,7 +40,7 @@ func TestPages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := get(t, b.url+tt.path, tt.user, tt.groups)
+			resp, body := request(t, "GET", b.url+tt.path, tt.user, tt.groups, nil, nil)
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d: %.200s", resp.StatusCode, tt.status, body)
 			}
@@ -74,7 +74,7 @@ func TestPages(t *testing.T) {
 // with its proper type and a long cache lifetime.
 func TestPageAssetsServed(t *testing.T) {
 	b := setup(t, setupOpts{})
-	_, body := get(t, b.url+"/", "a.meier", nil)
+	_, body := request(t, "GET", b.url+"/", "a.meier", nil, nil, nil)
 	refs := regexp.MustCompile(`(?:src|href)="(/static/[^"]+)"`).FindAllStringSubmatch(string(body), -1)
 	if len(refs) < 3 {
 		t.Fatalf("page names %d static files, want the icon, the style sheet and the script", len(refs))

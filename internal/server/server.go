@@ -179,7 +179,7 @@ func (s *Server) Handler() http.Handler {
 
 	// The document library is for knowledge managers only.
 	librarian := func(h http.HandlerFunc) http.Handler {
-		return s.authenticate(s.requireGroup(auth.GroupKnowledgeManager, s.withLibrary(h)))
+		return s.authenticate(s.requireGroup(auth.GroupKnowledgeManager, s.whenEnabled(s.library != nil, "the document library", h)))
 	}
 	mux.Handle("GET /api/library", librarian(s.listLibrary))
 	mux.Handle("POST /api/library/uploads", librarian(s.uploadDocuments))
@@ -205,13 +205,16 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/admin/subjects/{user}/erase", admin(s.withPrivacy(s.eraseSubject)))
 
 	// Model management (admin_models.go).
-	mux.Handle("GET /api/admin/models", admin(s.listModels))
-	mux.Handle("POST /api/admin/models/pull", admin(s.pullModel))
-	mux.Handle("POST /api/admin/models/import", admin(s.importModel))
-	mux.Handle("DELETE /api/admin/models/{name}", admin(s.removeModel))
-	mux.Handle("POST /api/admin/models/chat", admin(s.useChatModel))
-	mux.Handle("POST /api/admin/models/embed", admin(s.useEmbedModel))
-	mux.Handle("DELETE /api/admin/models/{name}/embeddings", admin(s.dropEmbeddings))
+	modelRoute := func(h http.HandlerFunc) http.Handler {
+		return admin(s.whenEnabled(s.modelAdmin != nil, "model management", h))
+	}
+	mux.Handle("GET /api/admin/models", modelRoute(s.listModels))
+	mux.Handle("POST /api/admin/models/pull", modelRoute(s.pullModel))
+	mux.Handle("POST /api/admin/models/import", modelRoute(s.importModel))
+	mux.Handle("DELETE /api/admin/models/{name}", modelRoute(s.removeModel))
+	mux.Handle("POST /api/admin/models/chat", modelRoute(s.useChatModel))
+	mux.Handle("POST /api/admin/models/embed", modelRoute(s.useEmbedModel))
+	mux.Handle("DELETE /api/admin/models/{name}/embeddings", modelRoute(s.dropEmbeddings))
 
 	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
 }

@@ -2,12 +2,12 @@ package server_test
 
 import (
 	"bufio"
+	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -53,11 +53,7 @@ type setupOpts struct {
 	authn func(t testing.TB, baseURL string, st *store.Store) *auth.Authenticator
 }
 
-func newCollection() string {
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return "srv-" + hex.EncodeToString(b)
-}
+func newCollection() string { return dbtest.UniqueName("srv-") }
 
 func setup(t testing.TB, o setupOpts) bundle {
 	t.Helper()
@@ -103,10 +99,7 @@ func setup(t testing.TB, o setupOpts) bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := o.auth
-	if !a.ProxyHeaders && a.DevUser == "" && a.Mode == "" {
-		a = auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}
-	}
+	a := orProxyHeaders(o.auth)
 	ts := httptest.NewUnstartedServer(nil)
 	b.url = "http://" + ts.Listener.Addr().String()
 	var authn *auth.Authenticator
@@ -120,6 +113,15 @@ func setup(t testing.TB, o setupOpts) bundle {
 	ts.Start()
 	t.Cleanup(ts.Close)
 	return b
+}
+
+// orProxyHeaders is a, or, when a configures no way to identify callers,
+// the proxy headers the test helpers send.
+func orProxyHeaders(a auth.Config) auth.Config {
+	if !a.ProxyHeaders && a.DevUser == "" && a.Mode == "" {
+		return auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}
+	}
+	return a
 }
 
 func deadAddr(t testing.TB) string {
@@ -163,24 +165,11 @@ func (b bundle) ask(t *testing.T, userName string, groups []string, body map[str
 	if body["collections"] == nil {
 		body["collections"] = []string{b.collection}
 	}
-	raw, _ := json.Marshal(body)
-	req, _ := http.NewRequest("POST", b.url+"/api/chat", strings.NewReader(string(raw)))
-	req.Header.Set("Content-Type", "application/json")
-	if userName != "" {
-		req.Header.Set("X-Forwarded-User", userName)
-		req.Header.Set("X-Forwarded-Groups", strings.Join(groups, ","))
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+	resp, raw := request(t, "POST", b.url+"/api/chat", userName, groups, body, nil)
 	if !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 		return resp, nil
 	}
-	return resp, readSSE(t, resp.Body)
+	return resp, readSSE(t, bytes.NewReader(raw))
 }
 
 // readSSE parses an event stream strictly: every frame is "event:" then
@@ -214,20 +203,62 @@ func readSSE(t *testing.T, r io.Reader) []sseEvent {
 	return out
 }
 
-func get(t *testing.T, url, userName string, groups []string) (*http.Response, []byte) {
+// request sends a request as userName in groups, by the proxy headers
+// (none without a user), and returns the reply with its body read whole.
+// A string or io.Reader body goes as it is, any other non-nil body as
+// JSON; a string or JSON body is sent as application/json. headers are
+// set last, so they may override any of these.
+func request(t testing.TB, method, u, userName string, groups []string, body any, headers map[string]string) (*http.Response, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	if userName != "" {
-		req.Header.Set("X-Forwarded-User", userName)
-		req.Header.Set("X-Forwarded-Groups", strings.Join(groups, ","))
+	h := map[string]string{}
+	var rd io.Reader
+	switch v := body.(type) {
+	case nil:
+	case io.Reader:
+		rd = v
+	case string:
+		rd = strings.NewReader(v)
+		h["Content-Type"] = "application/json"
+	default:
+		raw, err := json.Marshal(v)
+		if err != nil {
+			t.Fatalf("%s %s: encode body: %v", method, u, err)
+		}
+		rd = bytes.NewReader(raw)
+		h["Content-Type"] = "application/json"
 	}
-	resp, err := http.DefaultClient.Do(req)
+	if userName != "" {
+		h["X-Forwarded-User"] = userName
+		h["X-Forwarded-Groups"] = strings.Join(groups, ",")
+	}
+	maps.Copy(h, headers)
+	return do(t, http.DefaultClient, method, u, rd, h)
+}
+
+// do sends a request with c and headers and returns the reply with its
+// body read whole. It gives up after a few minutes, so that a wedged
+// server fails the test instead of hanging it.
+func do(t testing.TB, c *http.Client, method, u string, body io.Reader, headers map[string]string) (*http.Response, []byte) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
 	if err != nil {
 		t.Fatal(err)
 	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, u, err)
+	}
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp, body
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read reply: %v", method, u, err)
+	}
+	return resp, b
 }
 
 // setupB is the benchmarks' bundle: the assistant over one ingested

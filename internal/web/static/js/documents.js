@@ -3,24 +3,14 @@
 import { start } from './layout.js';
 import { t, formatDate, onChange } from './i18n.js';
 import { get, post, del } from './api.js';
+import { announcer, cell, confirmAction, showError } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const pendingStatuses = ['queued', 'running', 'processing'];
 let library = { collections: [], documents: [], jobs: [] };
 let pollTimer = 0;
 
-function announce(msg) {
-  const s = $('docs-status');
-  s.textContent = '';
-  setTimeout(() => { s.textContent = msg; }, 50);
-}
-
-function cell(text, cls) {
-  const td = document.createElement('td');
-  if (cls) td.className = cls;
-  td.textContent = text ?? '';
-  return td;
-}
+const announce = announcer('docs-status');
 
 function statusLabel(status) {
   return t(`status.${status === 'running' ? 'processing' : status}`);
@@ -41,16 +31,14 @@ function collectionParam() {
 }
 
 async function refresh() {
-  const error = $('docs-error');
   try {
     library = await get(`/api/library${collectionParam()}`);
   } catch (err) {
     // Shown, not only announced: the page is useless until this is fixed.
-    error.textContent = t('docs.loadFailed', { reason: err.message });
-    error.hidden = false;
+    showError('docs-error', t('docs.loadFailed', { reason: err.message }));
     return;
   }
-  error.hidden = true;
+  showError('docs-error', '');
   render();
   schedulePoll();
 }
@@ -145,23 +133,6 @@ function render() {
   renderCollections();
   renderJobs();
   renderDocuments();
-}
-
-// confirmAction asks in a modal dialog; resolves true on OK. The native
-// dialog traps focus and closes on Escape; focus returns to the invoker.
-function confirmAction(titleKey, textKey, okKey, vars, invoker) {
-  const dlg = $('confirm-dialog');
-  $('confirm-title').textContent = t(titleKey, vars);
-  $('confirm-text').textContent = t(textKey, vars);
-  $('confirm-ok').textContent = t(okKey);
-  return new Promise((resolve) => {
-    dlg.addEventListener('close', () => {
-      if (invoker && invoker.isConnected) invoker.focus();
-      resolve(dlg.returnValue === 'ok');
-    }, { once: true });
-    dlg.returnValue = '';
-    dlg.showModal();
-  });
 }
 
 async function reingestDoc(d, invoker) {
