@@ -143,7 +143,7 @@ func TestConcurrencyLimit(t *testing.T) {
 // finish the job: its claim's token no longer holds it.
 func TestStaleClaimCannotFinishReclaimedJob(t *testing.T) {
 	ctx := context.Background()
-	kind := uniqueKind(t)
+	kind := dbtest.UniqueName("test-")
 	q := newQueue(t, Config{Worker: "same-host:1"})
 	j, err := q.Enqueue(ctx, kind, nil, EnqueueOptions{})
 	if err != nil {
@@ -197,7 +197,7 @@ func TestStaleClaimCannotFinishReclaimedJob(t *testing.T) {
 func TestJobDoneAtShutdownStaysDone(t *testing.T) {
 	ctx := context.Background()
 	q := newQueue(t, Config{})
-	kind := uniqueKind(t)
+	kind := dbtest.UniqueName("test-")
 	started := make(chan struct{})
 	q.Handle(kind, 1, func(ctx context.Context, j Job, r *Reporter) error {
 		close(started)
