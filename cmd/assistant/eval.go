@@ -12,6 +12,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/config"
+	"github.com/civitas-eu/civitas/internal/egress"
 	"github.com/civitas-eu/civitas/internal/eval"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/retrieve"
@@ -49,6 +50,11 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 	}
 	if qa == "" {
 		return errors.New("eval: --qa FILE is required")
+	}
+	// Like the server: never talk to a database or Ollama outside the
+	// site's own networks unless allowed by name.
+	if err := egress.CheckConfig(ctx, cfg, nil); err != nil {
+		return err
 	}
 	questions, err := eval.LoadQuestions(qa)
 	if err != nil {
