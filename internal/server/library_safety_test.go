@@ -1,11 +1,16 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 )
 
 // TestLibraryDeleteAudited: deleting through the library records
@@ -52,5 +57,35 @@ func TestLibraryDeleteAudited(t *testing.T) {
 	if actor != "kim" || details.DocumentID != id || details.Collection != b.collection ||
 		!strings.HasSuffix(details.Source, "bibliothek.txt") || len(details.Versions) != 2 {
 		t.Fatalf("event by %q with details %s; want kim deleting both versions of document %d", actor, raw, id)
+	}
+}
+
+// TestLibraryFailedVersionKeepsOriginal: a new file under the name of a
+// stored document that fails to ingest leaves the current version and its
+// original file as they were.
+func TestLibraryFailedVersionKeepsOriginal(t *testing.T) {
+	b := setupLibrary(t, 1<<20, 8<<20)
+	b.startWorker()
+	v1 := libraryPDF(t)
+	broken, err := os.ReadFile(filepath.Join(sharedtest.DataDir(t), "hostile", "encrypted_user_password_issue6010.pdf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, data := range [][]byte{v1, broken} {
+		if status, body := b.upload(t, km, formField("collection", b.collection), file("satzung.pdf", data)); status != http.StatusAccepted {
+			t.Fatalf("upload %d: %d %v", i, status, body)
+		}
+		b.waitJobs(t, i+1)
+	}
+	l := b.list(t)
+	if len(l.Jobs) != 2 || l.Jobs[0].Status != "failed" || l.Jobs[1].Status != "done" {
+		t.Fatalf("jobs %+v, want the second failed and the first done", l.Jobs)
+	}
+	if len(l.Documents) != 1 || l.Documents[0].Versions != 1 {
+		t.Fatalf("documents %+v, want version 1 only", l.Documents)
+	}
+	resp, raw := get(t, b.url+"/api/documents/"+itoa(l.Documents[0].ID)+"/file", "kim", nil)
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(raw, v1) {
+		t.Fatalf("GET file: %d, %d bytes; want version 1's %d bytes", resp.StatusCode, len(raw), len(v1))
 	}
 }
