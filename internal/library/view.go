@@ -226,13 +226,21 @@ func (s *Service) Reingest(ctx context.Context, id int64, user string) (JobView,
 // is (the folder is the city's, mounted read-only), so the next ingest
 // run of that folder adds it again unless it is removed there.
 func (s *Service) Delete(ctx context.Context, id int64) error {
+	d, err := s.store.GetDocument(ctx, id)
+	if err != nil {
+		return err
+	}
+	// The path lock is taken before the rows go: a job on the same file
+	// (which holds it while it ingests and places its file) finishes
+	// first, so its version is deleted with the others and its file
+	// removed, instead of reappearing after the delete.
+	unlock := s.lockPath(d.SourceURI)
+	defer unlock()
 	source, err := s.store.DeleteSource(ctx, id)
 	if err != nil {
 		return err
 	}
 	if s.uploaded(source) {
-		unlock := s.lockPath(source)
-		defer unlock()
 		if err := os.Remove(source); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			s.log.Warn("library: document deleted but its file could not be removed", "path", source, "err", err)
 		}
