@@ -199,15 +199,20 @@ func (s *Service) Reingest(ctx context.Context, id int64, user string) (JobView,
 	if d.SupersededBy != nil {
 		return JobView{}, inputErr("", "document %d is an old version; re-ingest the current one (id %d)", id, *d.SupersededBy)
 	}
+	// The messages name the file as users know it; the server path and
+	// the system's error go to the log only.
 	name := filepath.Base(d.SourceURI)
 	st, err := os.Stat(d.SourceURI)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return JobView{}, inputErr("", "the file of %s is no longer on the server (%s); upload it again", name, d.SourceURI)
+		s.log.Info("library: re-ingest of a document whose file is gone", "document", id, "path", d.SourceURI)
+		return JobView{}, inputErr("", "the file of %s is no longer on the server; upload it again", name)
 	case err != nil:
-		return JobView{}, inputErr("", "the file of %s cannot be read on the server: %v", name, err)
+		s.log.Warn("library: re-ingest: cannot read the document's file", "document", id, "path", d.SourceURI, "err", err)
+		return JobView{}, inputErr("", "the file of %s cannot be read on the server", name)
 	case !st.Mode().IsRegular():
-		return JobView{}, inputErr("", "%s is not a regular file", d.SourceURI)
+		s.log.Warn("library: re-ingest: the document's file is not a regular file", "document", id, "path", d.SourceURI, "mode", st.Mode().String())
+		return JobView{}, inputErr("", "the file of %s is not a regular file on the server", name)
 	}
 	a := Args{File: name, Collection: d.Collection, Groups: d.AccessGroups, Path: d.SourceURI, Force: true, DocumentID: d.ID}
 	if a.Groups == nil {
