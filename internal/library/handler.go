@@ -61,6 +61,13 @@ func (s *Service) handle(ctx context.Context, j jobs.Job, rep *jobs.Reporter) er
 	if err := j.DecodeArgs(&a); err != nil {
 		return err
 	}
+	err := s.run(ctx, j, a, rep)
+	s.dropIncoming(ctx, j, a, err)
+	return err
+}
+
+// run is one run of job j with arguments a.
+func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporter) error {
 	if a.Rejected != "" {
 		return jobs.Permanent(errors.New(a.Rejected))
 	}
