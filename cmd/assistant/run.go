@@ -123,6 +123,13 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// Uploads left behind by cancelled jobs or by a process that died
+	// while receiving them; a failure only leaves them for the next start.
+	if n, err := lib.SweepIncoming(ctx); err != nil {
+		log.Warn("could not sweep stale uploads", "err", err)
+	} else if n > 0 {
+		log.Info("removed stale uploads", "files", n)
+	}
 
 	authn, err := newAuthenticator(ctx, cfg, st)
 	if err != nil {

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/chunk"
@@ -49,6 +50,12 @@ type Options struct {
 	// crashed process's documents are free again after it (at once on the
 	// same host).
 	Lease time.Duration
+	// SourceURI, when set, ingests the one file in Roots as if it lay at
+	// SourceURI: the document, its claim and its versions are SourceURI's,
+	// the bytes the file's. The library ingests an upload where it waits
+	// and moves it to SourceURI only once its version is stored. Include
+	// and Exclude do not apply; Prune is refused.
+	SourceURI string
 }
 
 // Embedder computes embeddings; *ollama.Client implements it. Embed
@@ -162,6 +169,16 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.EmbedModel == "" && !o.LexicalOnly {
 		return o, errors.New("no embedding model given")
+	}
+	if o.SourceURI != "" {
+		if len(o.Roots) != 1 || o.Prune {
+			return o, errors.New("a source URI names exactly one file, without pruning")
+		}
+		abs, err := filepath.Abs(o.SourceURI)
+		if err != nil {
+			return o, fmt.Errorf("source URI %s: %w", o.SourceURI, err)
+		}
+		o.SourceURI = abs
 	}
 	if err := validateGlobs("include", o.Include); err != nil {
 		return o, err

@@ -142,7 +142,7 @@ var errDatabase = errors.New("database error")
 // pipeline walks the roots and feeds what it finds to pipelineFrom.
 func (r *run) pipeline(ctx context.Context, cancel context.CancelCauseFunc) error {
 	refs := make(chan fileRef, 64)
-	w := &walker{include: r.opts.Include, exclude: r.opts.Exclude}
+	w := &walker{include: r.opts.Include, exclude: r.opts.Exclude, as: r.opts.SourceURI}
 	go w.walk(ctx, r.opts.Roots, refs)
 	return r.pipelineFrom(ctx, cancel, refs)
 }

@@ -17,6 +17,7 @@ import (
 // reports it as that path's failure and goes on.
 type fileRef struct {
 	Path    string // absolute, cleaned; the document's source URI
+	File    string // where the bytes are read, when not at Path (Options.SourceURI)
 	Size    int64
 	ModTime time.Time
 	Err     error
@@ -27,6 +28,7 @@ type fileRef struct {
 // include and exclude globs.
 type walker struct {
 	include, exclude []string
+	as               string             // Options.SourceURI
 	seen             map[[2]uint64]bool // device, inode of visited folders
 }
 
@@ -69,6 +71,10 @@ func (w *walker) match(path string) bool {
 // ends. It closes out when done.
 func (w *walker) walk(ctx context.Context, roots []string, out chan<- fileRef) {
 	defer close(out)
+	if w.as != "" {
+		send(ctx, out, w.one(roots[0]))
+		return
+	}
 	w.seen = map[[2]uint64]bool{}
 	for _, root := range roots {
 		abs, err := filepath.Abs(root)
@@ -82,6 +88,29 @@ func (w *walker) walk(ctx context.Context, roots []string, out chan<- fileRef) {
 			return
 		}
 	}
+}
+
+// one is the file at path, to be ingested under w.as.
+func (w *walker) one(path string) fileRef {
+	ref := fileRef{Path: w.as, File: path}
+	st, err := os.Stat(path)
+	switch {
+	case err != nil:
+		ref.Err = err
+	case !st.Mode().IsRegular():
+		ref.Err = fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+	default:
+		ref.Size, ref.ModTime = st.Size(), st.ModTime()
+	}
+	return ref
+}
+
+// file is where the bytes of ref are read.
+func (ref fileRef) file() string {
+	if ref.File != "" {
+		return ref.File
+	}
+	return ref.Path
 }
 
 const maxDepth = 64 // beyond this, a tree is surely a loop or an attack

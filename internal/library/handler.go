@@ -2,6 +2,7 @@ package library
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -42,17 +43,31 @@ type Result struct {
 	Language   string `json:"language,omitempty"`
 }
 
-// handle runs one job: move the upload into place, then run the ingest
-// pipeline over that one file. It is safe to run again after its worker
-// died at any point: the move is skipped when already done, and ingest
-// finds the content stored (by hash, under a claim) and writes no second
-// version. A file that cannot be read fails the job at once; a failure of
-// Ollama or the database is retried by the queue.
+// handle runs one job: ingest the file, then, for an upload, move it
+// from .incoming to its document path. An upload is ingested where it
+// waits, under its document path as source URI, and moved only once its
+// version is stored: a file that fails leaves the current version's
+// original in place, and a job run again ingests its own bytes, never
+// those another upload of the same name has moved into place since.
+//
+// It is safe to run again after its worker died at any point: ingest
+// finds content already stored (by hash, under a claim) and writes no
+// second version, and a job whose result is recorded and whose file is
+// gone from .incoming has finished. A file that cannot be read fails the
+// job at once; a failure of Ollama or the database is retried by the
+// queue.
 func (s *Service) handle(ctx context.Context, j jobs.Job, rep *jobs.Reporter) error {
 	var a Args
 	if err := j.DecodeArgs(&a); err != nil {
 		return err
 	}
+	err := s.run(ctx, j, a, rep)
+	s.dropIncoming(ctx, j, a, err)
+	return err
+}
+
+// run is one run of job j with arguments a.
+func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporter) error {
 	if a.Rejected != "" {
 		return jobs.Permanent(errors.New(a.Rejected))
 	}
@@ -63,17 +78,20 @@ func (s *Service) handle(ctx context.Context, j jobs.Job, rep *jobs.Reporter) er
 	defer unlock()
 	_ = rep.Progress(ctx, 0, 1, "processing "+a.File)
 
-	if err := s.place(a); err != nil {
+	from, done, err := s.source(j, a)
+	if err != nil || done {
 		return err
 	}
 	model, err := s.cfg.EmbedModel(ctx)
 	if err != nil {
 		return fmt.Errorf("embedding model: %w", err)
 	}
-	report, err := s.ingester.Run(ctx, ingest.Options{
-		Roots: []string{a.Path}, Collection: a.Collection, Groups: a.Groups, Force: a.Force,
-		Workers: 1, EmbedModel: model, Extract: s.extractOptions(),
-	})
+	opts := ingest.Options{Roots: []string{from}, Collection: a.Collection, Groups: a.Groups, Force: a.Force,
+		Workers: 1, EmbedModel: model, Extract: s.extractOptions()}
+	if from != a.Path {
+		opts.SourceURI = a.Path
+	}
+	report, err := s.ingester.Run(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("ingest %s: %w", a.File, err)
 	}
@@ -89,34 +107,56 @@ func (s *Service) handle(ctx context.Context, j jobs.Job, rep *jobs.Reporter) er
 		return fmt.Errorf("find the stored %s: %w", a.File, err)
 	}
 	out := Result{DocumentID: cur.ID, Outcome: res.Status, Pages: res.Pages, Chunks: res.Chunks, Language: res.Language}
+	// The result is recorded before the move, so that a run finding the
+	// incoming file gone knows that this one got that far.
 	if err := rep.SetResult(ctx, out); err != nil {
 		return err
+	}
+	if from != a.Path {
+		if err := place(from, a); err != nil {
+			return err
+		}
 	}
 	_ = rep.Progress(ctx, 1, 1, res.Status)
 	return nil
 }
 
-// place moves an upload from .incoming to its document path. When the
-// incoming file is gone, an earlier run of the job moved it already.
-func (s *Service) place(a Args) error {
+// source returns the file a job ingests: an upload's incoming file, or
+// for a re-ingest the document's own. done reports an upload that an
+// earlier run of the job stored and moved into place already.
+func (s *Service) source(j jobs.Job, a Args) (path string, done bool, err error) {
+	path = a.Path
 	if a.Incoming != "" {
-		if err := os.MkdirAll(filepath.Dir(a.Path), 0o750); err != nil {
-			return fmt.Errorf("create folder for %s: %w", a.File, err)
-		}
-		err := os.Rename(a.Incoming, a.Path)
-		if err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("move %s into place: %w", a.File, err)
-		}
+		path = a.Incoming
 	}
-	st, err := os.Stat(a.Path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return jobs.Permanent(fmt.Errorf("%s: %w: the file is no longer on the server; upload it again", a.File, errGone))
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && a.Incoming != "" && recorded(j):
+		return "", true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return "", false, jobs.Permanent(fmt.Errorf("%s: %w: the file is no longer on the server; upload it again", a.File, errGone))
+	case err != nil:
+		return "", false, fmt.Errorf("%s: %w", a.File, err)
+	case !st.Mode().IsRegular():
+		return "", false, jobs.Permanent(fmt.Errorf("%s is not a regular file", a.File))
 	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", a.File, err)
+	return path, false, nil
+}
+
+// recorded reports whether an earlier run of j recorded its result.
+func recorded(j jobs.Job) bool {
+	var r Result
+	return len(j.Result) > 0 && json.Unmarshal(j.Result, &r) == nil && r.DocumentID != 0
+}
+
+// place moves an ingested upload from .incoming to its document path,
+// over the previous version's file.
+func place(from string, a Args) error {
+	if err := os.MkdirAll(filepath.Dir(a.Path), 0o750); err != nil {
+		return fmt.Errorf("create folder for %s: %w", a.File, err)
 	}
-	if !st.Mode().IsRegular() {
-		return jobs.Permanent(fmt.Errorf("%s is not a regular file", a.File))
+	if err := os.Rename(from, a.Path); err != nil {
+		return fmt.Errorf("move %s into place: %w", a.File, err)
 	}
 	return nil
 }
@@ -126,6 +166,9 @@ func (s *Service) place(a Args) error {
 func userReason(reason string, a Args) string {
 	reason = strings.ReplaceAll(reason, "extract "+a.Path+": ", a.File+": ")
 	reason = strings.ReplaceAll(reason, a.Path, a.File)
+	if a.Incoming != "" {
+		reason = strings.ReplaceAll(reason, a.Incoming, a.File)
+	}
 	if !strings.Contains(reason, a.File) {
 		reason = a.File + ": " + reason
 	}

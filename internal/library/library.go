@@ -8,10 +8,12 @@
 // path is the document's source URI: uploading a changed file under the
 // same name makes a new version of the same document, exactly as editing a
 // file in an ingested folder does, and GET /api/documents/{id}/file serves
-// it from there. Until its job runs, an upload waits under
-// <upload dir>/.incoming/ with a unique name, so that two uploads of the
-// same name become two versions in the order their jobs run rather than
-// overwriting each other before either is read.
+// it from there. Until its job has stored it, an upload waits under
+// <upload dir>/.incoming/ with a unique name and is ingested from there,
+// so that two uploads of the same name become two versions in the order
+// their jobs run rather than overwriting each other before either is
+// read, and a file that fails to ingest never replaces the current
+// version's original.
 package library
 
 import (

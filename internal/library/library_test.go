@@ -9,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -204,11 +205,38 @@ func TestWorkerDiesMidJob(t *testing.T) {
 		t.Fatalf("documents %d, current %d, chunks %d; want exactly one version with chunks", docs, current, chunks)
 	}
 
-	// The worker dies after storing the document but before recording the
-	// job as done: the re-run finds the content stored and adds nothing.
+	// The worker dies after storing and placing the file but before
+	// recording the job as done: the re-run finds its result recorded and
+	// the file placed, and keeps that result.
+	added := j.Result
 	killWorker(t, e.pool, v.ID, j.Attempts)
 	j = waitJob(t, b.queue, v.ID)
 	var res library.Result
+	if err := json.Unmarshal(j.Result, &res); err != nil || j.Status != jobs.StatusDone {
+		t.Fatalf("re-run: %s %q %s", j.Status, j.Error, j.Result)
+	}
+	if res.Outcome != ingest.StatusAdded || res.DocumentID == 0 || !bytes.Equal(j.Result, added) {
+		t.Errorf("re-run result %s, want the first run's %s", j.Result, added)
+	}
+	if docs, current, _ := versions(t, e.pool, coll); docs != 1 || current != 1 {
+		t.Fatalf("after the re-run: %d documents, %d current; want 1 and 1", docs, current)
+	}
+
+	// The worker dies after storing the version but before recording its
+	// result and moving the file: the re-run finds the content stored,
+	// adds nothing and moves the file into place.
+	var args library.Args
+	if err := json.Unmarshal(j.Args, &args); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(args.Path, args.Incoming); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.pool.Exec(context.Background(), `UPDATE jobs SET result = NULL WHERE id = $1`, v.ID); err != nil {
+		t.Fatal(err)
+	}
+	killWorker(t, e.pool, v.ID, 1)
+	j = waitJob(t, b.queue, v.ID)
 	if err := json.Unmarshal(j.Result, &res); err != nil || j.Status != jobs.StatusDone {
 		t.Fatalf("re-run: %s %q %s", j.Status, j.Error, j.Result)
 	}
@@ -217,6 +245,9 @@ func TestWorkerDiesMidJob(t *testing.T) {
 	}
 	if docs, current, _ := versions(t, e.pool, coll); docs != 1 || current != 1 {
 		t.Fatalf("after the re-run: %d documents, %d current; want 1 and 1", docs, current)
+	}
+	if _, err := os.Stat(args.Path); err != nil {
+		t.Fatalf("the file was not moved into place: %v", err)
 	}
 }
 

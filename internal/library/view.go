@@ -199,15 +199,20 @@ func (s *Service) Reingest(ctx context.Context, id int64, user string) (JobView,
 	if d.SupersededBy != nil {
 		return JobView{}, inputErr("", "document %d is an old version; re-ingest the current one (id %d)", id, *d.SupersededBy)
 	}
+	// The messages name the file as users know it; the server path and
+	// the system's error go to the log only.
 	name := filepath.Base(d.SourceURI)
 	st, err := os.Stat(d.SourceURI)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return JobView{}, inputErr("", "the file of %s is no longer on the server (%s); upload it again", name, d.SourceURI)
+		s.log.Info("library: re-ingest of a document whose file is gone", "document", id, "path", d.SourceURI)
+		return JobView{}, inputErr("", "the file of %s is no longer on the server; upload it again", name)
 	case err != nil:
-		return JobView{}, inputErr("", "the file of %s cannot be read on the server: %v", name, err)
+		s.log.Warn("library: re-ingest: cannot read the document's file", "document", id, "path", d.SourceURI, "err", err)
+		return JobView{}, inputErr("", "the file of %s cannot be read on the server", name)
 	case !st.Mode().IsRegular():
-		return JobView{}, inputErr("", "%s is not a regular file", d.SourceURI)
+		s.log.Warn("library: re-ingest: the document's file is not a regular file", "document", id, "path", d.SourceURI, "mode", st.Mode().String())
+		return JobView{}, inputErr("", "the file of %s is not a regular file on the server", name)
 	}
 	a := Args{File: name, Collection: d.Collection, Groups: d.AccessGroups, Path: d.SourceURI, Force: true, DocumentID: d.ID}
 	if a.Groups == nil {
@@ -226,13 +231,21 @@ func (s *Service) Reingest(ctx context.Context, id int64, user string) (JobView,
 // is (the folder is the city's, mounted read-only), so the next ingest
 // run of that folder adds it again unless it is removed there.
 func (s *Service) Delete(ctx context.Context, id int64) error {
+	d, err := s.store.GetDocument(ctx, id)
+	if err != nil {
+		return err
+	}
+	// The path lock is taken before the rows go: a job on the same file
+	// (which holds it while it ingests and places its file) finishes
+	// first, so its version is deleted with the others and its file
+	// removed, instead of reappearing after the delete.
+	unlock := s.lockPath(d.SourceURI)
+	defer unlock()
 	source, err := s.store.DeleteSource(ctx, id)
 	if err != nil {
 		return err
 	}
 	if s.uploaded(source) {
-		unlock := s.lockPath(source)
-		defer unlock()
 		if err := os.Remove(source); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			s.log.Warn("library: document deleted but its file could not be removed", "path", source, "err", err)
 		}

@@ -1,0 +1,91 @@
+package library_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/civitas-eu/civitas/internal/ingest"
+	"github.com/civitas-eu/civitas/internal/jobs"
+)
+
+// gateEmbedder, once armed, holds its first Embed until released.
+type gateEmbedder struct {
+	ingest.Embedder
+	armed   atomic.Bool
+	entered chan struct{}
+	release chan struct{}
+	once    sync.Once
+}
+
+func (g *gateEmbedder) Embed(ctx context.Context, model string, texts []string) ([][]float32, error) {
+	if g.armed.Load() {
+		first := false
+		g.once.Do(func() { first = true })
+		if first {
+			close(g.entered)
+			select {
+			case <-g.release:
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+	}
+	return g.Embedder.Embed(ctx, model, texts)
+}
+
+// TestDeleteWaitsForRunningJob: a document deleted while a new version of
+// its file is being ingested is deleted with that version, and its file is
+// gone: the delete waits for the job instead of running before it.
+func TestDeleteWaitsForRunningJob(t *testing.T) {
+	e := newEnv(t)
+	coll := uniq("lib-")
+	ctx := context.Background()
+	gate := &gateEmbedder{Embedder: e.emb, entered: make(chan struct{}), release: make(chan struct{})}
+	w := e.worker(t, "w", gate)
+	v1 := upload(t, w.lib, coll, "wahlordnung.pdf", makePDF(t, "Wahlordnung", "Die Wahl findet am zweiten Sonntag im Mai statt."))
+	j := waitJob(t, w.queue, v1.ID)
+	if j.Status != jobs.StatusDone {
+		t.Fatalf("first upload: %s %s", j.Status, j.Error)
+	}
+	cur, err := w.lib.List(ctx, coll)
+	if err != nil || len(cur.Documents) != 1 {
+		t.Fatalf("listing %+v, %v", cur.Documents, err)
+	}
+	path := filepath.Join(e.dir, coll, "wahlordnung.pdf")
+
+	gate.armed.Store(true)
+	v2 := upload(t, w.lib, coll, "wahlordnung.pdf", makePDF(t, "Wahlordnung", "Die Wahl findet am dritten Sonntag im Juni statt."))
+	select {
+	case <-gate.entered:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the second upload never reached the embedding stage")
+	}
+	deleted := make(chan error, 1)
+	go func() { deleted <- w.lib.Delete(ctx, cur.Documents[0].ID) }()
+	// The delete waits on the job's path lock (the job holds it).
+	deadline := time.Now().Add(30 * time.Second)
+	for w.lib.PathUsers(path) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatal("the delete never waited for the running job")
+		}
+		time.Sleep(5 * time.Millisecond) // polling interval, bounded by the deadline
+	}
+	close(gate.release)
+	if j := waitJob(t, w.queue, v2.ID); j.Status != jobs.StatusDone {
+		t.Fatalf("second upload: %s %s", j.Status, j.Error)
+	}
+	if err := <-deleted; err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if docs, _, _ := versions(t, e.pool, coll); docs != 0 {
+		t.Errorf("%d versions left after the delete; want none", docs)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("document file after the delete: %v, want it gone", err)
+	}
+}

@@ -1,0 +1,114 @@
+package library_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/library"
+)
+
+// incomingFiles lists what waits in the upload directory's .incoming.
+func incomingFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, ".incoming"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// waitIncomingEmpty polls until .incoming holds no file.
+func waitIncomingEmpty(t *testing.T, dir string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for len(incomingFiles(t, dir)) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf(".incoming still holds %v", incomingFiles(t, dir))
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, bounded by the deadline
+	}
+}
+
+// TestEndedJobDropsItsUpload: the waiting file of an upload whose job
+// failed or was cancelled is removed.
+func TestEndedJobDropsItsUpload(t *testing.T) {
+	e := newEnv(t)
+	coll := uniq("lib-")
+	gate := &gateEmbedder{Embedder: e.emb, entered: make(chan struct{}), release: make(chan struct{})}
+	w := e.worker(t, "w", gate)
+
+	broken := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("kaputt "), 100)...)
+	v := upload(t, w.lib, coll, "kaputt.pdf", broken)
+	if j := waitJob(t, w.queue, v.ID); j.Status != jobs.StatusFailed {
+		t.Fatalf("broken upload: %s, want failed", j.Status)
+	}
+	waitIncomingEmpty(t, e.dir)
+
+	gate.armed.Store(true)
+	v = upload(t, w.lib, coll, "haushalt.pdf", makePDF(t, "Haushaltssatzung", "Der Haushalt umfasst 12 Millionen Euro."))
+	select {
+	case <-gate.entered:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the upload never reached the embedding stage")
+	}
+	if err := w.queue.Cancel(context.Background(), v.ID); err != nil {
+		t.Fatal(err)
+	}
+	waitIncomingEmpty(t, e.dir)
+	if j, err := w.queue.Get(context.Background(), v.ID); err != nil || j.Status != jobs.StatusCancelled {
+		t.Fatalf("cancelled job: %+v, %v", j, err)
+	}
+}
+
+// TestSweepIncoming: start-up removes day-old uploads that no job waits
+// for, and keeps fresh ones and those a queued job names.
+func TestSweepIncoming(t *testing.T) {
+	e := newEnv(t)
+	q, err := jobs.New(e.pool, e.log, jobs.Config{}) // never run: its jobs stay queued
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := library.New(e.store, q, e.emb, e.log, library.Config{UploadDir: e.dir, Kind: e.kind,
+		EmbedModel: func(context.Context) (string, error) { return e.model, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	receive := func(name string) library.Incoming {
+		in, err := lib.Receive(name, bytes.NewReader([]byte("Sitzung des Stadtrats am Montag um 18 Uhr.")))
+		if err != nil || in.Path == "" {
+			t.Fatalf("receive %s: %v %q", name, err, in.Rejected)
+		}
+		return in
+	}
+	orphan, fresh, queued := receive("alt.txt"), receive("neu.txt"), receive("wartet.txt")
+	if _, err := lib.Enqueue(context.Background(), library.Upload{Collection: uniq("lib-"), User: "km"}, []library.Incoming{queued}); err != nil {
+		t.Fatal(err)
+	}
+	old := time.Now().Add(-25 * time.Hour)
+	for _, in := range []library.Incoming{orphan, queued} {
+		if err := os.Chtimes(in.Path, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := lib.SweepIncoming(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("SweepIncoming = %d, %v; want 1 removed", n, err)
+	}
+	for _, c := range []struct {
+		in   library.Incoming
+		kept bool
+	}{{orphan, false}, {fresh, true}, {queued, true}} {
+		if _, err := os.Stat(c.in.Path); (err == nil) != c.kept {
+			t.Errorf("%s: stat %v, want kept %v", c.in.Name, err, c.kept)
+		}
+	}
+}
