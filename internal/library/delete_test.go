@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/jobs"
 )
@@ -43,7 +44,7 @@ func (g *gateEmbedder) Embed(ctx context.Context, model string, texts []string) 
 // gone: the delete waits for the job instead of running before it.
 func TestDeleteWaitsForRunningJob(t *testing.T) {
 	e := newEnv(t)
-	coll := uniq("lib-")
+	coll := dbtest.UniqueName("lib-")
 	ctx := context.Background()
 	gate := &gateEmbedder{Embedder: e.emb, entered: make(chan struct{}), release: make(chan struct{})}
 	w := e.worker(t, "w", gate)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/library"
 )
@@ -42,7 +43,7 @@ func waitIncomingEmpty(t *testing.T, dir string) {
 // failed or was cancelled is removed.
 func TestEndedJobDropsItsUpload(t *testing.T) {
 	e := newEnv(t)
-	coll := uniq("lib-")
+	coll := dbtest.UniqueName("lib-")
 	gate := &gateEmbedder{Embedder: e.emb, entered: make(chan struct{}), release: make(chan struct{})}
 	w := e.worker(t, "w", gate)
 
@@ -90,7 +91,7 @@ func TestSweepIncoming(t *testing.T) {
 		return in
 	}
 	orphan, fresh, queued := receive("alt.txt"), receive("neu.txt"), receive("wartet.txt")
-	if _, err := lib.Enqueue(context.Background(), library.Upload{Collection: uniq("lib-"), User: "km"}, []library.Incoming{queued}); err != nil {
+	if _, err := lib.Enqueue(context.Background(), library.Upload{Collection: dbtest.UniqueName("lib-"), User: "km"}, []library.Incoming{queued}); err != nil {
 		t.Fatal(err)
 	}
 	old := time.Now().Add(-25 * time.Hour)

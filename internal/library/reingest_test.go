@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/library"
 )
@@ -17,7 +18,7 @@ import (
 // path or the system's error.
 func TestReingestErrorsNameOnlyTheFile(t *testing.T) {
 	e := newEnv(t)
-	coll := uniq("lib-")
+	coll := dbtest.UniqueName("lib-")
 	w := e.worker(t, "w", e.emb)
 	v := upload(t, w.lib, coll, "marktordnung.pdf", makePDF(t, "Marktordnung", "Der Wochenmarkt findet mittwochs und samstags statt."))
 	j := waitJob(t, w.queue, v.ID)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/library"
@@ -22,7 +23,7 @@ import (
 // leaves them as the document's file.
 func TestRetryIngestsItsOwnBytes(t *testing.T) {
 	e := newEnv(t)
-	coll := uniq("lib-")
+	coll := dbtest.UniqueName("lib-")
 	ctx := context.Background()
 	mine := makePDF(t, "Friedhofssatzung", "Die Grabnutzungsgebühr beträgt 800 Euro für zwanzig Jahre.")
 	other := makePDF(t, "Friedhofssatzung", "Die Grabnutzungsgebühr beträgt 950 Euro für fünfundzwanzig Jahre.")

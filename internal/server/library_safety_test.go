@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/sharedtest"
 )
 
@@ -17,7 +18,7 @@ import (
 // document.deleted with the signed-in user as the actor, listing every
 // version deleted with the document.
 func TestLibraryDeleteAudited(t *testing.T) {
-	b := setupLibrary(t, 1<<20, 8<<20)
+	b := setupLibrary(t, 1<<20, 8<<20, auth.Config{})
 	b.startWorker()
 	text := []byte("Die Bibliothek ist dienstags und donnerstags von 10 bis 18 Uhr geöffnet.\n")
 	for i, data := range [][]byte{text, append(text, []byte("Samstags von 10 bis 13 Uhr.\n")...)} {
@@ -31,7 +32,7 @@ func TestLibraryDeleteAudited(t *testing.T) {
 		t.Fatalf("documents %+v, want one with two versions", l.Documents)
 	}
 	id := l.Documents[0].ID
-	if status, body := libraryDo(t, "DELETE", b.url+"/api/library/documents/"+itoa(id), km, nil, ""); status != http.StatusNoContent {
+	if status, body := libraryDo(t, "DELETE", b.url+"/api/library/documents/"+itoa(id), km, nil, nil); status != http.StatusNoContent {
 		t.Fatalf("delete: %d %v", status, body)
 	}
 	var actor string
@@ -64,7 +65,7 @@ func TestLibraryDeleteAudited(t *testing.T) {
 // stored document that fails to ingest leaves the current version and its
 // original file as they were.
 func TestLibraryFailedVersionKeepsOriginal(t *testing.T) {
-	b := setupLibrary(t, 1<<20, 8<<20)
+	b := setupLibrary(t, 1<<20, 8<<20, auth.Config{})
 	b.startWorker()
 	v1 := libraryPDF(t)
 	broken, err := os.ReadFile(filepath.Join(sharedtest.DataDir(t), "hostile", "encrypted_user_password_issue6010.pdf"))
@@ -84,7 +85,7 @@ func TestLibraryFailedVersionKeepsOriginal(t *testing.T) {
 	if len(l.Documents) != 1 || l.Documents[0].Versions != 1 {
 		t.Fatalf("documents %+v, want version 1 only", l.Documents)
 	}
-	resp, raw := get(t, b.url+"/api/documents/"+itoa(l.Documents[0].ID)+"/file", "kim", nil)
+	resp, raw := request(t, "GET", b.url+"/api/documents/"+itoa(l.Documents[0].ID)+"/file", "kim", nil, nil, nil)
 	if resp.StatusCode != http.StatusOK || !bytes.Equal(raw, v1) {
 		t.Fatalf("GET file: %d, %d bytes; want version 1's %d bytes", resp.StatusCode, len(raw), len(v1))
 	}
