@@ -52,6 +52,7 @@ func errString(err error) string {
 // TestJSONReport runs the whole command and checks the --json report's
 // shape, which scripts of knowledge managers depend on.
 func TestJSONReport(t *testing.T) {
+	dbtest.LockActiveModels(t) // the ingest binary embeds with the active model
 	dbURL := dbtest.URL(t)
 	dbtest.Migrated(t)
 	llm := ollamatest.Client(t)

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -131,6 +132,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		in.Progress.Start()
 	}
 	report, runErr := in.Run(ctx, opts)
+	if runErr == nil && !opts.DryRun && !opts.LexicalOnly {
+		runErr = catchUp(ctx, in, st, opts, log)
+	}
 	if in.Progress != nil {
 		in.Progress.Stop()
 	}
@@ -165,4 +169,22 @@ func ingestActor(getenv func(string) string) string {
 		}
 	}
 	return "ingest"
+}
+
+// catchUp runs the ingest again, for vectors only, when an admin switched
+// the active embedding model while this run embedded with the previous
+// one: the switch's own catch-up may have finished before this run stored
+// its last documents. Unchanged documents only get the new model's
+// vectors, so the second pass costs the embedding alone.
+func catchUp(ctx context.Context, in *ingest.Ingester, st *store.Store, opts ingest.Options, log *slog.Logger) error {
+	now, err := models.EmbedModelFor(ctx, st, "", nil)
+	if err != nil || now == "" || now == opts.EmbedModel {
+		return err
+	}
+	log.Info("the active embedding model changed during the run; adding its vectors", "from", opts.EmbedModel, "to", now)
+	opts.EmbedModel, opts.Force, opts.Prune = now, false, false
+	if _, err := in.Run(ctx, opts); err != nil {
+		return fmt.Errorf("add vectors of %s: %w", now, err)
+	}
+	return nil
 }

@@ -29,6 +29,7 @@ func buildIngest(t *testing.T) string {
 // and checks that the result equals an uninterrupted run over the same
 // files: no duplicates, no orphans, same counts.
 func TestKilledRunConverges(t *testing.T) {
+	dbtest.LockActiveModels(t) // the ingest binary embeds with the active model
 	e := setup(t)
 	bin := buildIngest(t)
 	dir := writeCorpus(t, 120)

@@ -102,6 +102,9 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 	if res.Status == ingest.StatusFailed {
 		return jobs.Permanent(errors.New(userReason(res.Reason, a)))
 	}
+	if err := s.catchUp(ctx, opts, model); err != nil {
+		return err
+	}
 	cur, err := s.currentDocument(ctx, a.Collection, a.Path)
 	if err != nil {
 		return fmt.Errorf("find the stored %s: %w", a.File, err)
@@ -118,6 +121,25 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 		}
 	}
 	_ = rep.Progress(ctx, 1, 1, res.Status)
+	return nil
+}
+
+// catchUp adds the vectors of the active embedding model when it changed
+// while the job embedded with the previous one (an admin's re-embed may
+// have flipped in between and finished its own catch-up before this
+// version was stored). The second run finds the version unchanged and
+// only embeds its chunks with the new model, so vector search never misses
+// a document that was uploaded during a switch.
+func (s *Service) catchUp(ctx context.Context, opts ingest.Options, used string) error {
+	now, err := s.cfg.EmbedModel(ctx)
+	if err != nil || now == used || opts.LexicalOnly {
+		return err
+	}
+	s.log.Info("embedding model changed during the job; adding its vectors", "from", used, "to", now)
+	opts.EmbedModel, opts.Force = now, false
+	if _, err := s.ingester.Run(ctx, opts); err != nil {
+		return fmt.Errorf("add vectors of %s: %w", now, err)
+	}
 	return nil
 }
 
