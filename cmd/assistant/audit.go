@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -35,11 +36,18 @@ func (m *Main) connectCLI(ctx context.Context, args []string, register func(*fla
 	if err != nil {
 		return cfg, fs, nil, err
 	}
-	if err := egress.CheckConfig(ctx, cfg, nil); err != nil {
-		return cfg, fs, nil, err
-	}
-	pool, err := store.Connect(ctx, cfg.DatabaseURL, 4, cfg.NewLogger(io.Discard))
+	pool, err := connect(ctx, cfg, 4, cfg.NewLogger(io.Discard))
 	return cfg, fs, pool, err
+}
+
+// connect is how the server and every subcommand reach their services:
+// the egress guard first (no database or Ollama outside the site's own
+// networks unless allowed by name), then the migrated pool.
+func connect(ctx context.Context, cfg config.Config, maxConns int32, log *slog.Logger) (*pgxpool.Pool, error) {
+	if err := egress.CheckConfig(ctx, cfg, nil); err != nil {
+		return nil, err
+	}
+	return store.Connect(ctx, cfg.DatabaseURL, maxConns, log)
 }
 
 // auditVerify walks the chain and fails, naming the first broken row, when

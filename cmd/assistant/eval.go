@@ -12,7 +12,6 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/config"
-	"github.com/civitas-eu/civitas/internal/egress"
 	"github.com/civitas-eu/civitas/internal/eval"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/retrieve"
@@ -51,21 +50,16 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 	if qa == "" {
 		return errors.New("eval: --qa FILE is required")
 	}
-	// Like the server: never talk to a database or Ollama outside the
-	// site's own networks unless allowed by name.
-	if err := egress.CheckConfig(ctx, cfg, nil); err != nil {
-		return err
-	}
-	questions, err := eval.LoadQuestions(qa)
-	if err != nil {
-		return err
-	}
 	log := cfg.NewLogger(io.Discard)
-	pool, err := store.Connect(ctx, cfg.DatabaseURL, 4, log)
+	pool, err := connect(ctx, cfg, 4, log)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
+	questions, err := eval.LoadQuestions(qa)
+	if err != nil {
+		return err
+	}
 	st, err := store.New(pool)
 	if err != nil {
 		return err

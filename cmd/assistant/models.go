@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/config"
-	"github.com/civitas-eu/civitas/internal/egress"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
@@ -53,14 +52,9 @@ func (m *Main) runModels(ctx context.Context, args []string) error {
 	if by == "" {
 		by = "cli"
 	}
-	// Like the server: never talk to a database or Ollama outside the
-	// site's own networks unless allowed by name.
-	if err := egress.CheckConfig(ctx, cfg, nil); err != nil {
-		return err
-	}
 	pos := fs.Args()
 	log := cfg.NewLogger(m.Stderr).With("app", "civitas-models")
-	pool, err := store.Connect(ctx, cfg.DatabaseURL, 4, log)
+	pool, err := connect(ctx, cfg, 4, log)
 	if err != nil {
 		return err
 	}

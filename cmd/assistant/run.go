@@ -12,7 +12,6 @@ import (
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/config"
-	"github.com/civitas-eu/civitas/internal/egress"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/library"
 	"github.com/civitas-eu/civitas/internal/models"
@@ -61,9 +60,6 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	log := cfg.NewLogger(m.Stderr).With("app", "civitas-assistant")
 	log.Info("starting Civitas assistant", append([]any{"version", version}, cfg.LogAttrs()...)...)
-	if err := egress.CheckConfig(ctx, cfg, nil); err != nil {
-		return err
-	}
 
 	tmpl, err := prompts.Load(cfg.PromptsDir)
 	if err != nil {
@@ -71,7 +67,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	log.Info("prompt templates loaded", "version", tmpl.Version(), "system", tmpl.Source(prompts.System))
 
-	pool, err := store.Connect(ctx, cfg.DatabaseURL, 16, log)
+	pool, err := connect(ctx, cfg, 16, log)
 	if err != nil {
 		return err
 	}

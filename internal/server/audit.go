@@ -9,18 +9,6 @@ import (
 	"github.com/civitas-eu/civitas/internal/audit"
 )
 
-// withAuditTrail answers 503 when the assistant runs without a database
-// to read the audit trail from, instead of dereferencing nil.
-func (s *Server) withAuditTrail(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if s.auditDB == nil {
-			s.writeError(w, r, errorf(CodeUnavailable, "the audit trail is not enabled on this server"))
-			return
-		}
-		h(w, r)
-	}
-}
-
 // auditFilter reads from, to, actor and action. Times are RFC 3339 or
 // dates; a date as "to" includes that whole day.
 func auditFilter(r *http.Request) (audit.Filter, error) {

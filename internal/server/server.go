@@ -154,6 +154,8 @@ func (s *Server) Handler() http.Handler {
 
 	// The /api routes need a caller; each is wrapped visibly.
 	authed := func(h http.HandlerFunc) http.Handler { return s.authenticate(h) }
+	// Role routes: a caller, and membership of the role's group (403).
+	member := func(group string, h http.HandlerFunc) http.Handler { return s.authenticate(s.requireGroup(group, h)) }
 	mux.Handle("POST /api/chat", authed(s.chat))
 	mux.Handle("GET /api/conversations", authed(s.listConversations))
 	mux.Handle("GET /api/conversations/{id}", authed(s.getConversation))
@@ -161,7 +163,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/documents/{id}/file", authed(s.getDocumentFile))
 	mux.Handle("GET /api/me", authed(s.me))
 
-	admin := func(h http.HandlerFunc) http.Handler { return s.authenticate(s.requireGroup(auth.GroupAdmin, h)) }
+	admin := func(h http.HandlerFunc) http.Handler { return member(auth.GroupAdmin, h) }
 	mux.Handle("POST /api/admin/apikeys", admin(s.createAPIKey))
 	mux.Handle("GET /api/admin/apikeys", admin(s.listAPIKeys))
 	mux.Handle("DELETE /api/admin/apikeys/{id}", admin(s.revokeAPIKey))
@@ -179,7 +181,7 @@ func (s *Server) Handler() http.Handler {
 
 	// The document library is for knowledge managers only.
 	librarian := func(h http.HandlerFunc) http.Handler {
-		return s.authenticate(s.requireGroup(auth.GroupKnowledgeManager, s.whenEnabled(s.library != nil, "the document library", h)))
+		return member(auth.GroupKnowledgeManager, s.whenEnabled(s.library != nil, "the document library", h))
 	}
 	mux.Handle("GET /api/library", librarian(s.listLibrary))
 	mux.Handle("POST /api/library/uploads", librarian(s.uploadDocuments))
@@ -196,13 +198,13 @@ func (s *Server) Handler() http.Handler {
 
 	// The audit trail is for auditors; data-subject requests for admins.
 	auditor := func(h http.HandlerFunc) http.Handler {
-		return s.authenticate(s.requireGroup(auth.GroupAuditor, s.withAuditTrail(h)))
+		return member(auth.GroupAuditor, s.whenEnabled(s.auditDB != nil, "the audit trail", h))
 	}
 	mux.Handle("GET /api/audit", auditor(s.listAudit))
 	mux.Handle("GET /api/audit/export", auditor(s.exportAudit))
 	mux.Handle("GET /api/audit/verify", auditor(s.verifyAudit))
-	mux.Handle("GET /api/admin/subjects/{user}/export", admin(s.withPrivacy(s.exportSubject)))
-	mux.Handle("POST /api/admin/subjects/{user}/erase", admin(s.withPrivacy(s.eraseSubject)))
+	mux.Handle("GET /api/admin/subjects/{user}/export", admin(s.whenEnabled(s.privacy != nil, "data-subject requests", s.exportSubject)))
+	mux.Handle("POST /api/admin/subjects/{user}/erase", admin(s.whenEnabled(s.privacy != nil, "data-subject requests", s.eraseSubject)))
 
 	// Model management (admin_models.go).
 	modelRoute := func(h http.HandlerFunc) http.Handler {

@@ -8,18 +8,6 @@ import (
 // Data-subject requests (GDPR art. 15, 17, 20), for administrators: the
 // user named in the path is the person whose data is exported or erased.
 
-// withPrivacy answers 503 when the assistant runs without the privacy
-// service (no store), instead of dereferencing nil.
-func (s *Server) withPrivacy(h http.HandlerFunc) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if s.privacy == nil {
-			s.writeError(w, r, errorf(CodeUnavailable, "data-subject requests are not enabled on this server"))
-			return
-		}
-		h(w, r)
-	}
-}
-
 func subjectName(r *http.Request) (string, error) {
 	name := strings.TrimSpace(r.PathValue("user"))
 	if name == "" {
