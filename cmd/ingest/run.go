@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"strings"
 	"time"
@@ -121,7 +120,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		Roots: roots, Collection: f.collection, Groups: f.groups, Language: strings.ToLower(f.language),
 		Include: f.incl, Exclude: f.excl, Prune: f.prune, DryRun: f.dryRun, Force: f.force,
 		Workers: f.workers, BatchSize: f.batch, EmbedModel: embedModel, Lease: f.lease, LexicalOnly: f.lexicalOnly,
-		Extract: extract.DefaultOptions(),
+		ActiveEmbedModel: func(ctx context.Context) (string, error) { return models.EmbedModelFor(ctx, st, "", nil) },
+		Extract:          extract.DefaultOptions(),
 	}
 	opts.Extract.MaxBytes = f.maxMB << 20
 	opts.Extract.Timeout = f.timeout
@@ -132,9 +132,6 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		in.Progress.Start()
 	}
 	report, runErr := in.Run(ctx, opts)
-	if runErr == nil && !opts.DryRun && !opts.LexicalOnly {
-		runErr = catchUp(ctx, in, st, opts, log)
-	}
 	if in.Progress != nil {
 		in.Progress.Stop()
 	}
@@ -169,22 +166,4 @@ func ingestActor(getenv func(string) string) string {
 		}
 	}
 	return "ingest"
-}
-
-// catchUp runs the ingest again, for vectors only, when an admin switched
-// the active embedding model while this run embedded with the previous
-// one: the switch's own catch-up may have finished before this run stored
-// its last documents. Unchanged documents only get the new model's
-// vectors, so the second pass costs the embedding alone.
-func catchUp(ctx context.Context, in *ingest.Ingester, st *store.Store, opts ingest.Options, log *slog.Logger) error {
-	now, err := models.EmbedModelFor(ctx, st, "", nil)
-	if err != nil || now == "" || now == opts.EmbedModel {
-		return err
-	}
-	log.Info("the active embedding model changed during the run; adding its vectors", "from", opts.EmbedModel, "to", now)
-	opts.EmbedModel, opts.Force, opts.Prune = now, false, false
-	if _, err := in.Run(ctx, opts); err != nil {
-		return fmt.Errorf("add vectors of %s: %w", now, err)
-	}
-	return nil
 }

@@ -44,8 +44,15 @@ type Options struct {
 	Workers     int // parallel extractions
 	BatchSize   int // texts per embedding request
 	EmbedModel  string
-	Extract     extract.Options
-	Chunk       chunk.Options
+	// ActiveEmbedModel, when set, names the embedding model in force at
+	// the end of the run. When an admin switched models while the run
+	// embedded with EmbedModel (the switch's own catch-up may have finished
+	// before this run stored its last documents), the run goes over the
+	// roots once more with the new model: unchanged documents only get its
+	// vectors, so vector search after the switch misses none of them.
+	ActiveEmbedModel func(context.Context) (string, error)
+	Extract          extract.Options
+	Chunk            chunk.Options
 	// Lease is how long a claim on a document lasts without renewal; a
 	// crashed process's documents are free again after it (at once on the
 	// same host).

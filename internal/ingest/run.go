@@ -85,8 +85,29 @@ func (in *Ingester) Run(ctx context.Context, opts Options) (*Report, error) {
 			return &r.report, err
 		}
 	}
+	if err := in.catchUp(ctx, opts); err != nil {
+		return &r.report, err
+	}
 	r.report.Duration = time.Since(start).Seconds()
 	return &r.report, nil
+}
+
+// catchUp runs the ingest again, for the new model's vectors only, when
+// the active embedding model changed during the run (Options.ActiveEmbedModel).
+func (in *Ingester) catchUp(ctx context.Context, opts Options) error {
+	if opts.ActiveEmbedModel == nil || opts.DryRun || opts.LexicalOnly {
+		return nil
+	}
+	now, err := opts.ActiveEmbedModel(ctx)
+	if err != nil || now == "" || now == opts.EmbedModel {
+		return err
+	}
+	in.log.Info("the active embedding model changed during the run; adding its vectors", "from", opts.EmbedModel, "to", now)
+	opts.EmbedModel, opts.Force, opts.Prune, opts.ActiveEmbedModel = now, false, false, nil
+	if _, err := in.Run(ctx, opts); err != nil {
+		return fmt.Errorf("add vectors of %s: %w", now, err)
+	}
+	return nil
 }
 
 // registerModel asks Ollama for the model's dimension (failing fast, with

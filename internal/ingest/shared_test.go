@@ -1,9 +1,10 @@
 package ingest_test
 
 import (
-	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"path/filepath"
 	"testing"
+
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 )
 
 // sharedData finds the shared test data, or skips.

@@ -87,7 +87,7 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 		return fmt.Errorf("embedding model: %w", err)
 	}
 	opts := ingest.Options{Roots: []string{from}, Collection: a.Collection, Groups: a.Groups, Force: a.Force,
-		Workers: 1, EmbedModel: model, Extract: s.extractOptions()}
+		Workers: 1, EmbedModel: model, ActiveEmbedModel: s.cfg.EmbedModel, Extract: s.extractOptions()}
 	if from != a.Path {
 		opts.SourceURI = a.Path
 	}
@@ -101,9 +101,6 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 	res := report.Files[0]
 	if res.Status == ingest.StatusFailed {
 		return jobs.Permanent(errors.New(userReason(res.Reason, a)))
-	}
-	if err := s.catchUp(ctx, opts, model); err != nil {
-		return err
 	}
 	cur, err := s.currentDocument(ctx, a.Collection, a.Path)
 	if err != nil {
@@ -121,25 +118,6 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 		}
 	}
 	_ = rep.Progress(ctx, 1, 1, res.Status)
-	return nil
-}
-
-// catchUp adds the vectors of the active embedding model when it changed
-// while the job embedded with the previous one (an admin's re-embed may
-// have flipped in between and finished its own catch-up before this
-// version was stored). The second run finds the version unchanged and
-// only embeds its chunks with the new model, so vector search never misses
-// a document that was uploaded during a switch.
-func (s *Service) catchUp(ctx context.Context, opts ingest.Options, used string) error {
-	now, err := s.cfg.EmbedModel(ctx)
-	if err != nil || now == used || opts.LexicalOnly {
-		return err
-	}
-	s.log.Info("embedding model changed during the job; adding its vectors", "from", used, "to", now)
-	opts.EmbedModel, opts.Force = now, false
-	if _, err := s.ingester.Run(ctx, opts); err != nil {
-		return fmt.Errorf("add vectors of %s: %w", now, err)
-	}
 	return nil
 }
 
