@@ -1,7 +1,6 @@
 package deploy_test
 
 import (
-	"github.com/civitas-eu/civitas/internal/config"
 	"net/url"
 	"os"
 	"regexp"
@@ -18,18 +17,6 @@ const (
 	envExamplePath = "../../.env.example"
 	dockerfilePath = "../../Dockerfile"
 )
-
-// documentedEnv are the configuration variables that cmd/assistant and
-// cmd/ingest read, from the one settings table. Containers must not be
-// given any other CIVITAS_* name: a misspelt one would be silently ignored
-// by the binaries.
-var documentedEnv = func() []string {
-	var out []string
-	for _, s := range config.Settings() {
-		out = append(out, s.Env)
-	}
-	return out
-}()
 
 // composeFile is the part of the Compose file format that the tests check.
 type composeFile struct {
@@ -363,61 +350,5 @@ func TestComposeIngest(t *testing.T) {
 	}
 	if !readOnly {
 		t.Errorf("service ingest: volumes %q, command %q: want the documents folder mounted read-only (:ro) and passed as the argument", in.Volumes, in.Command)
-	}
-}
-
-func TestComposeEnvironmentUsesDocumentedNames(t *testing.T) {
-	t.Parallel()
-	f := loadCompose(t)
-	for name, s := range f.Services {
-		for key := range s.Environment {
-			if strings.HasPrefix(key, "CIVITAS_") && !slices.Contains(documentedEnv, key) {
-				t.Errorf("service %s: environment %s is not a documented variable (%s)", name, key, strings.Join(documentedEnv, ", "))
-			}
-		}
-	}
-}
-
-func TestComposeModelDefaults(t *testing.T) {
-	t.Parallel()
-	f := loadCompose(t)
-	tests := []struct {
-		variable string
-		want     string
-	}{
-		{variable: "CIVITAS_CHAT_MODEL", want: "qwen2.5:3b-instruct"},
-		{variable: "CIVITAS_EMBED_MODEL", want: "bge-m3"},
-	}
-	for _, name := range []string{"ollama-pull", "assistant", "ingest"} {
-		s := mustService(t, f, name)
-		for _, tt := range tests {
-			raw := s.Environment[tt.variable]
-			want := "${" + tt.variable + ":-" + tt.want + "}"
-			if raw != want {
-				t.Errorf("service %s: %s %q, want %q (a default that .env can override)", name, tt.variable, raw, want)
-			}
-		}
-	}
-}
-
-func TestEnvExampleListsComposeVariables(t *testing.T) {
-	t.Parallel()
-	compose, err := os.ReadFile(composePath)
-	if err != nil {
-		t.Fatalf("read compose file: %v", err)
-	}
-	example, err := os.ReadFile(envExamplePath)
-	if err != nil {
-		t.Fatalf("read .env example: %v", err)
-	}
-	listed := map[string]bool{}
-	line := regexp.MustCompile(`(?m)^[#\s]*([A-Z_][A-Z0-9_]*)=`)
-	for _, m := range line.FindAllStringSubmatch(string(example), -1) {
-		listed[m[1]] = true
-	}
-	for _, ref := range interpolations(string(compose)) {
-		if !listed[ref.Name] {
-			t.Errorf(".env.example does not list %s, which compose.yaml reads", ref.Name)
-		}
 	}
 }
