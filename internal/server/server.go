@@ -203,8 +203,11 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/audit", auditor(s.listAudit))
 	mux.Handle("GET /api/audit/export", auditor(s.exportAudit))
 	mux.Handle("GET /api/audit/verify", auditor(s.verifyAudit))
-	mux.Handle("GET /api/admin/subjects/{user}/export", admin(s.whenEnabled(s.privacy != nil, "data-subject requests", s.exportSubject)))
-	mux.Handle("POST /api/admin/subjects/{user}/erase", admin(s.whenEnabled(s.privacy != nil, "data-subject requests", s.eraseSubject)))
+	subjects := func(h http.HandlerFunc) http.Handler {
+		return admin(s.whenEnabled(s.privacy != nil, "data-subject requests", h))
+	}
+	mux.Handle("GET /api/admin/subjects/{user}/export", subjects(s.exportSubject))
+	mux.Handle("POST /api/admin/subjects/{user}/erase", subjects(s.eraseSubject))
 
 	// Model management (admin_models.go).
 	modelRoute := func(h http.HandlerFunc) http.Handler {
