@@ -26,6 +26,7 @@ import (
 	"log/slog"
 	"sync"
 
+	"github.com/civitas-eu/civitas/internal/sqlfile"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -50,10 +51,10 @@ type Config struct {
 
 // Service runs retention and data-subject requests.
 type Service struct {
-	db      store.DB
-	cfg     Config
-	log     *slog.Logger
-	queries map[string]string
+	db  store.DB
+	cfg Config
+	log *slog.Logger
+	q   sqlfile.Queries
 
 	mu  sync.Mutex
 	key []byte // loaded on first use
@@ -61,7 +62,7 @@ type Service struct {
 
 // New returns a Service over db (a pool).
 func New(db store.DB, cfg Config, log *slog.Logger) (*Service, error) {
-	q, err := store.ParseQueryFiles(sqlFiles, "sql")
+	q, err := sqlfile.Load(sqlFiles, "sql")
 	if err != nil {
 		return nil, fmt.Errorf("privacy: %w", err)
 	}
@@ -71,15 +72,7 @@ func New(db store.DB, cfg Config, log *slog.Logger) (*Service, error) {
 	if cfg.Action != ActionPseudonymise && cfg.Action != ActionDelete {
 		return nil, fmt.Errorf("privacy: retention action %q: want %s or %s", cfg.Action, ActionPseudonymise, ActionDelete)
 	}
-	return &Service{db: db, cfg: cfg, log: log, queries: q, key: cfg.Key}, nil
-}
-
-func (s *Service) q(name string) string {
-	sql, ok := s.queries[name]
-	if !ok {
-		panic("privacy: no query named " + name)
-	}
-	return sql
+	return &Service{db: db, cfg: cfg, log: log, q: q, key: cfg.Key}, nil
 }
 
 // Pseudonym returns the stable pseudonym of user: "pseud-" and 16 hex
@@ -105,11 +98,11 @@ func (s *Service) pseudonymKey(ctx context.Context) ([]byte, error) {
 	}
 	fresh := make([]byte, 32)
 	_, _ = rand.Read(fresh)
-	if _, err := s.db.Exec(ctx, s.q("StoreKey"), fresh); err != nil {
+	if _, err := s.db.Exec(ctx, s.q.Get("StoreKey"), fresh); err != nil {
 		return nil, fmt.Errorf("privacy: store pseudonym key: %w", err)
 	}
 	var key []byte
-	if err := s.db.QueryRow(ctx, s.q("StoredKey")).Scan(&key); err != nil {
+	if err := s.db.QueryRow(ctx, s.q.Get("StoredKey")).Scan(&key); err != nil {
 		return nil, fmt.Errorf("privacy: read pseudonym key: %w", err)
 	}
 	s.key = key

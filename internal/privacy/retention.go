@@ -48,21 +48,17 @@ func (s *Service) RunRetention(ctx context.Context, now time.Time) (RetentionRes
 		return res, err
 	}
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		var hasFeedback bool
-		if err := tx.QueryRow(ctx, s.q("HasFeedback")).Scan(&hasFeedback); err != nil {
-			return fmt.Errorf("look for the feedback table: %w", err)
-		}
 		var answerIDs []int64
 		var err error
 		if s.cfg.Action == ActionDelete {
 			answerIDs, err = s.deleteDue(ctx, tx, &res)
 		} else {
-			answerIDs, err = s.pseudonymiseDue(ctx, tx, hasFeedback, &res)
+			answerIDs, err = s.pseudonymiseDue(ctx, tx, &res)
 		}
 		if err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, s.q("DeleteOldJobs"), res.Cutoff)
+		tag, err := tx.Exec(ctx, s.q.Get("DeleteOldJobs"), res.Cutoff)
 		if err != nil {
 			return fmt.Errorf("delete finished jobs before %s: %w", res.Cutoff, err)
 		}
@@ -71,7 +67,7 @@ func (s *Service) RunRetention(ctx context.Context, now time.Time) (RetentionRes
 		for i, id := range answerIDs {
 			targets[i] = fmt.Sprintf("answer:%d", id)
 		}
-		rows, err := tx.Query(ctx, s.q("ExpireAnswerAuditPersonal"), res.Cutoff, targets)
+		rows, err := tx.Query(ctx, s.q.Get("ExpireAnswerAuditPersonal"), res.Cutoff, targets)
 		if err != nil {
 			return fmt.Errorf("expire personal data of answer events: %w", err)
 		}
@@ -99,7 +95,7 @@ func (s *Service) RunRetention(ctx context.Context, now time.Time) (RetentionRes
 func (s *Service) deleteDue(ctx context.Context, tx pgx.Tx, res *RetentionResult) ([]int64, error) {
 	// Answers first, so that every answer removed is counted, also those
 	// that would go with their conversation.
-	rows, err := tx.Query(ctx, s.q("DeleteOldAnswers"), res.Cutoff)
+	rows, err := tx.Query(ctx, s.q.Get("DeleteOldAnswers"), res.Cutoff)
 	if err != nil {
 		return nil, fmt.Errorf("delete answers before %s: %w", res.Cutoff, err)
 	}
@@ -108,7 +104,7 @@ func (s *Service) deleteDue(ctx context.Context, tx pgx.Tx, res *RetentionResult
 		return nil, fmt.Errorf("delete answers before %s: %w", res.Cutoff, err)
 	}
 	res.Answers = int64(len(ids))
-	tag, err := tx.Exec(ctx, s.q("DeleteOldConversations"), res.Cutoff)
+	tag, err := tx.Exec(ctx, s.q.Get("DeleteOldConversations"), res.Cutoff)
 	if err != nil {
 		return nil, fmt.Errorf("delete conversations before %s: %w", res.Cutoff, err)
 	}
@@ -118,8 +114,8 @@ func (s *Service) deleteDue(ctx context.Context, tx pgx.Tx, res *RetentionResult
 
 // pseudonymiseDue pseudonymises what is due, user by user, and returns the
 // ids of the answers it changed.
-func (s *Service) pseudonymiseDue(ctx context.Context, tx pgx.Tx, hasFeedback bool, res *RetentionResult) ([]int64, error) {
-	rows, err := tx.Query(ctx, s.q("DueUsers"), res.Cutoff)
+func (s *Service) pseudonymiseDue(ctx context.Context, tx pgx.Tx, res *RetentionResult) ([]int64, error) {
+	rows, err := tx.Query(ctx, s.q.Get("DueUsers"), res.Cutoff)
 	if err != nil {
 		return nil, fmt.Errorf("find users with records before %s: %w", res.Cutoff, err)
 	}
@@ -133,7 +129,7 @@ func (s *Service) pseudonymiseDue(ctx context.Context, tx pgx.Tx, hasFeedback bo
 		if err != nil {
 			return nil, err
 		}
-		rows, err := tx.Query(ctx, s.q("PseudonymiseAnswers"), u, p, res.Cutoff)
+		rows, err := tx.Query(ctx, s.q.Get("PseudonymiseAnswers"), u, p, res.Cutoff)
 		if err != nil {
 			return nil, fmt.Errorf("pseudonymise answers: %w", err)
 		}
@@ -142,17 +138,15 @@ func (s *Service) pseudonymiseDue(ctx context.Context, tx pgx.Tx, hasFeedback bo
 			return nil, fmt.Errorf("pseudonymise answers: %w", err)
 		}
 		all = append(all, ids...)
-		tag, err := tx.Exec(ctx, s.q("PseudonymiseConversations"), u, p, res.Cutoff)
+		tag, err := tx.Exec(ctx, s.q.Get("PseudonymiseConversations"), u, p, res.Cutoff)
 		if err != nil {
 			return nil, fmt.Errorf("pseudonymise conversations: %w", err)
 		}
 		res.Conversations += tag.RowsAffected()
-		if hasFeedback {
-			if tag, err = tx.Exec(ctx, s.q("PseudonymiseFeedback"), u, p); err != nil {
-				return nil, fmt.Errorf("pseudonymise feedback: %w", err)
-			}
-			res.Feedback += tag.RowsAffected()
+		if tag, err = tx.Exec(ctx, s.q.Get("PseudonymiseFeedback"), u, p); err != nil {
+			return nil, fmt.Errorf("pseudonymise feedback: %w", err)
 		}
+		res.Feedback += tag.RowsAffected()
 	}
 	res.Answers = int64(len(all))
 	return all, nil

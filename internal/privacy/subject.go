@@ -82,47 +82,25 @@ func (s *Service) ExportSubject(ctx context.Context, user string) (Export, error
 	if err != nil {
 		return Export{}, err
 	}
-	ex := Export{User: user, Pseudonym: pseud, ExportedAt: time.Now().UTC(), Feedback: json.RawMessage("[]"), Audit: []AuditEntry{}}
-	var conv, ans string
-	if err := s.db.QueryRow(ctx, s.q("ExportConversations"), names).Scan(&conv); err != nil {
-		return ex, fmt.Errorf("privacy: export conversations of %s: %w", user, err)
-	}
-	if err := s.db.QueryRow(ctx, s.q("ExportAnswers"), names).Scan(&ans); err != nil {
-		return ex, fmt.Errorf("privacy: export answers of %s: %w", user, err)
-	}
-	ex.Conversations, ex.Answers = json.RawMessage(conv), json.RawMessage(ans)
-	var keys, sessions string
-	if err := s.db.QueryRow(ctx, s.q("ExportAPIKeys"), names).Scan(&keys); err != nil {
-		return ex, fmt.Errorf("privacy: export API keys of %s: %w", user, err)
-	}
-	if err := s.db.QueryRow(ctx, s.q("ExportSessions"), names).Scan(&sessions); err != nil {
-		return ex, fmt.Errorf("privacy: export sessions of %s: %w", user, err)
-	}
-	ex.APIKeys, ex.Sessions = json.RawMessage(keys), json.RawMessage(sessions)
+	ex := Export{User: user, Pseudonym: pseud, ExportedAt: time.Now().UTC(), Audit: []AuditEntry{}}
 	for _, x := range []struct {
 		query, what string
 		into        *json.RawMessage
 	}{
+		{"ExportConversations", "conversations", &ex.Conversations},
+		{"ExportAnswers", "answers", &ex.Answers},
+		{"ExportFeedback", "feedback", &ex.Feedback},
+		{"ExportAPIKeys", "API keys", &ex.APIKeys},
+		{"ExportSessions", "sessions", &ex.Sessions},
 		{"ExportJobs", "jobs", &ex.Jobs},
 		{"ExportModelChanges", "model changes", &ex.ModelChanges},
 		{"ExportActiveModels", "active models", &ex.ActiveModels},
 	} {
 		var v string
-		if err := s.db.QueryRow(ctx, s.q(x.query), names).Scan(&v); err != nil {
+		if err := s.db.QueryRow(ctx, s.q.Get(x.query), names).Scan(&v); err != nil {
 			return ex, fmt.Errorf("privacy: export %s of %s: %w", x.what, user, err)
 		}
 		*x.into = json.RawMessage(v)
-	}
-	var hasFeedback bool
-	if err := s.db.QueryRow(ctx, s.q("HasFeedback")).Scan(&hasFeedback); err != nil {
-		return ex, fmt.Errorf("privacy: look for the feedback table: %w", err)
-	}
-	if hasFeedback {
-		var fb string
-		if err := s.db.QueryRow(ctx, s.q("ExportFeedback"), names).Scan(&fb); err != nil {
-			return ex, fmt.Errorf("privacy: export feedback of %s: %w", user, err)
-		}
-		ex.Feedback = json.RawMessage(fb)
 	}
 	for _, name := range names {
 		err := audit.Each(ctx, s.db, audit.Filter{Person: name}, func(r audit.Record) error {
@@ -173,35 +151,28 @@ func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error
 	}
 	er := Erasure{Pseudonym: pseud}
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		var hasFeedback bool
-		if err := tx.QueryRow(ctx, s.q("HasFeedback")).Scan(&hasFeedback); err != nil {
-			return fmt.Errorf("look for the feedback table: %w", err)
-		}
-		if hasFeedback {
-			tag, err := tx.Exec(ctx, s.q("EraseFeedback"), names)
-			if err != nil {
-				return fmt.Errorf("erase feedback: %w", err)
-			}
-			er.Feedback = tag.RowsAffected()
-		}
-		tag, err := tx.Exec(ctx, s.q("EraseAnswers"), names)
+		tag, err := tx.Exec(ctx, s.q.Get("EraseFeedback"), names)
 		if err != nil {
+			return fmt.Errorf("erase feedback: %w", err)
+		}
+		er.Feedback = tag.RowsAffected()
+		if tag, err = tx.Exec(ctx, s.q.Get("EraseAnswers"), names); err != nil {
 			return fmt.Errorf("erase answers: %w", err)
 		}
 		er.Answers = tag.RowsAffected()
-		if tag, err = tx.Exec(ctx, s.q("EraseConversations"), names); err != nil {
+		if tag, err = tx.Exec(ctx, s.q.Get("EraseConversations"), names); err != nil {
 			return fmt.Errorf("erase conversations: %w", err)
 		}
 		er.Conversations = tag.RowsAffected()
-		if tag, err = tx.Exec(ctx, s.q("EraseSessions"), names); err != nil {
+		if tag, err = tx.Exec(ctx, s.q.Get("EraseSessions"), names); err != nil {
 			return fmt.Errorf("erase sessions: %w", err)
 		}
 		er.Sessions = tag.RowsAffected()
-		if tag, err = tx.Exec(ctx, s.q("EraseAPIKeys"), names); err != nil {
+		if tag, err = tx.Exec(ctx, s.q.Get("EraseAPIKeys"), names); err != nil {
 			return fmt.Errorf("erase API keys: %w", err)
 		}
 		er.APIKeys = tag.RowsAffected()
-		if _, err = tx.Exec(ctx, s.q("PseudonymiseKeyAdmins"), names, pseud); err != nil {
+		if _, err = tx.Exec(ctx, s.q.Get("PseudonymiseKeyAdmins"), names, pseud); err != nil {
 			return fmt.Errorf("pseudonymise the issuer of API keys: %w", err)
 		}
 		for _, x := range []struct {
@@ -212,12 +183,12 @@ func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error
 			{"PseudonymiseModelChanges", "model changes", &er.ModelChanges},
 			{"PseudonymiseActiveModels", "active models", &er.ActiveModels},
 		} {
-			if tag, err = tx.Exec(ctx, s.q(x.query), user, pseud); err != nil {
+			if tag, err = tx.Exec(ctx, s.q.Get(x.query), user, pseud); err != nil {
 				return fmt.Errorf("pseudonymise %s: %w", x.what, err)
 			}
 			*x.n = tag.RowsAffected()
 		}
-		rows, err := tx.Query(ctx, s.q("EraseAuditPersonal"), names)
+		rows, err := tx.Query(ctx, s.q.Get("EraseAuditPersonal"), names)
 		if err != nil {
 			return fmt.Errorf("erase personal data in the audit trail: %w", err)
 		}

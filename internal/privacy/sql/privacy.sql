@@ -8,10 +8,6 @@ SELECT key FROM pseudonym_key;
 -- read it back.
 INSERT INTO pseudonym_key (key) VALUES ($1) ON CONFLICT DO NOTHING;
 
--- name: HasFeedback
--- Feedback (a later migration) is optional to this package.
-SELECT to_regclass('answer_feedback') IS NOT NULL;
-
 -- name: DueUsers
 -- Users with records older than the cutoff not yet pseudonymised.
 SELECT user_name FROM answers WHERE created_at < $1 AND pseudonymised_at IS NULL
