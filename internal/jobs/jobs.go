@@ -24,6 +24,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/sqlfile"
 	"github.com/civitas-eu/civitas/internal/store"
 	"github.com/jackc/pgx/v5"
 )
@@ -93,7 +94,7 @@ type Queue struct {
 	db      store.DB
 	log     *slog.Logger
 	cfg     Config
-	queries map[string]string
+	queries sqlfile.Queries
 
 	mu       sync.Mutex
 	handlers map[string]registration
@@ -114,7 +115,7 @@ const columns = `id, kind, args, status, attempts, max_attempts, progress_done, 
 
 // New returns a Queue over db (a pool in production).
 func New(db store.DB, log *slog.Logger, cfg Config) (*Queue, error) {
-	q, err := store.ParseQueryFiles(queryFS, ".")
+	q, err := sqlfile.Load(queryFS, ".")
 	if err != nil {
 		return nil, fmt.Errorf("jobs: %w", err)
 	}
@@ -164,9 +165,9 @@ func (q *Queue) Enqueue(ctx context.Context, kind string, args any, o EnqueueOpt
 	if o.Unique != "" {
 		unique = &o.Unique
 	}
-	j, err := scanJob(q.db.QueryRow(ctx, q.queries["Insert"], kind, string(b), unique, o.MaxAttempts, runAfter, o.CreatedBy))
+	j, err := scanJob(q.db.QueryRow(ctx, q.queries.Get("Insert"), kind, string(b), unique, o.MaxAttempts, runAfter, o.CreatedBy))
 	if errors.Is(err, pgx.ErrNoRows) && unique != nil {
-		j, err = scanJob(q.db.QueryRow(ctx, q.queries["ActiveByUnique"], kind, o.Unique))
+		j, err = scanJob(q.db.QueryRow(ctx, q.queries.Get("ActiveByUnique"), kind, o.Unique))
 		if errors.Is(err, pgx.ErrNoRows) {
 			// The other job finished between the two statements.
 			return q.Enqueue(ctx, kind, args, o)
@@ -189,7 +190,7 @@ func (q *Queue) Wake() {
 
 // Get returns job id, or ErrNotFound.
 func (q *Queue) Get(ctx context.Context, id int64) (Job, error) {
-	j, err := scanJob(q.db.QueryRow(ctx, q.queries["Get"], id))
+	j, err := scanJob(q.db.QueryRow(ctx, q.queries.Get("Get"), id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Job{}, fmt.Errorf("job %d: %w", id, ErrNotFound)
 	}
@@ -212,7 +213,7 @@ func (q *Queue) List(ctx context.Context, o ListOptions) ([]Job, error) {
 	if o.Limit <= 0 {
 		o.Limit = 100
 	}
-	rows, err := q.db.Query(ctx, q.queries["List"], nonNil(o.Kinds), nonNil(o.Statuses), o.CreatedBy, o.Limit)
+	rows, err := q.db.Query(ctx, q.queries.Get("List"), nonNil(o.Kinds), nonNil(o.Statuses), o.CreatedBy, o.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("list jobs: %w", err)
 	}
@@ -227,7 +228,7 @@ func (q *Queue) List(ctx context.Context, o ListOptions) ([]Job, error) {
 // context cancelled at its next lease renewal. Cancelling a finished job
 // is not an error.
 func (q *Queue) Cancel(ctx context.Context, id int64) error {
-	if _, err := q.db.Exec(ctx, q.queries["Cancel"], id); err != nil {
+	if _, err := q.db.Exec(ctx, q.queries.Get("Cancel"), id); err != nil {
 		return fmt.Errorf("cancel job %d: %w", id, err)
 	}
 	return nil

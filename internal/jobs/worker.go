@@ -58,7 +58,7 @@ type Reporter struct {
 
 // Progress records how far the job has come.
 func (r *Reporter) Progress(ctx context.Context, done, total int64, message string) error {
-	if _, err := r.q.db.Exec(ctx, r.q.queries["Progress"], r.job, r.token, done, total, message); err != nil {
+	if _, err := r.q.db.Exec(ctx, r.q.queries.Get("Progress"), r.job, r.token, done, total, message); err != nil {
 		return fmt.Errorf("record progress of job %d: %w", r.job, err)
 	}
 	return nil
@@ -70,7 +70,7 @@ func (r *Reporter) SetResult(ctx context.Context, v any) error {
 	if err != nil {
 		return fmt.Errorf("encode result of job %d: %w", r.job, err)
 	}
-	if _, err := r.q.db.Exec(ctx, r.q.queries["SetResult"], r.job, r.token, string(b)); err != nil {
+	if _, err := r.q.db.Exec(ctx, r.q.queries.Get("SetResult"), r.job, r.token, string(b)); err != nil {
 		return fmt.Errorf("record result of job %d: %w", r.job, err)
 	}
 	return nil
@@ -159,7 +159,7 @@ func (q *Queue) claimToken() string {
 
 func (q *Queue) claim(ctx context.Context, kind string) (*claimed, error) {
 	token := q.claimToken()
-	rows, err := q.db.Query(ctx, q.queries["Claim"], []string{kind}, token, q.cfg.Lease.Seconds())
+	rows, err := q.db.Query(ctx, q.queries.Get("Claim"), []string{kind}, token, q.cfg.Lease.Seconds())
 	if err != nil {
 		return nil, err
 	}
@@ -183,7 +183,7 @@ func (q *Queue) run(ctx context.Context, c claimed, h Handler) {
 	finish := func(status string, retryIn time.Duration, msg string) {
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if _, err := q.db.Exec(wctx, q.queries["Finish"], j.ID, c.token, status, retryIn.Seconds(), msg); err != nil {
+		if _, err := q.db.Exec(wctx, q.queries.Get("Finish"), j.ID, c.token, status, retryIn.Seconds(), msg); err != nil {
 			log.Error("job queue: record end of job", "status", status, "err", err)
 		}
 	}
@@ -207,7 +207,7 @@ func (q *Queue) run(ctx context.Context, c claimed, h Handler) {
 			case <-jobCtx.Done():
 				return
 			case <-t.C:
-				tag, err := q.db.Exec(jobCtx, q.queries["Renew"], j.ID, c.token, q.cfg.Lease.Seconds())
+				tag, err := q.db.Exec(jobCtx, q.queries.Get("Renew"), j.ID, c.token, q.cfg.Lease.Seconds())
 				if err == nil && tag.RowsAffected() == 0 {
 					log.Warn("job queue: job was cancelled or taken over; stopping it")
 					lostMu.Lock()
@@ -245,7 +245,7 @@ func (q *Queue) run(ctx context.Context, c claimed, h Handler) {
 		// Failed because the worker is stopping: not the job's fault.
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if _, rerr := q.db.Exec(wctx, q.queries["Release"], j.ID, c.token); rerr != nil {
+		if _, rerr := q.db.Exec(wctx, q.queries.Get("Release"), j.ID, c.token); rerr != nil {
 			log.Error("job queue: give back job on shutdown", "err", rerr)
 		}
 		log.Info("job given back on shutdown")

@@ -20,7 +20,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/civitas-eu/civitas/internal/sqlfile"
 
@@ -49,7 +48,7 @@ var queryFiles embed.FS
 // Store reads and writes the Civitas schema through a DB.
 type Store struct {
 	db      DB
-	queries map[string]string
+	queries sqlfile.Queries
 }
 
 // New returns a Store over db. It fails only if the embedded query files
@@ -93,24 +92,9 @@ func OpenPool(ctx context.Context, url string, maxConns int32) (*pgxpool.Pool, e
 // own rows in the same database (the audit trail).
 func (s *Store) DB() DB { return s.db }
 
-// q returns the named query. A missing name is a programming error that
-// every store test would hit, so it panics rather than return an error on
-// each call.
-func (s *Store) q(name string) string {
-	sql, ok := s.queries[name]
-	if !ok {
-		panic("store: no query named " + name)
-	}
-	return sql
-}
+// q returns the named query; a missing name panics (sqlfile.Queries.Get),
+// a programming error every store test would hit.
+func (s *Store) q(name string) string { return s.queries.Get(name) }
 
 // loadQueries reads every "-- name: X" block of queries/*.sql.
-func loadQueries() (map[string]string, error) {
-	return ParseQueryFiles(queryFiles, "queries")
-}
-
-// ParseQueryFiles reads every "-- name: X" block of the .sql files in dir
-// of fsys (internal/sqlfile), for packages that own their tables and SQL.
-func ParseQueryFiles(fsys fs.FS, dir string) (map[string]string, error) {
-	return sqlfile.Load(fsys, dir)
-}
+func loadQueries() (sqlfile.Queries, error) { return sqlfile.Load(queryFiles, "queries") }
