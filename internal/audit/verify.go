@@ -53,16 +53,11 @@ func Verify(ctx context.Context, db DB) (res Result, err error) {
 		res, walkErr = verifyIn(ctx, tx)
 		return walkErr
 	}
-	if b, ok := db.(txBeginner); ok {
-		err = pgx.BeginTxFunc(ctx, b, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, walk)
-	} else {
-		err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-			if _, err := tx.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"); err != nil {
-				return err
-			}
-			return walk(tx)
-		})
+	b, ok := db.(txBeginner)
+	if !ok { // every DB here is a pool, a connection or a transaction
+		return res, fmt.Errorf("audit: verify: %T cannot begin a snapshot transaction", db)
 	}
+	err = pgx.BeginTxFunc(ctx, b, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, walk)
 	if err != nil && walkErr == nil { // the walk's own errors say what failed already
 		return res, fmt.Errorf("audit: verify: snapshot transaction: %w", err)
 	}
