@@ -40,9 +40,8 @@ func NewActive(st *store.Store, every time.Duration, log *slog.Logger) *Active {
 // ActiveModels returns the names of the active chat and embedding models
 // as last read. It implements answer.Models.
 func (a *Active) ActiveModels() (chat, embed string) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return a.chat.Model, a.embed.Model
+	c, e := a.Get()
+	return c.Model, e.Model
 }
 
 // Get returns the active chat and embedding models with their digests.
