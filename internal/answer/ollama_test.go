@@ -3,13 +3,10 @@ package answer_test
 import (
 	"context"
 	"errors"
-	"net"
-	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/civitas-eu/civitas/internal/answer"
-	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 )
@@ -98,17 +95,9 @@ func TestRealModelCancel(t *testing.T) {
 // real refused connection, not a fake error.
 func TestUnreachableOllamaSearchMode(t *testing.T) {
 	t.Parallel()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	c := ollama.New(&url.URL{Scheme: "http", Host: addr}, nil)
-	c.Retries = 0
 	r, _ := fixed(threePassages...)
 	rec := &recorder{}
-	done, err := newService(t, answer.Config{ChatModel: "stories260k"}, r, c, nil).Answer(context.Background(),
+	done, err := newService(t, answer.Config{ChatModel: "stories260k"}, r, ollamatest.Unreachable(t), nil).Answer(context.Background(),
 		answer.Request{Question: "Gebühr?", Language: "de", History: []answer.Turn{{Role: "user", Content: "Hallo"}}}, rec.emit)
 	if err != nil {
 		t.Fatal(err)
