@@ -28,6 +28,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/chunk"
 	"github.com/civitas-eu/civitas/internal/lang"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/prompts"
@@ -322,7 +323,7 @@ func (s *Service) wholeDocuments(ctx context.Context, req Request) (out []retrie
 		prev := ""
 		for _, c := range chunks {
 			text := c.Text
-			c.Text = trimOverlap(prev, c.Text)
+			c.Text = chunk.TrimOverlap(prev, c.Text)
 			prev = text
 			if strings.TrimSpace(c.Text) == "" {
 				continue

@@ -115,9 +115,9 @@ func clip(s string, n int) string {
 // first token.
 func (s *Service) generate(ctx context.Context, d *Done, info ollama.ModelInfo, question string,
 	sources []Source, texts []string, start time.Time, emit func(Event) error) error {
+	d.Mode = ModeAnswer // in every outcome but one: the model unusable before its first token (search mode)
 	msgs, err := buildMessages(s.prompts, d.Language, question, sources, texts)
 	if err != nil {
-		d.Mode = ModeAnswer
 		_ = emit(Event{Type: EventError, Error: errorMessage})
 		return fmt.Errorf("answer: %w", err)
 	}
@@ -159,13 +159,11 @@ func (s *Service) generate(ctx context.Context, d *Done, info ollama.ModelInfo, 
 	switch {
 	case err == nil:
 	case ctx.Err() != nil:
-		d.Mode = ModeAnswer
 		if !errors.Is(err, ctx.Err()) {
 			err = errors.Join(ctx.Err(), err)
 		}
 		return fmt.Errorf("answer: generation stopped: %w", err)
 	case emitErr != nil:
-		d.Mode = ModeAnswer
 		return fmt.Errorf("answer: send token: %w", emitErr)
 	case degraded(err) && tokens == 0:
 		s.probeFor(d.ChatModel).set(ollama.ModelInfo{}, err)
@@ -176,13 +174,11 @@ func (s *Service) generate(ctx context.Context, d *Done, info ollama.ModelInfo, 
 		if degraded(err) { // the server died mid-stream: the next answers go straight to search mode
 			s.probeFor(d.ChatModel).set(ollama.ModelInfo{}, err)
 		}
-		d.Mode = ModeAnswer
 		if eerr := emit(Event{Type: EventError, Error: errorMessage}); eerr != nil {
 			err = errors.Join(err, eerr)
 		}
 		return fmt.Errorf("answer: generate after %d tokens: %w", tokens, err)
 	}
-	d.Mode = ModeAnswer
 	d.Citations, d.CitedChunkIDs = citations(d.Answer, sources)
 	return nil
 }

@@ -134,20 +134,3 @@ func runeOffset(s string, n int) int {
 	}
 	return len(s)
 }
-
-// trimOverlap removes from the start of next the text it repeats from the
-// end of prev: the chunker starts each chunk with the last sentences of
-// the one before, which a whole document given in order must not repeat.
-// Only an overlap of at least 20 bytes that ends at white space counts.
-func trimOverlap(prev, next string) string {
-	const minOverlap, maxOverlap = 20, 4000
-	for k := min(len(prev), len(next), maxOverlap); k >= minOverlap; k-- {
-		if k < len(next) && next[k] != ' ' && next[k] != '\n' {
-			continue
-		}
-		if strings.HasSuffix(prev, next[:k]) {
-			return strings.TrimLeft(next[k:], " \n")
-		}
-	}
-	return next
-}

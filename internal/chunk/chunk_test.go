@@ -300,6 +300,11 @@ func TestOverlap(t *testing.T) {
 					if !strings.HasSuffix(before, " ") && !strings.HasSuffix(before, "\n") {
 						t.Errorf("chunk %d: overlap %q starts inside a word", i, ov)
 					}
+					if len(ov) >= 20 { // the least overlap TrimOverlap removes
+						if got, want := TrimOverlap(prev.Text, c.Text), strings.TrimLeft(c.Text[len(ov):], " \n"); got != want {
+							t.Errorf("chunk %d: TrimOverlap left %q, want %q", i, got, want)
+						}
+					}
 				}
 			}
 			if found == 0 {

@@ -117,3 +117,21 @@ func sentenceStart(prefix string) bool {
 	r, _ := utf8.DecodeLastRuneInString(trimmed)
 	return strings.ContainsRune(".!?…;:", r)
 }
+
+// TrimOverlap removes from the start of next the text it repeats from the
+// end of prev, undoing the overlap Split starts each chunk of a section
+// with (the last sentences of the one before): text made of a document's
+// chunks in order must not repeat them. Only an overlap of at least 20
+// bytes that ends at white space counts, so a short coincidence stays.
+func TrimOverlap(prev, next string) string {
+	const minOverlap, maxOverlap = 20, 4000
+	for k := min(len(prev), len(next), maxOverlap); k >= minOverlap; k-- {
+		if k < len(next) && next[k] != ' ' && next[k] != '\n' {
+			continue
+		}
+		if strings.HasSuffix(prev, next[:k]) {
+			return strings.TrimLeft(next[k:], " \n")
+		}
+	}
+	return next
+}

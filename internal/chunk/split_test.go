@@ -136,3 +136,19 @@ func TestMarkSentences(t *testing.T) {
 		}
 	}
 }
+
+func TestTrimOverlap(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ name, prev, next, want string }{
+		{"overlap removed", "Erster Satz. Der Antrag ist schriftlich zu stellen.", "Der Antrag ist schriftlich zu stellen.\nNeuer Satz.", "Neuer Satz."},
+		{"no overlap", "Erster Satz.", "Zweiter Satz.", "Zweiter Satz."},
+		{"short coincidence kept", "endet mit Amt.", "Amt. Und weiter.", "Amt. Und weiter."},
+		{"overlap must end at a word end", "xx Der Antrag ist schriftlich zu stel", "Der Antrag ist schriftlich zu stellen.", "Der Antrag ist schriftlich zu stellen."},
+		{"no previous chunk", "", "Text.", "Text."},
+	}
+	for _, tt := range tests {
+		if got := TrimOverlap(tt.prev, tt.next); got != tt.want {
+			t.Errorf("%s: TrimOverlap = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

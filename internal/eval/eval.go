@@ -172,8 +172,9 @@ func Run(ctx context.Context, r Retriever, questions []Question, opts Options) (
 // firstHit returns the 1-based rank of the first passage, among the first
 // k, that holds q's answer, or 0.
 func firstHit(q Question, ps []retrieve.Passage, k int) int {
+	quote := Normalize(q.Quote) // once per question, not once per passage
 	for i, p := range ps[:min(k, len(ps))] {
-		if Hit(q, p) {
+		if hit(q, quote, p) {
 			return i + 1
 		}
 	}
@@ -189,10 +190,17 @@ func score(ranks []int) Metrics {
 		if r == 0 {
 			continue
 		}
-		for n, field := range map[int]*float64{1: &m.Hit1, 3: &m.Hit3, 5: &m.Hit5, 10: &m.Hit10} {
-			if r <= n {
-				*field++
-			}
+		if r <= 1 {
+			m.Hit1++
+		}
+		if r <= 3 {
+			m.Hit3++
+		}
+		if r <= 5 {
+			m.Hit5++
+		}
+		if r <= 10 {
+			m.Hit10++
 		}
 		m.MRR += 1 / float64(r)
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
 	"github.com/civitas-eu/civitas/internal/retrieve"
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -150,7 +151,7 @@ var (
 func sharedCorpus(t *testing.T, st *store.Store) (collection, model string) {
 	t.Helper()
 	collection = "eval-shared-corpus"
-	docs := filepath.Join(dataDir(t), "docs")
+	docs := filepath.Join(sharedtest.DataDir(t), "docs")
 	llm := ollamatest.Client(t)
 	model = ollamatest.Model(t, llm, ollamatest.RandomFile)
 	corpusOnce.Do(func() {
@@ -194,7 +195,7 @@ func TestRetrievalQualityOnSharedCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	collection, model := sharedCorpus(t, st)
-	qs, err := eval.LoadQuestions(filepath.Join(dataDir(t), "qa", "qa.jsonl"))
+	qs, err := eval.LoadQuestions(filepath.Join(sharedtest.DataDir(t), "qa", "qa.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}

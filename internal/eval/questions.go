@@ -69,6 +69,12 @@ func LoadQuestions(path string) ([]Question, error) {
 // q.Quote, both compared after Normalize, or, for paged documents, its page
 // range covers one of q.Pages.
 func Hit(q Question, p retrieve.Passage) bool {
+	return hit(q, Normalize(q.Quote), p)
+}
+
+// hit is Hit with q.Quote already normalised, for callers that test one
+// question against many passages.
+func hit(q Question, quote string, p retrieve.Passage) bool {
 	if q.File == "" || !sameFile(p.SourceURI, q.File) {
 		return false
 	}
@@ -80,7 +86,6 @@ func Hit(q Question, p retrieve.Passage) bool {
 			}
 		}
 	}
-	quote := Normalize(q.Quote)
 	return quote != "" && strings.Contains(Normalize(p.Text), quote)
 }
 

@@ -1,13 +1,13 @@
 package eval_test
 
 import (
-	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/civitas-eu/civitas/internal/eval"
 	"github.com/civitas-eu/civitas/internal/retrieve"
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 )
 
 func TestNormalize(t *testing.T) {
@@ -69,12 +69,9 @@ func TestHit(t *testing.T) {
 	}
 }
 
-// dataDir finds the shared test data, or skips.
-func dataDir(tb testing.TB) string { return sharedtest.DataDir(tb) }
-
 func TestLoadQuestionsSharedSet(t *testing.T) {
 	t.Parallel()
-	qs, err := eval.LoadQuestions(filepath.Join(dataDir(t), "qa", "qa.jsonl"))
+	qs, err := eval.LoadQuestions(filepath.Join(sharedtest.DataDir(t), "qa", "qa.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -39,9 +40,8 @@ func NewActive(st *store.Store, every time.Duration, log *slog.Logger) *Active {
 // ActiveModels returns the names of the active chat and embedding models
 // as last read. It implements answer.Models.
 func (a *Active) ActiveModels() (chat, embed string) {
-	a.mu.RLock()
-	defer a.mu.RUnlock()
-	return a.chat.Model, a.embed.Model
+	c, e := a.Get()
+	return c.Model, e.Model
 }
 
 // Get returns the active chat and embedding models with their digests.
@@ -101,15 +101,15 @@ func (a *Active) Run(ctx context.Context) {
 // Both are logged, so an operator who changed a flag sees why it did not
 // take effect.
 func (s *Service) Seed(ctx context.Context, chat, embed string) error {
+	var digests map[string]string // by canonical name; asked once, when a role is configured
 	for _, r := range []struct{ role, model string }{{store.RoleChat, chat}, {store.RoleEmbed, embed}} {
 		if r.model == "" {
 			continue
 		}
-		digest := ""
-		if info, err := s.llm.Show(ctx, r.model); err == nil {
-			digest = info.Digest
+		if digests == nil {
+			digests = s.installedDigests(ctx)
 		}
-		seeded, err := s.st.SeedActiveModel(ctx, r.role, r.model, digest, "configuration")
+		seeded, err := s.st.SeedActiveModel(ctx, r.role, r.model, digests[ollama.CanonicalName(r.model)], "configuration")
 		if err != nil {
 			return fmt.Errorf("models: %w", err)
 		}
@@ -133,6 +133,21 @@ func (s *Service) Seed(ctx context.Context, chat, embed string) error {
 		}
 	}
 	return nil
+}
+
+// installedDigests maps the installed models' canonical names to their
+// digests; it is empty when Ollama cannot be asked, since a seeded model
+// without a digest is still a valid seed.
+func (s *Service) installedDigests(ctx context.Context) map[string]string {
+	out := map[string]string{}
+	installed, err := s.llm.List(ctx)
+	if err != nil {
+		return out
+	}
+	for _, m := range installed {
+		out[m.Name] = m.Digest // List names are canonical already
+	}
+	return out
 }
 
 // EmbedModelFor returns the embedding model a writer of chunks (cmd/ingest,

@@ -37,7 +37,7 @@ func newEnv(t *testing.T, db store.DB, cfg models.Config) env {
 }
 
 // writeDoc stores a document of n short chunks in collection, embedded
-// with m, and returns its chunk count.
+// with m.
 func (e env) writeDoc(t *testing.T, collection string, m store.EmbeddingModel, n int) {
 	t.Helper()
 	ctx := context.Background()

@@ -33,9 +33,10 @@ type Model struct {
 }
 
 // List returns the installed models with their details and which are
-// active. The embedding dimension is probed once per model digest (a
-// one-word embedding) and remembered, since a model's metadata does not
-// reliably say it.
+// active. The context length (from Show) and the embedding dimension
+// (probed with a one-word embedding, since a model's metadata does not
+// reliably say it) are asked once per model digest and remembered, so a
+// listing costs one request to Ollama once every model has been seen.
 func (s *Service) List(ctx context.Context) ([]Model, error) {
 	installed, err := s.llm.List(ctx)
 	if err != nil {
@@ -49,15 +50,38 @@ func (s *Service) List(ctx context.Context) ([]Model, error) {
 			Digest: in.Digest, ModifiedAt: in.ModifiedAt,
 			ActiveChat: in.Name == ollama.CanonicalName(chat), ActiveEmbed: in.Name == ollama.CanonicalName(embed),
 		}
-		if info, err := s.llm.Show(ctx, in.Name); err == nil {
-			m.ContextLength = info.ContextLength
-		} else if ctx.Err() != nil {
+		n, err := s.contextLength(ctx, in.Name, in.Digest)
+		if err != nil {
 			return nil, fmt.Errorf("models: %w", err)
 		}
+		m.ContextLength = n
 		m.EmbeddingDims = s.embeddingDims(ctx, in.Name, in.Digest)
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// contextLength returns the model's context length, asking Ollama on first
+// sight of a digest. A failed Show leaves it 0 and is not remembered (the
+// next listing asks again); it is an error only when ctx is done.
+func (s *Service) contextLength(ctx context.Context, name, digest string) (int, error) {
+	s.mu.Lock()
+	n, ok := s.ctxLens[digest]
+	s.mu.Unlock()
+	if ok {
+		return n, nil
+	}
+	info, err := s.llm.Show(ctx, name)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, err
+		}
+		return 0, nil
+	}
+	s.mu.Lock()
+	s.ctxLens[digest] = info.ContextLength
+	s.mu.Unlock()
+	return info.ContextLength, nil
 }
 
 // embeddingDims returns the model's embedding length, probing it on first

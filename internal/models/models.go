@@ -110,8 +110,11 @@ type Service struct {
 	cfg    Config
 	log    *slog.Logger
 
-	mu   sync.Mutex
-	dims map[string]int // embedding dimension by model digest; 0: cannot embed
+	// Both caches are keyed by model digest: a digest never changes what
+	// it describes, so an entry never goes stale.
+	mu      sync.Mutex
+	dims    map[string]int // embedding dimension; 0: cannot embed
+	ctxLens map[string]int // context length, as Show reports it
 }
 
 // New returns a Service. With a queue, it registers the re-embed job
@@ -120,7 +123,7 @@ func New(d Deps, cfg Config, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{st: d.Store, llm: d.Ollama, active: d.Active, queue: d.Queue, cfg: cfg.withDefaults(), log: log, dims: map[string]int{}}
+	s := &Service{st: d.Store, llm: d.Ollama, active: d.Active, queue: d.Queue, cfg: cfg.withDefaults(), log: log, dims: map[string]int{}, ctxLens: map[string]int{}}
 	if s.queue != nil {
 		s.queue.Handle(JobReembed, 1, s.runReembedJob)
 	}

@@ -65,14 +65,11 @@ func (s *Service) Reembed(ctx context.Context, name, by string, report ReportFun
 	if err := report(ctx, done, total, "embedding chunks with "+m.Name); err != nil {
 		return res, err
 	}
-	rows, err := s.st.ActiveModels(ctx)
+	active, err := EmbedModelFor(ctx, s.st, "", nil)
 	if err != nil {
-		return res, fmt.Errorf("models: %w", err)
+		return res, err
 	}
-	already := false
-	for _, a := range rows {
-		already = already || (a.Role == store.RoleEmbed && a.Model == m.Name)
-	}
+	already := active == m.Name
 
 	for try := 1; ; try++ {
 		n, err := s.embedMissing(ctx, m, &done, &total, report)

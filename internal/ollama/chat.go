@@ -85,7 +85,7 @@ func (c *Client) ChatStream(ctx context.Context, model string, messages []Messag
 	// without checking why), so a missing final frame is the signal.
 	if !gotDone {
 		if ctx.Err() != nil {
-			return stats, fmt.Errorf("ollama chat %s: %w", model, ctx.Err())
+			return stats, c.wrap("chat", model, ctx.Err())
 		}
 		return stats, fmt.Errorf("ollama chat %s: the stream from %s ended before the answer was complete: %w", model, c.base, ErrUnavailable)
 	}

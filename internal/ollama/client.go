@@ -109,7 +109,7 @@ func (c *Client) Show(ctx context.Context, model string) (ModelInfo, error) {
 		return ModelInfo{}, c.wrap("list", model, err)
 	}
 	for _, m := range list.Models {
-		if m.Name == model || m.Model == model || m.Name == model+":latest" {
+		if CanonicalName(m.Name) == CanonicalName(model) {
 			info.Digest = m.Digest
 		}
 	}

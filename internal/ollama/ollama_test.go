@@ -3,8 +3,6 @@ package ollama_test
 import (
 	"context"
 	"errors"
-	"net"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -126,21 +124,14 @@ func TestMissingModelNamesModelAndServer(t *testing.T) {
 
 func TestUnreachableServerIsUnavailable(t *testing.T) {
 	t.Parallel()
-	// A port that was just free: nothing listens there.
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	c := ollama.New(&url.URL{Scheme: "http", Host: addr}, nil)
+	c := ollamatest.Unreachable(t)
 	c.Retries, c.Backoff = 2, time.Millisecond
-	_, err = c.Embed(context.Background(), "any", []string{"a"})
+	_, err := c.Embed(context.Background(), "any", []string{"a"})
 	if !errors.Is(err, ollama.ErrUnavailable) {
 		t.Fatalf("error = %v, want ErrUnavailable", err)
 	}
-	if !strings.Contains(err.Error(), addr) {
-		t.Errorf("error %q does not name the server %s", err, addr)
+	if !strings.Contains(err.Error(), c.URL()) {
+		t.Errorf("error %q does not name the server %s", err, c.URL())
 	}
 }
 

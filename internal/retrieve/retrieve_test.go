@@ -4,8 +4,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"net"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -94,22 +92,6 @@ func setup(t *testing.T, emb *ollama.Client, model string) bundle {
 	return b
 }
 
-// deadOllama returns a client for a port nothing listens on: connections
-// are refused for real.
-func deadOllama(t *testing.T) *ollama.Client {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	u, _ := url.Parse("http://" + addr)
-	c := ollama.New(u, nil)
-	c.Retries = 0
-	return c
-}
-
 func TestRetrieveHybridEmbedsTheQuestion(t *testing.T) {
 	t.Parallel()
 	oc := ollamatest.Client(t)
@@ -162,10 +144,10 @@ func TestRetrieveFallsBackToLexical(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			return b, deadOllama(t), "nomic-embed-text"
+			return b, ollamatest.Unreachable(t), "nomic-embed-text"
 		}, "cannot reach"},
 		{"model never embedded", func(t *testing.T) (bundle, retrieve.Embedder, string) {
-			return setup(t, nil, ""), deadOllama(t), "bge-m3"
+			return setup(t, nil, ""), ollamatest.Unreachable(t), "bge-m3"
 		}, "no documents have been embedded with bge-m3"},
 		{"model not installed", func(t *testing.T) (bundle, retrieve.Embedder, string) {
 			oc := ollamatest.Client(t)
@@ -213,7 +195,7 @@ func TestRetrieveRemembersUnreachableOllama(t *testing.T) {
 	if _, err := b.st.RegisterEmbeddingModel(context.Background(), "nomic-embed-text", 8, ""); err != nil {
 		t.Fatal(err)
 	}
-	emb := &countingEmbedder{Embedder: deadOllama(t)}
+	emb := &countingEmbedder{Embedder: ollamatest.Unreachable(t)}
 	r := retrieve.New(b.st, emb, retrieve.Config{EmbedModel: "nomic-embed-text", Backoff: time.Hour}, nil)
 	for range 3 {
 		res, err := r.Retrieve(context.Background(), retrieve.Query{Text: "Hundesteuer"})

@@ -6,7 +6,7 @@ package ollamatest
 
 import (
 	"context"
-	"github.com/civitas-eu/civitas/internal/sharedtest"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +15,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 )
 
 // The model files the shared folder provides. Their embeddings have 64 and
@@ -44,6 +45,25 @@ func Client(tb testing.TB) *ollama.Client {
 	if _, err := c.Version(ctx); err != nil {
 		dbtest.Unavailable(tb, "Ollama at "+raw+" does not answer: "+err.Error())
 	}
+	return c
+}
+
+// Unreachable returns a client for a local port that was free a moment
+// ago and that nothing listens on: its connections are refused for real,
+// not by a fake. It does not retry (Retries 0), so a test of the failure
+// path does not wait; set Retries and Backoff to test the retries.
+func Unreachable(tb testing.TB) *ollama.Client {
+	tb.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	c := ollama.New(&url.URL{Scheme: "http", Host: addr}, nil)
+	c.Retries = 0
 	return c
 }
 
