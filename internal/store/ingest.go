@@ -160,13 +160,10 @@ func (s *Store) WriteVersion(ctx context.Context, nv NewVersion) (Document, erro
 		doc.Version = nv.Previous.Version + 1
 	}
 	cols := chunkColumns(nv.Chunks)
-	lits := make([]string, len(nv.Vectors))
-	for i, v := range nv.Vectors {
-		if len(v) != nv.Model.Dimensions {
-			return Document{}, fmt.Errorf("store: write %s: vector %d has %d dimensions, model %s has %d: %w",
-				doc.SourceURI, i, len(v), nv.Model.Name, nv.Model.Dimensions, ErrDimensionMismatch)
-		}
-		lits[i] = VectorLiteral(v)
+	lits, bad := nv.Model.literals(nv.Vectors)
+	if bad >= 0 {
+		return Document{}, fmt.Errorf("store: write %s: vector %d has %d dimensions, model %s has %d: %w",
+			doc.SourceURI, bad, len(nv.Vectors[bad]), nv.Model.Name, nv.Model.Dimensions, ErrDimensionMismatch)
 	}
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, s.q("InsertVersion"),
