@@ -258,7 +258,7 @@ func (q RetrieveQuery) args(mode string) pgx.StrictNamedArgs {
 	args := pgx.StrictNamedArgs{
 		"collections": nonNil(q.Collections),
 		"languages":   nonNil(q.Languages),
-		"documents":   nonNilIDs(q.DocumentIDs),
+		"documents":   nonNil(q.DocumentIDs),
 		"groups":      nonNil(q.Groups),
 		"date_from":   q.From,
 		"date_to":     q.To,
@@ -330,16 +330,11 @@ func splitQuery(text string) (words string, phrases []string, exclude string) {
 	return w.String(), phrases, strings.TrimSpace(ex.String())
 }
 
-func nonNil(s []string) []string {
+// nonNil returns s, or an empty slice for nil: pgx sends a nil slice as
+// NULL, which no "= ANY" or cardinality test matches.
+func nonNil[S ~[]E, E any](s S) S {
 	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func nonNilIDs(s []int64) []int64 {
-	if s == nil {
-		return []int64{}
+		return S{}
 	}
 	return s
 }
