@@ -131,10 +131,10 @@ func (s *Service) source(j jobs.Job, a Args) (path string, done bool, err error)
 	}
 	st, err := os.Stat(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) && a.Incoming != "" && recorded(j):
+	case errors.Is(err, fs.ErrNotExist) && a.Incoming != "" && recorded(j) != nil:
 		return "", true, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return "", false, jobs.Permanent(fmt.Errorf("%s: %w: the file is no longer on the server; upload it again", a.File, errGone))
+		return "", false, jobs.Permanent(fmt.Errorf("%s: file is gone: the file is no longer on the server; upload it again", a.File))
 	case err != nil:
 		return "", false, fmt.Errorf("%s: %w", a.File, err)
 	case !st.Mode().IsRegular():
@@ -143,10 +143,13 @@ func (s *Service) source(j jobs.Job, a Args) (path string, done bool, err error)
 	return path, false, nil
 }
 
-// recorded reports whether an earlier run of j recorded its result.
-func recorded(j jobs.Job) bool {
+// recorded returns the result an earlier run of j recorded, or nil.
+func recorded(j jobs.Job) *Result {
 	var r Result
-	return len(j.Result) > 0 && json.Unmarshal(j.Result, &r) == nil && r.DocumentID != 0
+	if len(j.Result) == 0 || json.Unmarshal(j.Result, &r) != nil || r.DocumentID == 0 {
+		return nil
+	}
+	return &r
 }
 
 // place moves an ingested upload from .incoming to its document path,

@@ -126,9 +126,6 @@ func New(st *store.Store, q *jobs.Queue, emb ingest.Embedder, log *slog.Logger, 
 	return s, nil
 }
 
-// MaxFileBytes is the largest file an upload may carry.
-func (s *Service) MaxFileBytes() int64 { return s.cfg.MaxFileBytes }
-
 // lockPath holds the lock of one document path until the returned
 // function is called.
 func (s *Service) lockPath(path string) func() {
