@@ -12,7 +12,6 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/jobs"
-	"github.com/civitas-eu/civitas/internal/store"
 )
 
 // Args are a job's arguments.
@@ -102,11 +101,10 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 	if res.Status == ingest.StatusFailed {
 		return jobs.Permanent(errors.New(userReason(res.Reason, a)))
 	}
-	cur, err := s.currentDocument(ctx, a.Collection, a.Path)
-	if err != nil {
-		return fmt.Errorf("find the stored %s: %w", a.File, err)
+	if res.DocumentID == 0 {
+		return fmt.Errorf("ingest of %s reported %s but no document", a.File, res.Status)
 	}
-	out := Result{DocumentID: cur.ID, Outcome: res.Status, Pages: res.Pages, Chunks: res.Chunks, Language: res.Language}
+	out := Result{DocumentID: res.DocumentID, Outcome: res.Status, Pages: res.Pages, Chunks: res.Chunks, Language: res.Language}
 	// The result is recorded before the move, so that a run finding the
 	// incoming file gone knows that this one got that far.
 	if err := rep.SetResult(ctx, out); err != nil {
@@ -176,14 +174,4 @@ func userReason(reason string, a Args) string {
 		reason = a.File + ": " + reason
 	}
 	return reason
-}
-
-// currentDocument returns the current version's id of a source, or
-// store.ErrNotFound.
-func (s *Service) currentDocument(ctx context.Context, collection, path string) (store.CurrentVersion, error) {
-	collID, err := s.store.EnsureCollection(ctx, collection)
-	if err != nil {
-		return store.CurrentVersion{}, err
-	}
-	return s.store.Current(ctx, collID, path)
 }
