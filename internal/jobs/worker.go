@@ -1,12 +1,14 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -179,24 +181,17 @@ func (q *Queue) claim(ctx context.Context, kind string) (*claimed, error) {
 func (q *Queue) run(ctx context.Context, c claimed, h Handler) {
 	j := c.Job
 	log := q.log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempts)
-	// Writes that end a run must happen even when ctx is cancelled.
-	finish := func(status string, retryIn time.Duration, msg string) {
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if _, err := q.db.Exec(wctx, q.queries.Get("Finish"), j.ID, c.token, status, retryIn.Seconds(), msg); err != nil {
-			log.Error("job queue: record end of job", "status", status, "err", err)
-		}
-	}
 	if j.Attempts > j.MaxAttempts {
 		// Every attempt so far ended with its worker gone (a crash loop).
-		finish(StatusFailed, 0, fmt.Sprintf("gave up after %d attempts: the worker stopped each time before finishing", j.MaxAttempts))
+		q.end(ctx, c, log, StatusFailed, 0, fmt.Sprintf("gave up after %d attempts: the worker stopped each time before finishing", j.MaxAttempts))
 		return
 	}
 
 	jobCtx, cancelJob := context.WithCancel(ctx)
 	defer cancelJob()
+	// lost is written by the heartbeat and read once it has returned:
+	// closing heartbeatDone orders the two.
 	var lost bool
-	var lostMu sync.Mutex
 	heartbeatDone := make(chan struct{})
 	go func() {
 		defer close(heartbeatDone)
@@ -210,9 +205,7 @@ func (q *Queue) run(ctx context.Context, c claimed, h Handler) {
 				tag, err := q.db.Exec(jobCtx, q.queries.Get("Renew"), j.ID, c.token, q.cfg.Lease.Seconds())
 				if err == nil && tag.RowsAffected() == 0 {
 					log.Warn("job queue: job was cancelled or taken over; stopping it")
-					lostMu.Lock()
 					lost = true
-					lostMu.Unlock()
 					cancelJob()
 					return
 				}
@@ -231,31 +224,47 @@ func (q *Queue) run(ctx context.Context, c claimed, h Handler) {
 	err := runHandler(hctx, h, j, &Reporter{q: q, job: j.ID, token: c.token})
 	cancelJob()
 	<-heartbeatDone
-	lostMu.Lock()
-	defer lostMu.Unlock()
 	switch {
 	case lost:
 		// The row is no longer ours: nothing to record.
 	case err == nil:
 		// Before the shutdown case: a job that completed as shutdown
 		// began is done, and giving it back would run it again.
-		finish(StatusDone, 0, "")
+		q.end(ctx, c, log, StatusDone, 0, "")
 		log.Info("job done", "duration", time.Since(start))
 	case ctx.Err() != nil:
 		// Failed because the worker is stopping: not the job's fault.
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if _, rerr := q.db.Exec(wctx, q.queries.Get("Release"), j.ID, c.token); rerr != nil {
-			log.Error("job queue: give back job on shutdown", "err", rerr)
-		}
+		q.end(ctx, c, log, givenBack, 0, "")
 		log.Info("job given back on shutdown")
 	case IsPermanent(err) || j.Attempts >= j.MaxAttempts:
-		finish(StatusFailed, 0, err.Error())
+		q.end(ctx, c, log, StatusFailed, 0, err.Error())
 		log.Warn("job failed", "err", err, "duration", time.Since(start))
 	default:
 		wait := q.cfg.Backoff << (j.Attempts - 1)
-		finish(StatusQueued, wait, err.Error())
+		q.end(ctx, c, log, StatusQueued, wait, err.Error())
 		log.Warn("job failed; will retry", "err", err, "retry_in", wait)
+	}
+}
+
+// givenBack, as end's status, returns a job to the queue untouched, its
+// attempt not counted (Release).
+const givenBack = ""
+
+// end records how c's run ended: status is StatusDone, StatusFailed,
+// StatusQueued to retry after retryIn, or givenBack. Like every write of a
+// run it is conditional on c's claim, and it happens even when ctx is
+// cancelled (the worker is shutting down).
+func (q *Queue) end(ctx context.Context, c claimed, log *slog.Logger, status string, retryIn time.Duration, msg string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	var err error
+	if status == givenBack {
+		_, err = q.db.Exec(ctx, q.queries.Get("Release"), c.ID, c.token)
+	} else {
+		_, err = q.db.Exec(ctx, q.queries.Get("Finish"), c.ID, c.token, status, retryIn.Seconds(), msg)
+	}
+	if err != nil {
+		log.Error("job queue: record end of job", "status", cmp.Or(status, "given back"), "err", err)
 	}
 }
 
