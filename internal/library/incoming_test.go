@@ -44,7 +44,7 @@ func waitIncomingEmpty(t *testing.T, dir string) {
 func TestEndedJobDropsItsUpload(t *testing.T) {
 	e := newEnv(t)
 	coll := dbtest.UniqueName("lib-")
-	gate := &gateEmbedder{Embedder: e.emb, entered: make(chan struct{}), release: make(chan struct{})}
+	gate := newGate(e.emb, false)
 	w := e.worker(t, "w", gate)
 
 	broken := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("kaputt "), 100)...)
@@ -56,11 +56,7 @@ func TestEndedJobDropsItsUpload(t *testing.T) {
 
 	gate.armed.Store(true)
 	v = upload(t, w.lib, coll, "haushalt.pdf", makePDF(t, "Haushaltssatzung", "Der Haushalt umfasst 12 Millionen Euro."))
-	select {
-	case <-gate.entered:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the upload never reached the embedding stage")
-	}
+	waitEntered(t, gate.entered)
 	if err := w.queue.Cancel(context.Background(), v.ID); err != nil {
 		t.Fatal(err)
 	}
