@@ -1,14 +1,12 @@
 package jobs
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -23,11 +21,15 @@ import (
 type Handler func(ctx context.Context, j Job, r *Reporter) error
 
 // Handle registers h for jobs of kind, running at most concurrency at a
-// time in this process. Call it before Run.
-func (q *Queue) Handle(kind string, concurrency int, h Handler) {
+// time in this process, with options such as OnEnd. Call it before Run.
+func (q *Queue) Handle(kind string, concurrency int, h Handler, opts ...HandleOption) {
+	r := registration{concurrency: max(concurrency, 1), handler: h}
+	for _, o := range opts {
+		o(&r)
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.handlers[kind] = registration{concurrency: max(concurrency, 1), handler: h}
+	q.handlers[kind] = r
 }
 
 type permanentError struct{ err error }
@@ -122,7 +124,7 @@ func (q *Queue) Run(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				q.run(handlerCtx, *j, r.handler)
+				q.run(handlerCtx, *j, r)
 				<-slots[kind]
 				q.Wake()
 			}()
@@ -176,14 +178,14 @@ func (q *Queue) claim(ctx context.Context, kind string) (*claimed, error) {
 	return &claimed{Job: j, token: token}, nil
 }
 
-// run runs one claimed job and records how it ended. Every write is
-// conditional on c's token still holding the job.
-func (q *Queue) run(ctx context.Context, c claimed, h Handler) {
+// run runs one claimed job with r's handler and records how it ended.
+// Every write is conditional on c's token still holding the job.
+func (q *Queue) run(ctx context.Context, c claimed, r registration) {
 	j := c.Job
 	log := q.log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempts)
 	if j.Attempts > j.MaxAttempts {
 		// Every attempt so far ended with its worker gone (a crash loop).
-		q.end(ctx, c, log, StatusFailed, 0, fmt.Sprintf("gave up after %d attempts: the worker stopped each time before finishing", j.MaxAttempts))
+		q.end(ctx, c, r, log, StatusFailed, 0, fmt.Sprintf("gave up after %d attempts: the worker stopped each time before finishing", j.MaxAttempts))
 		return
 	}
 
@@ -221,50 +223,30 @@ func (q *Queue) run(ctx context.Context, c claimed, h Handler) {
 	if j.CreatedBy != "" {
 		hctx = audit.WithActor(jobCtx, j.CreatedBy)
 	}
-	err := runHandler(hctx, h, j, &Reporter{q: q, job: j.ID, token: c.token})
+	err := runHandler(hctx, r.handler, j, &Reporter{q: q, job: j.ID, token: c.token})
 	cancelJob()
 	<-heartbeatDone
 	switch {
 	case lost:
-		// The row is no longer ours: nothing to record.
+		// The row is no longer ours: nothing to record (end only asks
+		// whether the job was cancelled).
+		q.end(ctx, c, r, log, lostClaim, 0, "")
 	case err == nil:
 		// Before the shutdown case: a job that completed as shutdown
 		// began is done, and giving it back would run it again.
-		q.end(ctx, c, log, StatusDone, 0, "")
+		q.end(ctx, c, r, log, StatusDone, 0, "")
 		log.Info("job done", "duration", time.Since(start))
 	case ctx.Err() != nil:
 		// Failed because the worker is stopping: not the job's fault.
-		q.end(ctx, c, log, givenBack, 0, "")
+		q.end(ctx, c, r, log, givenBack, 0, "")
 		log.Info("job given back on shutdown")
 	case IsPermanent(err) || j.Attempts >= j.MaxAttempts:
-		q.end(ctx, c, log, StatusFailed, 0, err.Error())
+		q.end(ctx, c, r, log, StatusFailed, 0, err.Error())
 		log.Warn("job failed", "err", err, "duration", time.Since(start))
 	default:
 		wait := q.cfg.Backoff << (j.Attempts - 1)
-		q.end(ctx, c, log, StatusQueued, wait, err.Error())
+		q.end(ctx, c, r, log, StatusQueued, wait, err.Error())
 		log.Warn("job failed; will retry", "err", err, "retry_in", wait)
-	}
-}
-
-// givenBack, as end's status, returns a job to the queue untouched, its
-// attempt not counted (Release).
-const givenBack = ""
-
-// end records how c's run ended: status is StatusDone, StatusFailed,
-// StatusQueued to retry after retryIn, or givenBack. Like every write of a
-// run it is conditional on c's claim, and it happens even when ctx is
-// cancelled (the worker is shutting down).
-func (q *Queue) end(ctx context.Context, c claimed, log *slog.Logger, status string, retryIn time.Duration, msg string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	var err error
-	if status == givenBack {
-		_, err = q.db.Exec(ctx, q.queries.Get("Release"), c.ID, c.token)
-	} else {
-		_, err = q.db.Exec(ctx, q.queries.Get("Finish"), c.ID, c.token, status, retryIn.Seconds(), msg)
-	}
-	if err != nil {
-		log.Error("job queue: record end of job", "status", cmp.Or(status, "given back"), "err", err)
 	}
 }
 

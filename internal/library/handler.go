@@ -54,15 +54,14 @@ type Result struct {
 // second version, and a job whose result is recorded and whose file is
 // gone from .incoming has finished. A file that cannot be read fails the
 // job at once; a failure of Ollama or the database is retried by the
-// queue.
+// queue. The upload waits in .incoming until the queue reports the job
+// ended (ended).
 func (s *Service) handle(ctx context.Context, j jobs.Job, rep *jobs.Reporter) error {
 	var a Args
 	if err := j.DecodeArgs(&a); err != nil {
 		return err
 	}
-	err := s.run(ctx, j, a, rep)
-	s.dropIncoming(ctx, j, a, err)
-	return err
+	return s.run(ctx, j, a, rep)
 }
 
 // run is one run of job j with arguments a.

@@ -122,7 +122,7 @@ func New(st *store.Store, q *jobs.Queue, emb ingest.Embedder, log *slog.Logger, 
 	if err := os.MkdirAll(s.incoming, 0o750); err != nil {
 		return nil, fmt.Errorf("library: create upload directory (--upload-dir): %w", err)
 	}
-	q.Handle(cfg.Kind, cfg.Concurrency, s.handle)
+	q.Handle(cfg.Kind, cfg.Concurrency, s.handle, jobs.OnEnd(s.ended))
 	return s, nil
 }
 
