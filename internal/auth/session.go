@@ -47,7 +47,7 @@ func (c SessionConfig) max() time.Duration {
 }
 
 // NewSession stores a session for u and returns its token, the cookie
-// value. It also clears expired sessions and logins.
+// value. It also clears expired sessions.
 func (a *Authenticator) NewSession(ctx context.Context, u User, subject string) (string, error) {
 	token := randomToken()
 	now := a.now()

@@ -53,9 +53,9 @@ type APIKey struct {
 // found=false (and a nil error) for a missing row; an error means the
 // store itself failed.
 type Store interface {
-	// CreateSession stores s, and deletes sessions and pending logins
-	// that expired before the given cut-offs (so the tables stay small
-	// without a background job).
+	// CreateSession stores s, and deletes sessions that expired before
+	// the given cut-offs (so the table stays small without a background
+	// job). Pending logins are CreateLogin's to delete.
 	CreateSession(ctx context.Context, s Session, idleBefore, createdBefore time.Time) error
 	Session(ctx context.Context, tokenHash []byte) (s Session, found bool, err error)
 	TouchSession(ctx context.Context, tokenHash []byte, at time.Time) error

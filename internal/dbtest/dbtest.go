@@ -94,11 +94,7 @@ func UniqueName(prefix string) string {
 }
 
 // SchemaName returns a new unique schema name for one test.
-func SchemaName() string {
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	return "test_" + hex.EncodeToString(b)
-}
+func SchemaName() string { return UniqueName("test_") }
 
 // Tx begins a transaction over a fresh schema with every migration
 // applied, and rolls it back when the test ends, so nothing a test writes

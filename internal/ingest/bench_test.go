@@ -18,6 +18,7 @@ import (
 	lcpgvector "github.com/tmc/langchaingo/vectorstores/pgvector"
 
 	"github.com/civitas-eu/civitas/internal/chunk"
+	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/extract"
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -123,7 +124,7 @@ func BenchmarkPipeline(b *testing.B) {
 		// OCR off on both sides: the stages alone are measured without it
 		// too (tesseract and the embedder compete for the same 2 cores).
 		opts.Extract.OCR = false
-		opts.Collection = e.collection + fmt.Sprint("-e2e-", time.Now().UnixNano())
+		opts.Collection = dbtest.UniqueName(e.collection + "-e2e-")
 		in := ingest.New(e.store, e.llm, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		start := time.Now()
 		rep, err := in.Run(context.Background(), opts)
@@ -152,7 +153,7 @@ func BenchmarkPipeline(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		storeColl := e.collection + fmt.Sprint("-store-", time.Now().UnixNano())
+		storeColl := dbtest.UniqueName(e.collection + "-store-")
 		if _, err := e.store.EnsureCollection(context.Background(), storeColl); err != nil {
 			b.Fatal(err)
 		}
@@ -267,7 +268,7 @@ func BenchmarkPeakMemory(b *testing.B) {
 		for _, n := range []int{100, 400} {
 			dir := writeCorpus(b, n)
 			opts := e.options(dir)
-			opts.Collection = fmt.Sprintf("%s-mem-%d-%d", e.collection, n, time.Now().UnixNano())
+			opts.Collection = dbtest.UniqueName(fmt.Sprintf("%s-mem-%d-", e.collection, n))
 			runtime.GC()
 			var peak atomic.Uint64
 			stop := make(chan struct{})

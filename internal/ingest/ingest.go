@@ -114,6 +114,11 @@ type FileResult struct {
 	Pages    int    `json:"pages"`
 	Chunks   int    `json:"chunks"`
 	Language string `json:"language,omitempty"`
+	// DocumentID is the file's current version after the run (the one
+	// written, or the unchanged one); 0 for a file that failed, was
+	// removed or, in a dry run, was not written. The JSON report leaves
+	// it out.
+	DocumentID int64 `json:"-"`
 }
 
 // Report is the outcome of a run; its JSON form is what `ingest --json`

@@ -21,6 +21,15 @@ func statuses(rep *ingest.Report) map[string]string {
 	return out
 }
 
+// documentIDs maps each file of a report to the document id it reports.
+func documentIDs(rep *ingest.Report) map[string]int64 {
+	out := map[string]int64{}
+	for _, f := range rep.Files {
+		out[filepath.Base(f.Path)] = f.DocumentID
+	}
+	return out
+}
+
 func TestRunIsIdempotentAndTracksChanges(t *testing.T) {
 	e := setup(t)
 	dir := writeCorpus(t, 8)
@@ -38,6 +47,9 @@ func TestRunIsIdempotentAndTracksChanges(t *testing.T) {
 		if f.Status == ingest.StatusAdded && f.Language == "" {
 			t.Errorf("%s: no language detected", f.Path)
 		}
+		if (f.Status == ingest.StatusAdded) != (f.DocumentID != 0) {
+			t.Errorf("%s: %s with document id %d", f.Path, f.Status, f.DocumentID)
+		}
 	}
 	s1 := e.state(t)
 	s1.consistent(t)
@@ -52,6 +64,12 @@ func TestRunIsIdempotentAndTracksChanges(t *testing.T) {
 	if s2 := e.state(t); s2 != s1 {
 		t.Errorf("second run changed the database: %+v, was %+v", s2, s1)
 	}
+	ids := documentIDs(first)
+	for _, f := range second.Files {
+		if f.Status == ingest.StatusUnchanged && f.DocumentID != ids[filepath.Base(f.Path)] {
+			t.Errorf("%s unchanged: document id %d, want the stored %d", f.Path, f.DocumentID, ids[filepath.Base(f.Path)])
+		}
+	}
 
 	// Changed content: a new version, the old one kept on record.
 	md := filepath.Join(dir, "merkblatt-01.md")
@@ -59,6 +77,9 @@ func TestRunIsIdempotentAndTracksChanges(t *testing.T) {
 	third := e.run(t, e.options(dir))
 	if third.Updated != 1 || statuses(third)["merkblatt-01.md"] != ingest.StatusUpdated || third.Added != 0 {
 		t.Errorf("after an edit: %+v", third)
+	}
+	if id := documentIDs(third)["merkblatt-01.md"]; id == 0 || id == ids["merkblatt-01.md"] {
+		t.Errorf("updated file: document id %d, want the new version's (the old one was %d)", id, ids["merkblatt-01.md"])
 	}
 	s3 := e.state(t)
 	s3.consistent(t)

@@ -147,7 +147,7 @@ func (r *run) recheck(ctx context.Context, j *job, sum []byte) (bool, *FileResul
 // (after a model switch, or a run stopped between storing and embedding in
 // an older version), which are then embedded.
 func (r *run) unchanged(ctx context.Context, j *job) (*job, *FileResult, error) {
-	res := &FileResult{Path: j.ref.Path, Status: StatusUnchanged}
+	res := &FileResult{Path: j.ref.Path, Status: StatusUnchanged, DocumentID: j.prev.ID}
 	if r.opts.DryRun || r.opts.LexicalOnly {
 		return nil, res, nil
 	}

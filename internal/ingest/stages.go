@@ -125,9 +125,11 @@ func (r *run) storeStage(ctx context.Context, in <-chan *job) error {
 		if len(j.fillIDs) > 0 {
 			err = r.store.UpsertEmbeddings(ctx, r.model, j.fillIDs, j.vectors)
 			res.Reason = fmt.Sprintf("embedded %d chunks for model %s", len(j.fillIDs), r.model.Name)
-			res.Chunks = 0
+			res.Chunks, res.DocumentID = 0, j.prev.ID
 		} else {
-			_, err = r.store.WriteVersion(ctx, store.NewVersion{Document: j.doc, Chunks: j.chunks, Vectors: j.vectors, Model: r.model, Previous: j.prev})
+			var doc store.Document
+			doc, err = r.store.WriteVersion(ctx, store.NewVersion{Document: j.doc, Chunks: j.chunks, Vectors: j.vectors, Model: r.model, Previous: j.prev})
+			res.DocumentID = doc.ID
 		}
 		if err != nil {
 			res = FileResult{Path: j.ref.Path, Status: StatusFailed, Reason: err.Error(), Pages: j.pages}

@@ -104,6 +104,7 @@ type Queue struct {
 type registration struct {
 	concurrency int
 	handler     Handler
+	onEnd       EndFunc
 }
 
 //go:embed queries.sql

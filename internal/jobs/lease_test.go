@@ -165,12 +165,12 @@ func TestStaleClaimCannotFinishReclaimedJob(t *testing.T) {
 		t.Fatalf("claim tokens %q and %q: want distinct, each starting with the worker name", stale.token, fresh.token)
 	}
 	// The stale handler runs to the end and tries to record its result.
-	q.run(ctx, *stale, func(ctx context.Context, j Job, r *Reporter) error {
+	q.run(ctx, *stale, registration{handler: func(ctx context.Context, j Job, r *Reporter) error {
 		if err := r.Progress(ctx, 1, 1, "stale"); err != nil {
 			return err
 		}
 		return r.SetResult(ctx, map[string]string{"by": "stale"})
-	})
+	}})
 	var lockedBy string
 	if err := q.db.QueryRow(ctx, "SELECT locked_by FROM jobs WHERE id = $1", j.ID).Scan(&lockedBy); err != nil {
 		t.Fatal(err)
@@ -184,9 +184,9 @@ func TestStaleClaimCannotFinishReclaimedJob(t *testing.T) {
 			got.Status, lockedBy, got.Result, got.Progress, fresh.token)
 	}
 	// The current claim finishes it.
-	q.run(ctx, *fresh, func(ctx context.Context, j Job, r *Reporter) error {
+	q.run(ctx, *fresh, registration{handler: func(ctx context.Context, j Job, r *Reporter) error {
 		return r.SetResult(ctx, map[string]string{"by": "fresh"})
-	})
+	}})
 	if got, err = q.Get(ctx, j.ID); err != nil || got.Status != StatusDone || string(got.Result) != `{"by": "fresh"}` {
 		t.Fatalf("after the current handler: %+v, %v; want done with its result", got, err)
 	}

@@ -75,3 +75,8 @@ WHERE id = $1 AND locked_by = $2 AND status = 'running';
 UPDATE jobs
 SET status = 'cancelled', locked_by = NULL, locked_until = NULL, updated_at = now(), finished_at = now()
 WHERE id = $1 AND status IN ('queued', 'running');
+
+-- name: CancelledUnder
+-- Whether job $1 is cancelled with $2 attempts, the count its latest claim
+-- set (a claim given back took its attempt back with it).
+SELECT EXISTS (SELECT 1 FROM jobs WHERE id = $1 AND status = 'cancelled' AND attempts = $2);

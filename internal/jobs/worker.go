@@ -21,11 +21,15 @@ import (
 type Handler func(ctx context.Context, j Job, r *Reporter) error
 
 // Handle registers h for jobs of kind, running at most concurrency at a
-// time in this process. Call it before Run.
-func (q *Queue) Handle(kind string, concurrency int, h Handler) {
+// time in this process, with options such as OnEnd. Call it before Run.
+func (q *Queue) Handle(kind string, concurrency int, h Handler, opts ...HandleOption) {
+	r := registration{concurrency: max(concurrency, 1), handler: h}
+	for _, o := range opts {
+		o(&r)
+	}
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	q.handlers[kind] = registration{concurrency: max(concurrency, 1), handler: h}
+	q.handlers[kind] = r
 }
 
 type permanentError struct{ err error }
@@ -120,7 +124,7 @@ func (q *Queue) Run(ctx context.Context) error {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				q.run(handlerCtx, *j, r.handler)
+				q.run(handlerCtx, *j, r)
 				<-slots[kind]
 				q.Wake()
 			}()
@@ -174,29 +178,22 @@ func (q *Queue) claim(ctx context.Context, kind string) (*claimed, error) {
 	return &claimed{Job: j, token: token}, nil
 }
 
-// run runs one claimed job and records how it ended. Every write is
-// conditional on c's token still holding the job.
-func (q *Queue) run(ctx context.Context, c claimed, h Handler) {
+// run runs one claimed job with r's handler and records how it ended.
+// Every write is conditional on c's token still holding the job.
+func (q *Queue) run(ctx context.Context, c claimed, r registration) {
 	j := c.Job
 	log := q.log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempts)
-	// Writes that end a run must happen even when ctx is cancelled.
-	finish := func(status string, retryIn time.Duration, msg string) {
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if _, err := q.db.Exec(wctx, q.queries.Get("Finish"), j.ID, c.token, status, retryIn.Seconds(), msg); err != nil {
-			log.Error("job queue: record end of job", "status", status, "err", err)
-		}
-	}
 	if j.Attempts > j.MaxAttempts {
 		// Every attempt so far ended with its worker gone (a crash loop).
-		finish(StatusFailed, 0, fmt.Sprintf("gave up after %d attempts: the worker stopped each time before finishing", j.MaxAttempts))
+		q.end(ctx, c, r, log, StatusFailed, 0, fmt.Sprintf("gave up after %d attempts: the worker stopped each time before finishing", j.MaxAttempts))
 		return
 	}
 
 	jobCtx, cancelJob := context.WithCancel(ctx)
 	defer cancelJob()
+	// lost is written by the heartbeat and read once it has returned:
+	// closing heartbeatDone orders the two.
 	var lost bool
-	var lostMu sync.Mutex
 	heartbeatDone := make(chan struct{})
 	go func() {
 		defer close(heartbeatDone)
@@ -210,9 +207,7 @@ func (q *Queue) run(ctx context.Context, c claimed, h Handler) {
 				tag, err := q.db.Exec(jobCtx, q.queries.Get("Renew"), j.ID, c.token, q.cfg.Lease.Seconds())
 				if err == nil && tag.RowsAffected() == 0 {
 					log.Warn("job queue: job was cancelled or taken over; stopping it")
-					lostMu.Lock()
 					lost = true
-					lostMu.Unlock()
 					cancelJob()
 					return
 				}
@@ -228,33 +223,29 @@ func (q *Queue) run(ctx context.Context, c claimed, h Handler) {
 	if j.CreatedBy != "" {
 		hctx = audit.WithActor(jobCtx, j.CreatedBy)
 	}
-	err := runHandler(hctx, h, j, &Reporter{q: q, job: j.ID, token: c.token})
+	err := runHandler(hctx, r.handler, j, &Reporter{q: q, job: j.ID, token: c.token})
 	cancelJob()
 	<-heartbeatDone
-	lostMu.Lock()
-	defer lostMu.Unlock()
 	switch {
 	case lost:
-		// The row is no longer ours: nothing to record.
+		// The row is no longer ours: nothing to record (end only asks
+		// whether the job was cancelled).
+		q.end(ctx, c, r, log, lostClaim, 0, "")
 	case err == nil:
 		// Before the shutdown case: a job that completed as shutdown
 		// began is done, and giving it back would run it again.
-		finish(StatusDone, 0, "")
+		q.end(ctx, c, r, log, StatusDone, 0, "")
 		log.Info("job done", "duration", time.Since(start))
 	case ctx.Err() != nil:
 		// Failed because the worker is stopping: not the job's fault.
-		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if _, rerr := q.db.Exec(wctx, q.queries.Get("Release"), j.ID, c.token); rerr != nil {
-			log.Error("job queue: give back job on shutdown", "err", rerr)
-		}
+		q.end(ctx, c, r, log, givenBack, 0, "")
 		log.Info("job given back on shutdown")
 	case IsPermanent(err) || j.Attempts >= j.MaxAttempts:
-		finish(StatusFailed, 0, err.Error())
+		q.end(ctx, c, r, log, StatusFailed, 0, err.Error())
 		log.Warn("job failed", "err", err, "duration", time.Since(start))
 	default:
 		wait := q.cfg.Backoff << (j.Attempts - 1)
-		finish(StatusQueued, wait, err.Error())
+		q.end(ctx, c, r, log, StatusQueued, wait, err.Error())
 		log.Warn("job failed; will retry", "err", err, "retry_in", wait)
 	}
 }

@@ -14,13 +14,20 @@ import (
 	"github.com/civitas-eu/civitas/internal/jobs"
 )
 
-// gateEmbedder, once armed, holds its first Embed until released.
+// gateEmbedder, once armed, holds its first Embed until released or the
+// job's context ends: a worker held, or stopped, mid-job.
 type gateEmbedder struct {
 	ingest.Embedder
 	armed   atomic.Bool
-	entered chan struct{}
+	entered chan struct{} // closed when the Embed is held
 	release chan struct{}
 	once    sync.Once
+}
+
+func newGate(emb ingest.Embedder, armed bool) *gateEmbedder {
+	g := &gateEmbedder{Embedder: emb, entered: make(chan struct{}), release: make(chan struct{})}
+	g.armed.Store(armed)
+	return g
 }
 
 func (g *gateEmbedder) Embed(ctx context.Context, model string, texts []string) ([][]float32, error) {
@@ -39,6 +46,17 @@ func (g *gateEmbedder) Embed(ctx context.Context, model string, texts []string) 
 	return g.Embedder.Embed(ctx, model, texts)
 }
 
+// waitEntered waits until a job has reached the point where the test
+// holds it (entered is closed), failing the test after a minute.
+func waitEntered(t *testing.T, entered <-chan struct{}) {
+	t.Helper()
+	select {
+	case <-entered:
+	case <-time.After(60 * time.Second):
+		t.Fatal("the job never reached the point where the test holds it")
+	}
+}
+
 // TestDeleteWaitsForRunningJob: a document deleted while a new version of
 // its file is being ingested is deleted with that version, and its file is
 // gone: the delete waits for the job instead of running before it.
@@ -46,7 +64,7 @@ func TestDeleteWaitsForRunningJob(t *testing.T) {
 	e := newEnv(t)
 	coll := dbtest.UniqueName("lib-")
 	ctx := context.Background()
-	gate := &gateEmbedder{Embedder: e.emb, entered: make(chan struct{}), release: make(chan struct{})}
+	gate := newGate(e.emb, false)
 	w := e.worker(t, "w", gate)
 	v1 := upload(t, w.lib, coll, "wahlordnung.pdf", makePDF(t, "Wahlordnung", "Die Wahl findet am zweiten Sonntag im Mai statt."))
 	j := waitJob(t, w.queue, v1.ID)
@@ -61,11 +79,7 @@ func TestDeleteWaitsForRunningJob(t *testing.T) {
 
 	gate.armed.Store(true)
 	v2 := upload(t, w.lib, coll, "wahlordnung.pdf", makePDF(t, "Wahlordnung", "Die Wahl findet am dritten Sonntag im Juni statt."))
-	select {
-	case <-gate.entered:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the second upload never reached the embedding stage")
-	}
+	waitEntered(t, gate.entered)
 	deleted := make(chan error, 1)
 	go func() { deleted <- w.lib.Delete(ctx, cur.Documents[0].ID) }()
 	// The delete waits on the job's path lock (the job holds it).

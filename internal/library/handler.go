@@ -12,7 +12,6 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/jobs"
-	"github.com/civitas-eu/civitas/internal/store"
 )
 
 // Args are a job's arguments.
@@ -55,15 +54,14 @@ type Result struct {
 // second version, and a job whose result is recorded and whose file is
 // gone from .incoming has finished. A file that cannot be read fails the
 // job at once; a failure of Ollama or the database is retried by the
-// queue.
+// queue. The upload waits in .incoming until the queue reports the job
+// ended (ended).
 func (s *Service) handle(ctx context.Context, j jobs.Job, rep *jobs.Reporter) error {
 	var a Args
 	if err := j.DecodeArgs(&a); err != nil {
 		return err
 	}
-	err := s.run(ctx, j, a, rep)
-	s.dropIncoming(ctx, j, a, err)
-	return err
+	return s.run(ctx, j, a, rep)
 }
 
 // run is one run of job j with arguments a.
@@ -102,11 +100,10 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 	if res.Status == ingest.StatusFailed {
 		return jobs.Permanent(errors.New(userReason(res.Reason, a)))
 	}
-	cur, err := s.currentDocument(ctx, a.Collection, a.Path)
-	if err != nil {
-		return fmt.Errorf("find the stored %s: %w", a.File, err)
+	if res.DocumentID == 0 {
+		return fmt.Errorf("ingest of %s reported %s but no document", a.File, res.Status)
 	}
-	out := Result{DocumentID: cur.ID, Outcome: res.Status, Pages: res.Pages, Chunks: res.Chunks, Language: res.Language}
+	out := Result{DocumentID: res.DocumentID, Outcome: res.Status, Pages: res.Pages, Chunks: res.Chunks, Language: res.Language}
 	// The result is recorded before the move, so that a run finding the
 	// incoming file gone knows that this one got that far.
 	if err := rep.SetResult(ctx, out); err != nil {
@@ -131,10 +128,10 @@ func (s *Service) source(j jobs.Job, a Args) (path string, done bool, err error)
 	}
 	st, err := os.Stat(path)
 	switch {
-	case errors.Is(err, fs.ErrNotExist) && a.Incoming != "" && recorded(j):
+	case errors.Is(err, fs.ErrNotExist) && a.Incoming != "" && recorded(j) != nil:
 		return "", true, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return "", false, jobs.Permanent(fmt.Errorf("%s: %w: the file is no longer on the server; upload it again", a.File, errGone))
+		return "", false, jobs.Permanent(fmt.Errorf("%s: file is gone: the file is no longer on the server; upload it again", a.File))
 	case err != nil:
 		return "", false, fmt.Errorf("%s: %w", a.File, err)
 	case !st.Mode().IsRegular():
@@ -143,10 +140,13 @@ func (s *Service) source(j jobs.Job, a Args) (path string, done bool, err error)
 	return path, false, nil
 }
 
-// recorded reports whether an earlier run of j recorded its result.
-func recorded(j jobs.Job) bool {
+// recorded returns the result an earlier run of j recorded, or nil.
+func recorded(j jobs.Job) *Result {
 	var r Result
-	return len(j.Result) > 0 && json.Unmarshal(j.Result, &r) == nil && r.DocumentID != 0
+	if len(j.Result) == 0 || json.Unmarshal(j.Result, &r) != nil || r.DocumentID == 0 {
+		return nil
+	}
+	return &r
 }
 
 // place moves an ingested upload from .incoming to its document path,
@@ -173,14 +173,4 @@ func userReason(reason string, a Args) string {
 		reason = a.File + ": " + reason
 	}
 	return reason
-}
-
-// currentDocument returns the current version's id of a source, or
-// store.ErrNotFound.
-func (s *Service) currentDocument(ctx context.Context, collection, path string) (store.CurrentVersion, error) {
-	collID, err := s.store.EnsureCollection(ctx, collection)
-	if err != nil {
-		return store.CurrentVersion{}, err
-	}
-	return s.store.Current(ctx, collID, path)
 }

@@ -61,25 +61,16 @@ func (s *Service) SweepIncoming(ctx context.Context) (int, error) {
 	return removed, nil
 }
 
-// dropIncoming removes the upload of a job whose run ended with err when
-// the job ends there: failed for good (a permanent error, or the last
-// attempt) or cancelled. A job given back on shutdown or taken over by
-// another worker keeps its file for the next run.
-func (s *Service) dropIncoming(ctx context.Context, j jobs.Job, a Args, err error) {
-	if err == nil || a.Incoming == "" {
+// ended removes the upload of a job that has ended for good (the queue
+// calls it only then): failed, cancelled, or done, when the file has been
+// moved into place already. A job given back on shutdown, waiting for a
+// retry or taken over by another worker keeps its file for the next run.
+func (s *Service) ended(_ context.Context, j jobs.Job, _ string) {
+	var a Args
+	if j.DecodeArgs(&a) != nil || a.Incoming == "" {
 		return
 	}
-	final := jobs.IsPermanent(err) || (ctx.Err() == nil && j.Attempts >= j.MaxAttempts)
-	if !final && ctx.Err() != nil {
-		gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		cur, gerr := s.queue.Get(gctx, j.ID)
-		final = gerr == nil && cur.Status == jobs.StatusCancelled
-	}
-	if !final {
-		return
-	}
-	if rerr := os.Remove(a.Incoming); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
-		s.log.Warn("library: cannot remove the upload of an ended job", "job", j.ID, "path", a.Incoming, "err", rerr)
+	if err := os.Remove(a.Incoming); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		s.log.Warn("library: cannot remove the upload of an ended job", "job", j.ID, "path", a.Incoming, "err", err)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,7 +46,7 @@ func waitIncomingEmpty(t *testing.T, dir string) {
 func TestEndedJobDropsItsUpload(t *testing.T) {
 	e := newEnv(t)
 	coll := dbtest.UniqueName("lib-")
-	gate := &gateEmbedder{Embedder: e.emb, entered: make(chan struct{}), release: make(chan struct{})}
+	gate := newGate(e.emb, false)
 	w := e.worker(t, "w", gate)
 
 	broken := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("kaputt "), 100)...)
@@ -56,11 +58,7 @@ func TestEndedJobDropsItsUpload(t *testing.T) {
 
 	gate.armed.Store(true)
 	v = upload(t, w.lib, coll, "haushalt.pdf", makePDF(t, "Haushaltssatzung", "Der Haushalt umfasst 12 Millionen Euro."))
-	select {
-	case <-gate.entered:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the upload never reached the embedding stage")
-	}
+	waitEntered(t, gate.entered)
 	if err := w.queue.Cancel(context.Background(), v.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -68,6 +66,46 @@ func TestEndedJobDropsItsUpload(t *testing.T) {
 	if j, err := w.queue.Get(context.Background(), v.ID); err != nil || j.Status != jobs.StatusCancelled {
 		t.Fatalf("cancelled job: %+v, %v", j, err)
 	}
+}
+
+// TestShutdownKeepsUpload: a job whose file fails for good just as its
+// worker shuts down goes back to the queue, and its upload stays with it:
+// the next run fails the file for its own reason, not for a missing
+// upload, and only then removes it.
+func TestShutdownKeepsUpload(t *testing.T) {
+	e := newEnv(t)
+	coll := dbtest.UniqueName("lib-")
+	// A job asks for the active model when it starts and again once its
+	// file is done (in case of a switch); the second time, the worker
+	// holds it until the worker stops.
+	held := make(chan struct{})
+	var asked atomic.Int32
+	a := e.worker(t, "a", e.emb, func(c *library.Config) {
+		c.EmbedModel = func(ctx context.Context) (string, error) {
+			if asked.Add(1) == 2 {
+				close(held)
+				<-ctx.Done()
+			}
+			return e.model, nil
+		}
+	})
+	broken := append([]byte("%PDF-1.7\n"), bytes.Repeat([]byte("kaputt "), 100)...)
+	v := upload(t, a.lib, coll, "kaputt.pdf", broken)
+	waitEntered(t, held)
+	a.stop()
+	if j, err := a.queue.Get(context.Background(), v.ID); err != nil || j.Status != jobs.StatusQueued {
+		t.Fatalf("job after its worker stopped: %+v, %v; want queued", j, err)
+	}
+	if files := incomingFiles(t, e.dir); len(files) != 1 {
+		t.Fatalf(".incoming holds %v; want the upload of the job given back", files)
+	}
+
+	b := e.worker(t, "b", e.emb)
+	j := waitJob(t, b.queue, v.ID)
+	if j.Status != jobs.StatusFailed || !strings.Contains(j.Error, "kaputt.pdf") || strings.Contains(j.Error, "no longer on the server") {
+		t.Fatalf("next run: %s %q; want failed for the file's own reason", j.Status, j.Error)
+	}
+	waitIncomingEmpty(t, e.dir)
 }
 
 // TestSweepIncoming: start-up removes day-old uploads that no job waits

@@ -122,12 +122,9 @@ func New(st *store.Store, q *jobs.Queue, emb ingest.Embedder, log *slog.Logger, 
 	if err := os.MkdirAll(s.incoming, 0o750); err != nil {
 		return nil, fmt.Errorf("library: create upload directory (--upload-dir): %w", err)
 	}
-	q.Handle(cfg.Kind, cfg.Concurrency, s.handle)
+	q.Handle(cfg.Kind, cfg.Concurrency, s.handle, jobs.OnEnd(s.ended))
 	return s, nil
 }
-
-// MaxFileBytes is the largest file an upload may carry.
-func (s *Service) MaxFileBytes() int64 { return s.cfg.MaxFileBytes }
 
 // lockPath holds the lock of one document path until the returned
 // function is called.

@@ -57,14 +57,19 @@ type worker struct {
 	stop  func()
 }
 
-func (e env) worker(t *testing.T, name string, emb ingest.Embedder) *worker {
+// worker starts a worker embedding with emb; options change the library's
+// configuration from the test's defaults.
+func (e env) worker(t *testing.T, name string, emb ingest.Embedder, options ...func(*library.Config)) *worker {
 	t.Helper()
 	q, err := jobs.New(e.pool, e.log, jobs.Config{Worker: dbtest.UniqueName(name + "-"), Poll: 20 * time.Millisecond, Lease: 3 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	lib, err := library.New(e.store, q, emb, e.log, library.Config{UploadDir: e.dir, Kind: e.kind,
-		EmbedModel: func(context.Context) (string, error) { return e.model, nil }})
+	cfg := library.Config{UploadDir: e.dir, Kind: e.kind, EmbedModel: func(context.Context) (string, error) { return e.model, nil }}
+	for _, o := range options {
+		o(&cfg)
+	}
+	lib, err := library.New(e.store, q, emb, e.log, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,25 +81,6 @@ func (e env) worker(t *testing.T, name string, emb ingest.Embedder) *worker {
 	w.stop = func() { once.Do(func() { cancel(); <-done }) }
 	t.Cleanup(w.stop)
 	return w
-}
-
-// blockingEmbedder stands for a worker that dies mid-job: its first Embed
-// of chunks signals, then waits until the job's context ends.
-type blockingEmbedder struct {
-	ingest.Embedder
-	entered chan struct{}
-	once    sync.Once
-}
-
-func (b *blockingEmbedder) Embed(ctx context.Context, model string, texts []string) ([][]float32, error) {
-	first := false
-	b.once.Do(func() { first = true })
-	if !first {
-		return b.Embedder.Embed(ctx, model, texts)
-	}
-	close(b.entered)
-	<-ctx.Done()
-	return nil, ctx.Err()
 }
 
 func makePDF(t *testing.T, title, text string) []byte {
@@ -170,15 +156,11 @@ func versions(t *testing.T, pool *pgxpool.Pool, collection string) (docs, curren
 func TestWorkerDiesMidJob(t *testing.T) {
 	e := newEnv(t)
 	coll := dbtest.UniqueName("lib-")
-	block := &blockingEmbedder{Embedder: e.emb, entered: make(chan struct{})}
+	block := newGate(e.emb, true) // never released: the worker stops while it waits
 	a := e.worker(t, "a", block)
 	v := upload(t, a.lib, coll, "satzung.pdf", makePDF(t, "Hundesteuersatzung", "Die Steuer beträgt 120 Euro im Jahr für den ersten Hund."))
 
-	select {
-	case <-block.entered:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the job never reached the embedding stage")
-	}
+	waitEntered(t, block.entered)
 	a.stop()
 	j, err := a.queue.Get(context.Background(), v.ID)
 	if err != nil {

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/ingest"
@@ -28,14 +27,10 @@ func TestRetryIngestsItsOwnBytes(t *testing.T) {
 	mine := makePDF(t, "Friedhofssatzung", "Die Grabnutzungsgebühr beträgt 800 Euro für zwanzig Jahre.")
 	other := makePDF(t, "Friedhofssatzung", "Die Grabnutzungsgebühr beträgt 950 Euro für fünfundzwanzig Jahre.")
 
-	block := &blockingEmbedder{Embedder: e.emb, entered: make(chan struct{})}
+	block := newGate(e.emb, true) // never released: the worker stops while it waits
 	a := e.worker(t, "a", block)
 	va := upload(t, a.lib, coll, "friedhof.pdf", mine)
-	select {
-	case <-block.entered:
-	case <-time.After(60 * time.Second):
-		t.Fatal("the job never reached the embedding stage")
-	}
+	waitEntered(t, block.entered)
 	a.stop()
 	// Held back until the other upload is stored.
 	if _, err := e.pool.Exec(ctx, `UPDATE jobs SET run_after = now() + interval '1 hour' WHERE id = $1`, va.ID); err != nil {

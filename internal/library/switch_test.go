@@ -4,7 +4,6 @@ import (
 	"context"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/jobs"
@@ -19,33 +18,23 @@ import (
 func TestModelSwitchDuringJobAddsNewVectors(t *testing.T) {
 	e := newEnv(t)
 	newModel := ollamatest.Model(t, ollamatest.Client(t), ollamatest.StoriesFile)
-	q, err := jobs.New(e.pool, e.log, jobs.Config{Worker: dbtest.UniqueName("switch-"), Poll: 20 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
 	var asked atomic.Int32
-	lib, err := library.New(e.store, q, e.emb, e.log, library.Config{UploadDir: e.dir, Kind: e.kind,
-		EmbedModel: func(context.Context) (string, error) {
+	w := e.worker(t, "switch", e.emb, func(c *library.Config) {
+		c.EmbedModel = func(context.Context) (string, error) {
 			if asked.Add(1) == 1 {
 				return e.model, nil // when the job starts
 			}
 			return newModel, nil // the switch happened meanwhile
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = q.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
+		}
+	})
 
 	coll := dbtest.UniqueName("lib-")
-	v := upload(t, lib, coll, "satzung.pdf", makePDF(t, "Satzung", "Die Satzung gilt ab dem ersten Mai."))
-	if j := waitJob(t, q, v.ID); j.Status != jobs.StatusDone {
+	v := upload(t, w.lib, coll, "satzung.pdf", makePDF(t, "Satzung", "Die Satzung gilt ab dem ersten Mai."))
+	if j := waitJob(t, w.queue, v.ID); j.Status != jobs.StatusDone {
 		t.Fatalf("job %d: %s %s", v.ID, j.Status, j.Error)
 	}
 	var chunks, withOld, withNew int
-	err = e.pool.QueryRow(context.Background(), `
+	err := e.pool.QueryRow(context.Background(), `
 		SELECT count(*),
 		       count(*) FILTER (WHERE EXISTS (SELECT 1 FROM embeddings x JOIN embedding_models m ON m.id = x.model_id
 		                                      WHERE x.chunk_id = c.id AND m.name = $2)),

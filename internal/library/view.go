@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/store"
 )
 
 // Statuses users see for a document or a job.
@@ -64,9 +65,8 @@ func jobView(j jobs.Job) JobView {
 	if a.DocumentID != 0 {
 		v.DocumentID = &a.DocumentID
 	}
-	var res Result
-	if len(j.Result) > 0 && json.Unmarshal(j.Result, &res) == nil && res.DocumentID != 0 {
-		v.Result = &res
+	if res := recorded(j); res != nil {
+		v.Result = res
 		v.DocumentID = &res.DocumentID
 	}
 	return v
@@ -93,17 +93,11 @@ type DocumentView struct {
 	FileURL    string    `json:"file_url"`
 }
 
-// CollectionView is a collection with its number of current documents.
-type CollectionView struct {
-	Name      string `json:"name"`
-	Documents int64  `json:"documents"`
-}
-
 // Listing is the library page's data.
 type Listing struct {
-	Collections []CollectionView `json:"collections"`
-	Documents   []DocumentView   `json:"documents"`
-	Jobs        []JobView        `json:"jobs"`
+	Collections []store.CollectionCount `json:"collections"`
+	Documents   []DocumentView          `json:"documents"`
+	Jobs        []JobView               `json:"jobs"`
 }
 
 // Limits of one listing.
@@ -120,14 +114,12 @@ const (
 // whatever its access groups: knowledge managers manage the whole library,
 // including documents they could not retrieve in a chat themselves.
 func (s *Service) List(ctx context.Context, collection string) (Listing, error) {
-	l := Listing{Collections: []CollectionView{}, Documents: []DocumentView{}, Jobs: []JobView{}}
+	l := Listing{Collections: []store.CollectionCount{}, Documents: []DocumentView{}, Jobs: []JobView{}}
 	cols, err := s.store.LibraryCollections(ctx)
 	if err != nil {
 		return l, err
 	}
-	for _, c := range cols {
-		l.Collections = append(l.Collections, CollectionView{Name: c.Name, Documents: c.Documents})
-	}
+	l.Collections = append(l.Collections, cols...)
 	docs, err := s.store.LibraryDocuments(ctx, collection, maxListedDocuments)
 	if err != nil {
 		return l, err

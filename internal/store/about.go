@@ -17,10 +17,7 @@ type CollectionCount struct {
 // VisibleCollections lists the collections holding current documents
 // visible to a member of groups, with their counts.
 func (s *Store) VisibleCollections(ctx context.Context, groups []string) ([]CollectionCount, error) {
-	if groups == nil {
-		groups = []string{}
-	}
-	rows, err := s.db.Query(ctx, s.q("VisibleCollections"), groups)
+	rows, err := s.db.Query(ctx, s.q("VisibleCollections"), nonNil(groups))
 	if err != nil {
 		return nil, fmt.Errorf("store: visible collections: %w", err)
 	}

@@ -13,14 +13,12 @@ import (
 
 var _ auth.Store = (*Store)(nil)
 
-// CreateSession stores a browser session, first deleting sessions and
-// logins that expired before the cut-offs.
+// CreateSession stores a browser session, first deleting sessions that
+// expired before the cut-offs. Expired logins are CreateLogin's to delete:
+// every session follows a sign-in, which started with one.
 func (s *Store) CreateSession(ctx context.Context, ses auth.Session, idleBefore, createdBefore time.Time) error {
 	if _, err := s.db.Exec(ctx, s.q("DeleteExpiredSessions"), idleBefore, createdBefore); err != nil {
 		return fmt.Errorf("store: delete expired sessions: %w", err)
-	}
-	if _, err := s.db.Exec(ctx, s.q("DeleteExpiredLogins"), ses.CreatedAt.Add(-time.Hour)); err != nil {
-		return fmt.Errorf("store: delete expired logins: %w", err)
 	}
 	if _, err := s.db.Exec(ctx, s.q("CreateSession"), ses.TokenHash, ses.User, nonNil(ses.Groups), ses.Subject, ses.CreatedAt); err != nil {
 		return fmt.Errorf("store: create session for %s: %w", ses.User, err)

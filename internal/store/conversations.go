@@ -96,12 +96,7 @@ func (s *Store) RecordAnswer(ctx context.Context, a Answer) (Answer, error) {
 	if a.Citations == nil {
 		a.Citations = json.RawMessage("[]")
 	}
-	if a.RetrievedChunkIDs == nil {
-		a.RetrievedChunkIDs = []int64{}
-	}
-	if a.CitedChunkIDs == nil {
-		a.CitedChunkIDs = []int64{}
-	}
+	a.RetrievedChunkIDs, a.CitedChunkIDs = nonNil(a.RetrievedChunkIDs), nonNil(a.CitedChunkIDs)
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		if err := tx.QueryRow(ctx, s.q("InsertAnswer"),
 			a.ConversationID, a.User, a.Question, a.Answer, a.Mode, a.Language, a.RetrievalMode,
@@ -160,11 +155,8 @@ type VisibleDocument struct {
 // with groups; otherwise ErrNotFound, so that a caller cannot even learn
 // that a document they may not see exists.
 func (s *Store) VisibleDocument(ctx context.Context, id int64, groups []string) (VisibleDocument, error) {
-	if groups == nil {
-		groups = []string{}
-	}
 	var d VisibleDocument
-	err := s.db.QueryRow(ctx, s.q("GetVisibleDocument"), id, groups).Scan(
+	err := s.db.QueryRow(ctx, s.q("GetVisibleDocument"), id, nonNil(groups)).Scan(
 		&d.ID, &d.Collection, &d.SourceURI, &d.Title, &d.MediaType, &d.Language, &d.Version, &d.PageCount, &d.SupersededBy)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, fmt.Errorf("store: document %d: %w", id, ErrNotFound)

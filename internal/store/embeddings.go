@@ -70,21 +70,41 @@ func (m EmbeddingModel) sql(q string) string {
 // earlier vector of the same chunk and model. Every vector must have the
 // model's dimension.
 func (s *Store) UpsertEmbeddings(ctx context.Context, m EmbeddingModel, chunkIDs []int64, vectors [][]float32) error {
+	_, err := s.writeEmbeddings(ctx, "upsert", "UpsertEmbeddings", m, chunkIDs, vectors)
+	return err
+}
+
+// writeEmbeddings runs query, a statement storing vectors of model m for
+// chunkIDs (one each), and returns how many rows it wrote; verb names the
+// write in errors.
+func (s *Store) writeEmbeddings(ctx context.Context, verb, query string, m EmbeddingModel, chunkIDs []int64, vectors [][]float32) (int64, error) {
 	if len(chunkIDs) != len(vectors) {
-		return fmt.Errorf("store: upsert embeddings: %d chunk ids but %d vectors", len(chunkIDs), len(vectors))
+		return 0, fmt.Errorf("store: %s embeddings: %d chunk ids but %d vectors", verb, len(chunkIDs), len(vectors))
 	}
-	lits := make([]string, len(vectors))
+	lits, bad := m.literals(vectors)
+	if bad >= 0 {
+		return 0, fmt.Errorf("store: embedding of chunk %d has %d dimensions, model %s has %d: %w",
+			chunkIDs[bad], len(vectors[bad]), m.Name, m.Dimensions, ErrDimensionMismatch)
+	}
+	tag, err := s.db.Exec(ctx, s.q(query), m.ID, chunkIDs, lits)
+	if err != nil {
+		return 0, fmt.Errorf("store: %s %d embeddings for model %s: %w", verb, len(chunkIDs), m.Name, err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+// literals formats vectors for a vector[] parameter. bad is the index of
+// the first vector without the model's dimension, -1 when there is none
+// (and then lits is complete).
+func (m EmbeddingModel) literals(vectors [][]float32) (lits []string, bad int) {
+	lits = make([]string, len(vectors))
 	for i, v := range vectors {
 		if len(v) != m.Dimensions {
-			return fmt.Errorf("store: embedding of chunk %d has %d dimensions, model %s has %d: %w",
-				chunkIDs[i], len(v), m.Name, m.Dimensions, ErrDimensionMismatch)
+			return nil, i
 		}
 		lits[i] = VectorLiteral(v)
 	}
-	if _, err := s.db.Exec(ctx, s.q("UpsertEmbeddings"), m.ID, chunkIDs, lits); err != nil {
-		return fmt.Errorf("store: upsert %d embeddings for model %s: %w", len(chunkIDs), m.Name, err)
-	}
-	return nil
+	return lits, -1
 }
 
 // VectorLiteral formats v as pgvector's text form, '[1,2,3]'.

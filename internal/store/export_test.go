@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // ExplainVectorSearch returns the plan of SearchVector for model m. With
@@ -35,4 +38,32 @@ func (s *Store) ExplainVectorSearch(tb testing.TB, m EmbeddingModel) string {
 		tb.Fatal(err)
 	}
 	return strings.Join(plan, "\n")
+}
+
+// ExplainRetrieve returns the query plan of a vector ("vector") or hybrid
+// ("hybrid") retrieval, run with the same settings as the search itself,
+// for checking that the model's HNSW index is used.
+func (s *Store) ExplainRetrieve(ctx context.Context, mode string, m EmbeddingModel, q RetrieveQuery) (string, error) {
+	name := map[string]string{"vector": "RetrieveVector", "hybrid": "RetrieveHybrid"}[mode]
+	if name == "" {
+		return "", fmt.Errorf("store: explain retrieval: unknown mode %q", mode)
+	}
+	if err := m.checkVector(q.Vector); err != nil {
+		return "", fmt.Errorf("store: explain retrieval: %w", err)
+	}
+	q = q.withDefaults()
+	args := q.args(mode)
+	var plan []string
+	err := s.inSearchTx(ctx, q, func(tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, "EXPLAIN "+s.retrieveSQL(name, m), args)
+		if err != nil {
+			return err
+		}
+		plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("store: explain %s retrieval: %w", mode, err)
+	}
+	return strings.Join(plan, "\n"), nil
 }

@@ -160,13 +160,10 @@ func (s *Store) WriteVersion(ctx context.Context, nv NewVersion) (Document, erro
 		doc.Version = nv.Previous.Version + 1
 	}
 	cols := chunkColumns(nv.Chunks)
-	lits := make([]string, len(nv.Vectors))
-	for i, v := range nv.Vectors {
-		if len(v) != nv.Model.Dimensions {
-			return Document{}, fmt.Errorf("store: write %s: vector %d has %d dimensions, model %s has %d: %w",
-				doc.SourceURI, i, len(v), nv.Model.Name, nv.Model.Dimensions, ErrDimensionMismatch)
-		}
-		lits[i] = VectorLiteral(v)
+	lits, bad := nv.Model.literals(nv.Vectors)
+	if bad >= 0 {
+		return Document{}, fmt.Errorf("store: write %s: vector %d has %d dimensions, model %s has %d: %w",
+			doc.SourceURI, bad, len(nv.Vectors[bad]), nv.Model.Name, nv.Model.Dimensions, ErrDimensionMismatch)
 	}
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		err := tx.QueryRow(ctx, s.q("InsertVersion"),
@@ -236,25 +233,31 @@ func (s *Store) CurrentSourcesUnder(ctx context.Context, collectionID int64, pre
 // A process killed after storing a document but before releasing its
 // claim leaves such a row; the next run clears it.
 func (s *Store) ReleaseStaleClaims(ctx context.Context, collectionID int64, dead func(Owner) bool) (int, error) {
+	tag, err := s.db.Exec(ctx, s.q("DeleteExpiredClaims"), collectionID)
+	if err != nil {
+		return 0, fmt.Errorf("store: release expired claims of collection %d: %w", collectionID, err)
+	}
+	n := int(tag.RowsAffected())
+	if dead == nil {
+		return n, nil
+	}
 	rows, err := s.db.Query(ctx, s.q("ClaimsOf"), collectionID)
 	if err != nil {
-		return 0, fmt.Errorf("store: claims of collection %d: %w", collectionID, err)
+		return n, fmt.Errorf("store: claims of collection %d: %w", collectionID, err)
 	}
 	type claim struct {
-		source  string
-		owner   Owner
-		expired bool
+		source string
+		owner  Owner
 	}
 	claims, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (claim, error) {
 		var c claim
-		return c, r.Scan(&c.source, &c.owner.ID, &c.owner.Host, &c.owner.PID, &c.expired)
+		return c, r.Scan(&c.source, &c.owner.ID, &c.owner.Host, &c.owner.PID)
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: claims of collection %d: %w", collectionID, err)
+		return n, fmt.Errorf("store: claims of collection %d: %w", collectionID, err)
 	}
-	n := 0
 	for _, c := range claims {
-		if !c.expired && (dead == nil || !dead(c.owner)) {
+		if !dead(c.owner) {
 			continue
 		}
 		tag, err := s.db.Exec(ctx, s.q("ReleaseClaim"), collectionID, c.source, c.owner.ID)

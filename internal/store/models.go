@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/civitas-eu/civitas/internal/audit"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/civitas-eu/civitas/internal/audit"
 )
 
 // Model roles: what an active model is used for.
@@ -76,11 +77,7 @@ func (s *Store) SeedActiveModel(ctx context.Context, role, model, digest, by str
 			return err
 		}
 		seeded = true
-		c := ModelChange{By: by, Role: role, To: model, ToDigest: digest, Note: "seeded from configuration"}
-		if _, err := tx.Exec(ctx, s.q("InsertModelChange"), c.By, c.Role, c.From, c.To, c.FromDigest, c.ToDigest, c.Note); err != nil {
-			return err
-		}
-		return auditModelChange(ctx, tx, c)
+		return s.recordChange(ctx, tx, ModelChange{By: by, Role: role, To: model, ToDigest: digest, Note: "seeded from configuration"})
 	})
 	if err != nil {
 		return false, fmt.Errorf("store: seed active %s model %s: %w", role, model, err)
@@ -118,15 +115,16 @@ func (s *Store) setActive(ctx context.Context, tx pgx.Tx, c *ModelChange) error 
 	if _, err := tx.Exec(ctx, s.q("SetActiveModel"), c.Role, c.To, c.ToDigest, c.By); err != nil {
 		return err
 	}
+	return s.recordChange(ctx, tx, *c)
+}
+
+// recordChange records a switch in the model changes and the audit trail,
+// in the switch's own transaction: a change that happened is always on
+// record. The caller has made the switch.
+func (s *Store) recordChange(ctx context.Context, tx pgx.Tx, c ModelChange) error {
 	if _, err := tx.Exec(ctx, s.q("InsertModelChange"), c.By, c.Role, c.From, c.To, c.FromDigest, c.ToDigest, c.Note); err != nil {
 		return err
 	}
-	return auditModelChange(ctx, tx, *c)
-}
-
-// auditModelChange records a switch in the audit trail, in the switch's
-// own transaction: a change that happened is always on record.
-func auditModelChange(ctx context.Context, tx pgx.Tx, c ModelChange) error {
 	_, err := audit.Append(ctx, tx, audit.Event{
 		Action: audit.ActionModelChanged, Actor: c.By, Target: "model:" + c.Role,
 		Details: map[string]string{"role": c.Role, "from": c.From, "to": c.To,
@@ -159,10 +157,7 @@ func (s *Store) SwitchEmbedModel(ctx context.Context, m EmbeddingModel, by, note
 		if _, err := tx.Exec(ctx, s.q("SetActiveModel"), RoleEmbed, c.To, c.ToDigest, c.By); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, s.q("InsertModelChange"), c.By, c.Role, c.From, c.To, c.FromDigest, c.ToDigest, c.Note); err != nil {
-			return err
-		}
-		return auditModelChange(ctx, tx, c)
+		return s.recordChange(ctx, tx, c)
 	})
 	if err != nil {
 		return c, fmt.Errorf("store: switch embedding model to %s: %w", m.Name, err)

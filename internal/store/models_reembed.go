@@ -40,20 +40,5 @@ func (s *Store) EmbeddingCoverage(ctx context.Context, m EmbeddingModel) (total,
 // crash writes nothing twice. Chunks deleted meanwhile are skipped. It
 // returns how many vectors were added.
 func (s *Store) InsertMissingEmbeddings(ctx context.Context, m EmbeddingModel, chunkIDs []int64, vectors [][]float32) (int64, error) {
-	if len(chunkIDs) != len(vectors) {
-		return 0, fmt.Errorf("store: insert embeddings: %d chunk ids but %d vectors", len(chunkIDs), len(vectors))
-	}
-	lits := make([]string, len(vectors))
-	for i, v := range vectors {
-		if len(v) != m.Dimensions {
-			return 0, fmt.Errorf("store: embedding of chunk %d has %d dimensions, model %s has %d: %w",
-				chunkIDs[i], len(v), m.Name, m.Dimensions, ErrDimensionMismatch)
-		}
-		lits[i] = VectorLiteral(v)
-	}
-	tag, err := s.db.Exec(ctx, s.q("InsertMissingEmbeddings"), m.ID, chunkIDs, lits)
-	if err != nil {
-		return 0, fmt.Errorf("store: insert %d embeddings for model %s: %w", len(chunkIDs), m.Name, err)
-	}
-	return tag.RowsAffected(), nil
+	return s.writeEmbeddings(ctx, "insert", "InsertMissingEmbeddings", m, chunkIDs, vectors)
 }

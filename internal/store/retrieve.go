@@ -154,47 +154,11 @@ func (s *Store) NeighbourChunks(ctx context.Context, documentID int64, ordinal, 
 	return collectRetrieved(rows)
 }
 
-// ExplainRetrieve returns the query plan of a vector ("vector") or hybrid
-// ("hybrid") retrieval, run with the same settings as the search itself,
-// for checking that the model's HNSW index is used.
-func (s *Store) ExplainRetrieve(ctx context.Context, mode string, m EmbeddingModel, q RetrieveQuery) (string, error) {
-	name := map[string]string{"vector": "RetrieveVector", "hybrid": "RetrieveHybrid"}[mode]
-	if name == "" {
-		return "", fmt.Errorf("store: explain retrieval: unknown mode %q", mode)
-	}
-	if err := m.checkVector(q.Vector); err != nil {
-		return "", fmt.Errorf("store: explain retrieval: %w", err)
-	}
-	q = q.withDefaults()
-	args := q.args(mode)
-	var plan []string
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, s.q("RetrieveSettings"), pgx.NamedArgs{"ef_search": q.efSearch()}); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, "EXPLAIN "+s.retrieveSQL(name, m), args)
-		if err != nil {
-			return err
-		}
-		plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
-		return err
-	})
-	if err != nil {
-		return "", fmt.Errorf("store: explain %s retrieval: %w", mode, err)
-	}
-	return strings.Join(plan, "\n"), nil
-}
-
-// retrieveInTx runs a query that walks an HNSW index inside a transaction
-// that sets the index's search parameters for that transaction alone: a
-// session-wide SET would leak to whoever uses the connection next (and on
-// PGlite, which serves every connection from one session, to everyone).
+// retrieveInTx runs a retrieval query in a search transaction
+// (inSearchTx).
 func (s *Store) retrieveInTx(ctx context.Context, mode string, q RetrieveQuery, sql string, args pgx.StrictNamedArgs) ([]Retrieved, error) {
 	var out []Retrieved
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, s.q("RetrieveSettings"), pgx.NamedArgs{"ef_search": q.efSearch()}); err != nil {
-			return fmt.Errorf("set search parameters: %w", err)
-		}
+	err := s.inSearchTx(ctx, q, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, sql, args)
 		if err != nil {
 			return err
@@ -206,6 +170,19 @@ func (s *Store) retrieveInTx(ctx context.Context, mode string, q RetrieveQuery, 
 		return nil, fmt.Errorf("store: %s retrieval: %w", mode, err)
 	}
 	return out, nil
+}
+
+// inSearchTx runs fn, which walks an HNSW index, inside a transaction that
+// sets the index's search parameters for q for that transaction alone: a
+// session-wide SET would leak to whoever uses the connection next (and on
+// PGlite, which serves every connection from one session, to everyone).
+func (s *Store) inSearchTx(ctx context.Context, q RetrieveQuery, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, s.q("RetrieveSettings"), pgx.NamedArgs{"ef_search": q.efSearch()}); err != nil {
+			return fmt.Errorf("set search parameters: %w", err)
+		}
+		return fn(tx)
+	})
 }
 
 // retrieveSQL assembles a retrieval query from its shared parts: the
@@ -258,7 +235,7 @@ func (q RetrieveQuery) args(mode string) pgx.StrictNamedArgs {
 	args := pgx.StrictNamedArgs{
 		"collections": nonNil(q.Collections),
 		"languages":   nonNil(q.Languages),
-		"documents":   nonNilIDs(q.DocumentIDs),
+		"documents":   nonNil(q.DocumentIDs),
 		"groups":      nonNil(q.Groups),
 		"date_from":   q.From,
 		"date_to":     q.To,
@@ -330,16 +307,11 @@ func splitQuery(text string) (words string, phrases []string, exclude string) {
 	return w.String(), phrases, strings.TrimSpace(ex.String())
 }
 
-func nonNil(s []string) []string {
+// nonNil returns s, or an empty slice for nil: pgx sends a nil slice as
+// NULL, which no "= ANY" or cardinality test matches.
+func nonNil[S ~[]E, E any](s S) S {
 	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func nonNilIDs(s []int64) []int64 {
-	if s == nil {
-		return []int64{}
+		return S{}
 	}
 	return s
 }

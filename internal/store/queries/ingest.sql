@@ -80,6 +80,8 @@ WITH doc AS (
 )
 SELECT id, created_at FROM doc;
 
+-- name: DeleteExpiredClaims
+DELETE FROM ingest_claims WHERE collection_id = $1 AND expires_at < now();
+
 -- name: ClaimsOf
-SELECT source_uri, owner, host, pid, expires_at < now() AS expired
-FROM ingest_claims WHERE collection_id = $1;
+SELECT source_uri, owner, host, pid FROM ingest_claims WHERE collection_id = $1;
