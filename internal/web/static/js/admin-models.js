@@ -221,22 +221,11 @@ async function useChat(m, invoker) {
   if (!invoker.isConnected) focusModel(m.name);
 }
 
-// confirmPlain is confirmAction with the OK button shown as a primary
-// action rather than a destructive one: a re-embed loses nothing.
-async function confirmPlain(...args) {
-  const ok = $('confirm-ok');
-  const cls = ok.className;
-  ok.className = 'button button-primary';
-  try {
-    return await confirmAction(...args);
-  } finally {
-    ok.className = cls;
-  }
-}
-
 async function useEmbed(m, invoker) {
   const vars = { name: m.name, current: (state.active && state.active.embed) || '—', dims: m.embedding_dims };
-  if (!(await confirmPlain('models.embedTitle', 'models.embedText', 'models.embedConfirm', vars, invoker))) return;
+  // A re-embed loses nothing: the OK button is a primary action, not a
+  // destructive one.
+  if (!(await confirmAction('models.embedTitle', 'models.embedText', 'models.embedConfirm', vars, invoker, { style: 'primary' }))) return;
   failed('');
   try {
     const res = await post('/api/admin/models/embed', { name: m.name });

@@ -36,12 +36,15 @@ export function announcer(id) {
 
 // confirmAction asks in the page's #confirm-dialog; resolves true on OK.
 // The native dialog traps focus and closes on Escape; focus returns to
-// the invoker.
-export function confirmAction(titleKey, textKey, okKey, vars, invoker) {
+// the invoker. The OK button looks destructive (style 'danger') unless
+// the style option says otherwise ('primary' where nothing is lost).
+export function confirmAction(titleKey, textKey, okKey, vars, invoker, { style = 'danger' } = {}) {
   const dlg = document.getElementById('confirm-dialog');
+  const ok = document.getElementById('confirm-ok');
   document.getElementById('confirm-title').textContent = t(titleKey, vars);
   document.getElementById('confirm-text').textContent = t(textKey, vars);
-  document.getElementById('confirm-ok').textContent = t(okKey);
+  ok.textContent = t(okKey);
+  ok.className = `button button-${style}`;
   return new Promise((resolve) => {
     dlg.addEventListener('close', () => {
       if (invoker && invoker.isConnected) invoker.focus();
