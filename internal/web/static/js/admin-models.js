@@ -6,7 +6,7 @@
 // and the history of switches. admin.js loads this module and calls init.
 import { t, lang, formatDate, onChange } from './i18n.js';
 import { get, post, del, failure } from './api.js';
-import { el, announcer, confirmAction } from './ui.js';
+import { el, button, announcer, confirmAction, showError } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const pending = ['queued', 'running'];
@@ -42,11 +42,8 @@ function message(text) {
   $('models-message').textContent = text;
 }
 
-function failed(text) {
-  const e = $('models-error');
-  e.textContent = text;
-  e.hidden = !text;
-}
+// failed shows text in the section's error banner; '' hides it.
+const failed = (text) => showError('models-error', text);
 
 function reembedRunning() {
   return !!state.reembed && pending.includes(state.reembed.status);
@@ -55,9 +52,8 @@ function reembedRunning() {
 // action is a row's button; its name adds the model to the visible text.
 function action(key, m, onClick, extra = {}) {
   const text = t(`models.${key}`);
-  const b = el('button', { type: 'button', className: 'button button-small', 'data-action': key, 'aria-label': t('models.actionOf', { action: text.replace(/…$/, ''), name: m.name }), ...extra }, text);
-  b.addEventListener('click', () => onClick(m, b));
-  return b;
+  return button(text, (b) => onClick(m, b),
+    { 'data-action': key, 'aria-label': t('models.actionOf', { action: text.replace(/…$/, ''), name: m.name }), ...extra });
 }
 
 function modelRow(m, i) {

@@ -5,17 +5,12 @@ import { get, failure } from './api.js';
 import { readSSE } from './sse.js';
 import { Turn } from './answer.js';
 import { initPanel, openDocument, closeDocument } from './panel.js';
+import { announcer } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 let conversationId = 0;
 let controller = null;
-
-function announce(msg) {
-  const s = $('chat-status');
-  s.textContent = '';
-  // A change after a tick is announced even when the text repeats.
-  setTimeout(() => { s.textContent = msg; }, 50);
-}
+const announce = announcer('chat-status');
 
 const turnOpts = {
   onOpenSource: (src, url, from) => openDocument(url, src.title, from),

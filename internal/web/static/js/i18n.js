@@ -86,10 +86,11 @@ export async function init() {
   }
 }
 
-// formatDate writes a timestamp in the UI language.
-export function formatDate(iso) {
+// formatDate writes a timestamp in the UI language, the time to the
+// minute or, with timeStyle 'medium', to the second; '' when it is not one.
+export function formatDate(iso, timeStyle = 'short') {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
-  return new Intl.DateTimeFormat(current, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+  return new Intl.DateTimeFormat(current, { dateStyle: 'medium', timeStyle }).format(d);
 }
