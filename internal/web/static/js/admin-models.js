@@ -5,7 +5,8 @@
 // vectors, removing a model, pulling one by name, importing a GGUF file;
 // and the history of switches. admin.js loads this module and calls init.
 import { t, lang, formatDate, onChange } from './i18n.js';
-import { get, post, del, failure } from './api.js';
+import { get, post, del, stream } from './api.js';
+import { readLines } from './sse.js';
 import { el, button, announcer, confirmAction, showError } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
@@ -296,20 +297,9 @@ async function pull(ev) {
   pullStep({ status: '' });
   result('pull-result', t('models.pulling', { name }));
   try {
-    const resp = await fetch('/api/admin/models/pull', { method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/x-ndjson' }, body: JSON.stringify({ name }) });
-    if (!resp.ok) throw await failure(resp);
-    const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buf = '';
+    const resp = await stream('/api/admin/models/pull', { name }, 'application/x-ndjson');
     let last = null;
-    for (;;) {
-      const { value, done } = await reader.read();
-      buf += value || '';
-      const lines = buf.split('\n');
-      buf = done ? '' : lines.pop();
-      for (const line of lines) if (line.trim()) last = pullStep(JSON.parse(line));
-      if (done) break;
-    }
+    for await (const line of readLines(resp.body)) if (line.trim()) last = pullStep(JSON.parse(line));
     if (!last || last.status !== 'success') throw new Error((last && last.error) || t('models.pullCut'));
     result('pull-result', t('models.pulled', { name }));
     $('pull-progress').hidden = true;

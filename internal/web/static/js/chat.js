@@ -1,7 +1,7 @@
 // The chat page: conversations, the question box, the streamed answer.
 import { start } from './layout.js';
 import { t } from './i18n.js';
-import { get, failure } from './api.js';
+import { get, stream } from './api.js';
 import { readSSE } from './sse.js';
 import { Turn } from './answer.js';
 import { initPanel, openDocument, closeDocument } from './panel.js';
@@ -99,14 +99,7 @@ async function ask(question) {
   if (conversationId) body.conversation_id = conversationId;
   let finished = false;
   try {
-    const resp = await fetch('/api/chat', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-      body: JSON.stringify(body),
-      credentials: 'same-origin',
-      signal: controller.signal,
-    });
-    if (!resp.ok) throw await failure(resp);
+    const resp = await stream('/api/chat', body, 'text/event-stream', controller.signal);
     const header = Number(resp.headers.get('X-Conversation-ID'));
     if (header) conversationId = header;
     for await (const { event, data } of readSSE(resp.body)) {
