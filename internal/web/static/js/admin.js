@@ -1,10 +1,11 @@
 // The administration page: issue, list and revoke API keys; export or
 // erase a person's data; show the effective endpoints. The models section
-// belongs to admin-models.js, loaded at the end.
+// belongs to admin-models.js, started at the end.
 import { start } from './layout.js';
 import { t, formatDate, onChange } from './i18n.js';
 import { get, post, del } from './api.js';
 import { el, button, cell, fact, copyText, announcer, confirmAction, showError } from './ui.js';
+import { init as initModels } from './admin-models.js';
 
 const $ = (id) => document.getElementById(id);
 const announce = announcer('admin-status');
@@ -198,8 +199,6 @@ if ($('key-form')) {
   $('subject-erase').addEventListener('click', eraseSubject);
   onChange(() => { renderKeys(); renderEndpoints(); });
   await Promise.all([loadKeys(), loadEndpoints()]);
-  // The models section is its own module (admin-models.js), which may
-  // not be there yet; the rest of the page works without it.
-  import('./admin-models.js').then((m) => m.init && m.init($('models-admin-body'))).catch(() => {});
+  initModels($('models-admin-body')); // not awaited: it shows itself when loaded
 }
 document.body.dataset.ready = 'true';

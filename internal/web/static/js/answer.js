@@ -6,7 +6,7 @@ import { el, button as smallButton, copyText, pagesLabel } from './ui.js';
 
 // sourceURL is the link to a source's original file, at its first page
 // (PDF viewers honour #page=N).
-export function sourceURL(src) {
+function sourceURL(src) {
   const base = `/api/documents/${encodeURIComponent(src.document_id)}/file`;
   return src.page_start > 0 ? `${base}#page=${src.page_start}` : base;
 }

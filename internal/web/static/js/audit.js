@@ -55,7 +55,7 @@ function passageList(d) {
 // answerDetails renders an answer.created event: who asked what, which
 // passages of which document versions were retrieved and cited, and which
 // models and prompt templates produced the answer.
-function answerDetails(e, d, personal) {
+function answerDetails(d, personal) {
   const retrieved = (d.retrieved_chunk_ids || []).length;
   const summaryText = personal && personal.question ? personal.question : t('audit.answerN', { id: d.answer_id });
   return el('details', { className: 'event-details' },
@@ -91,7 +91,7 @@ function row(e) {
   const actor = e.actor === null ? el('span', { className: 'muted' }, t('audit.erased')) : e.actor;
   const target = el('td', { className: 'nowrap' }, mono(e.target || ''));
   if (e.subject) target.append(el('span', { className: 'subject' }, t('audit.subject', { subject: e.subject })));
-  const details = el('td', {}, e.action === 'answer.created' ? answerDetails(e, d, personal) : genericDetails(d, personal));
+  const details = el('td', {}, e.action === 'answer.created' ? answerDetails(d, personal) : genericDetails(d, personal));
   return el('tr', { 'data-id': e.id, 'data-action': e.action },
     el('td', { className: 'nowrap' }, el('time', { dateTime: e.at }, formatDate(e.at, 'medium') || e.at || ''), el('span', { className: 'event-id' }, `#${e.id}`)),
     cell(actor), el('td', { className: 'nowrap' }, mono(e.action)), target, details);

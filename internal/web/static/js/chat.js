@@ -32,7 +32,6 @@ async function loadConversations() {
     a.href = `/?c=${c.id}`;
     a.textContent = c.title || t('chat.untitled');
     a.dataset.id = String(c.id);
-    if (c.id === conversationId) a.setAttribute('aria-current', 'true');
     a.addEventListener('click', (ev) => {
       ev.preventDefault();
       openConversation(c.id, true);
@@ -41,6 +40,7 @@ async function loadConversations() {
     ul.append(li);
   }
   $('conversation-empty').hidden = list.length > 0;
+  markCurrent();
 }
 
 function markCurrent() {
