@@ -1,7 +1,7 @@
 // The administration page: issue, list and revoke API keys; export or
 // erase a person's data; show the effective endpoints. The models section
 // belongs to admin-models.js, started at the end.
-import { start } from './layout.js';
+import { start, readiness as readyz } from './layout.js';
 import { t, formatDate, onChange } from './i18n.js';
 import { get, post, del } from './api.js';
 import { el, button, cell, fact, copyText, announcer, confirmAction, showError } from './ui.js';
@@ -181,8 +181,7 @@ function renderEndpoints() {
 async function loadEndpoints() {
   try {
     // 503 still describes the state (the database is down).
-    const resp = await fetch('/readyz', { headers: { Accept: 'application/json' } });
-    readiness = await resp.json();
+    readiness = await readyz();
   } catch (err) {
     showError('admin-error', t('admin.loadFailed', { reason: err.message }));
     return;

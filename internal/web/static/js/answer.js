@@ -78,9 +78,12 @@ export class Turn {
 
   appendToken(tok) {
     this.text += tok;
-    this.setState('');
-    this.body.classList.add('streaming');
-    this.el.setAttribute('aria-busy', 'true');
+    if (!this.body.classList.contains('streaming')) {
+      // The first token: the text is being written.
+      this.setState('');
+      this.body.classList.add('streaming');
+      this.el.setAttribute('aria-busy', 'true');
+    }
     if (!this.pending) {
       this.pending = requestAnimationFrame(() => {
         this.pending = 0;
@@ -117,10 +120,17 @@ export class Turn {
     this.answerId = frame.answer_id || 0;
     if (done.answer) this.text = done.answer;
     this.end();
-    if (done.mode === 'search') this.setState('answer.searchOnly');
-    else if (done.mode === 'not_covered') this.setState('answer.notCovered');
-    else this.setState('');
+    this.showMode(done.mode);
     this.renderActions();
+  }
+
+  // showMode says what the answer's mode means, when it is not a plain
+  // answer.
+  showMode(mode) {
+    if (mode === 'error') this.setState('answer.failed', { reason: '' });
+    else if (mode === 'search') this.setState('answer.searchOnly');
+    else if (mode === 'not_covered') this.setState('answer.notCovered');
+    else this.setState('');
   }
 
   fail(message) {
@@ -216,10 +226,7 @@ export class Turn {
     turn.answerId = rec.id;
     turn.end();
     const when = formatDate(rec.created_at);
-    if (rec.mode === 'error') turn.setState('answer.failed', { reason: '' });
-    else if (rec.mode === 'search') turn.setState('answer.searchOnly');
-    else if (rec.mode === 'not_covered') turn.setState('answer.notCovered');
-    else turn.setState('');
+    turn.showMode(rec.mode);
     if (when) turn.el.dataset.when = when;
     if (rec.mode !== 'error') turn.renderActions();
     return turn;
