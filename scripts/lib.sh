@@ -75,12 +75,15 @@ start() {
 	echo $! >"$RUN/$name.pid"
 }
 
-# ensure_pglite_packages: installs the pinned npm packages once.
-ensure_pglite_packages() {
-	local dir=$ROOT/scripts/pglite
-	if [[ ! -x $dir/node_modules/.bin/pglite-server ]] || ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.src" 2>/dev/null; then
-		command -v npm >/dev/null || die "npm is needed for the local database (PGlite); install Node.js 20"
-		log "installing PGlite (PostgreSQL + pgvector in WASM) from npm"
+# ensure_npm_packages DIR FILE WHAT: installs DIR's npm packages, pinned by
+# its package-lock.json, when DIR/node_modules/FILE is missing or the lock
+# file changed since the last install (a copy of it is kept as the stamp).
+# WHAT names the packages in messages.
+ensure_npm_packages() {
+	local dir=$1 file=$2 what=$3
+	if [[ ! -e $dir/node_modules/$file ]] || ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.src" 2>/dev/null; then
+		command -v npm >/dev/null || die "npm is needed for $what; install Node.js 20"
+		log "installing $what from npm"
 		(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 		cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.src"
 	fi
@@ -91,7 +94,7 @@ start_pglite() {
 	local name=$1 port=$2 data=$3 args=()
 	if running "$name"; then return 0; fi
 	port_open "$port" && die "port $port is taken by another program; set CIVITAS_PG_PORT"
-	ensure_pglite_packages
+	ensure_npm_packages "$ROOT/scripts/pglite" .bin/pglite-server "PGlite (PostgreSQL + pgvector in WASM, the local database)"
 	[[ -n $data ]] && mkdir -p "$data" && args=(-d "$data")
 	# -m 64: PGlite serves every connection on one backend, serialising their
 	# transactions, so sockets are cheap; the assistant's pool (16) plus an

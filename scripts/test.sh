@@ -6,18 +6,28 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
+# install_as_root WHY NOTE PACKAGE...: as root (CI), installs the Debian
+# packages (WHY says what for); otherwise only logs NOTE. A failed
+# apt-get update leaves them out, as if not root; a failed install stops.
+install_as_root() {
+	local why=$1 note=$2
+	shift 2
+	if ((EUID == 0)); then
+		log "installing $* ($why)"
+		if apt-get update -qq; then DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; fi
+	else
+		log "not root: $note"
+	fi
+}
+
 # The PDF loader's OCR path and the pdftotext comparison are tested for
 # real when these Debian packages are there; as root (CI) we install them.
 ocr_pkgs=(poppler-utils tesseract-ocr tesseract-ocr-deu tesseract-ocr-fra)
 missing=()
 for pkg in "${ocr_pkgs[@]}"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if ((${#missing[@]})); then
-	if ((EUID == 0)); then
-		log "installing ${missing[*]} (OCR and pdftotext for the PDF tests)"
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-	else
-		log "not root: ${missing[*]} missing, so the OCR tests will check the no-OCR path only"
-	fi
+	install_as_root "OCR and pdftotext for the PDF tests" \
+		"${missing[*]} missing, so the OCR tests will check the no-OCR path only" "${missing[@]}"
 fi
 
 # The browser test drives Debian's chromium and checks accessibility with
@@ -25,19 +35,10 @@ fi
 # install chromium; elsewhere the browser test fails under
 # CIVITAS_TEST_REQUIRE_SERVICES=1 below, saying what is missing.
 if [[ ! -x ${CIVITAS_CHROMIUM:-/usr/bin/chromium} ]]; then
-	if ((EUID == 0)); then
-		log "installing chromium (browser end-to-end test)"
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-	else
-		log "not root: chromium is missing, so the browser test will fail; apt-get install chromium"
-	fi
+	install_as_root "browser end-to-end test" \
+		"chromium is missing, so the browser test will fail; apt-get install chromium" chromium
 fi
-e2e=$ROOT/scripts/e2e
-if [[ ! -f $e2e/node_modules/axe-core/axe.min.js ]] || ! cmp -s "$e2e/package-lock.json" "$e2e/node_modules/.package-lock.json.src" 2>/dev/null; then
-	log "installing axe-core from npm (accessibility check of the browser test)"
-	(cd "$e2e" && npm ci --no-audit --no-fund --loglevel=error)
-	cp "$e2e/package-lock.json" "$e2e/node_modules/.package-lock.json.src"
-fi
+ensure_npm_packages "$ROOT/scripts/e2e" axe-core/axe.min.js "axe-core (accessibility check of the browser test)"
 # Screenshots and accessibility reports of the browser test; CI keeps them.
 export CIVITAS_ARTIFACTS_DIR=${CIVITAS_ARTIFACTS_DIR:-$STATE/artifacts}
 mkdir -p "$CIVITAS_ARTIFACTS_DIR"

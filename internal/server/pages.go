@@ -8,8 +8,7 @@ import (
 )
 
 // navFor lists the pages the caller can use, for the header. Pages that
-// need a group are left out for others; a page whose template is not
-// there yet is not linked.
+// need a group are left out for others.
 func (s *Server) navFor(u auth.User) []web.NavItem {
 	nav := []web.NavItem{{Key: "chat", Label: "Chat", Href: "/"}}
 	if u.InGroup(auth.GroupKnowledgeManager) {
@@ -28,7 +27,7 @@ func (s *Server) navFor(u auth.User) []web.NavItem {
 // renderPage writes a page of the browser interface for the caller.
 func (s *Server) renderPage(w http.ResponseWriter, r *http.Request, status int, p web.Page) {
 	u := user(r)
-	p.Nav, p.User, p.Groups = s.navFor(u), u.Name, u.Groups
+	p.Nav, p.User = s.navFor(u), u.Name
 	if err := s.web.Render(w, status, p); err != nil {
 		s.writeError(w, r, err)
 	}

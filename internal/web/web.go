@@ -57,10 +57,8 @@ type Page struct {
 	Title   string // English title, translated in the browser from "title.<name>"
 	Nav     []NavItem
 	User    string
-	Groups  []string
 	Static  string // the versioned static prefix, e.g. /static/3f2a…/
 	Message string // optional page-specific notice, e.g. why access is refused
-	Data    any    // page-specific values
 }
 
 // Assets are the parsed templates and the static files with their
@@ -127,14 +125,8 @@ func New() (*Assets, error) {
 	return a, nil
 }
 
-// Version identifies this release's static files.
-func (a *Assets) Version() string { return a.version }
-
 // Static returns the versioned prefix pages load their files from.
 func (a *Assets) Static() string { return StaticPrefix + a.version + "/" }
-
-// Has reports whether there is a page template of that name.
-func (a *Assets) Has(page string) bool { _, ok := a.pages[page]; return ok }
 
 // Render writes page p with the given status. The page is rendered into a
 // buffer first, so a template error becomes an error, not half a page.

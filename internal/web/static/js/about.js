@@ -4,16 +4,10 @@
 import { start } from './layout.js';
 import { t, onChange } from './i18n.js';
 import { get } from './api.js';
+import { cell, showError } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 let about = null;
-
-function cell(text, cls) {
-  const td = document.createElement('td');
-  if (cls) td.className = cls;
-  td.textContent = text ?? '';
-  return td;
-}
 
 function render() {
   if (!about) return;
@@ -42,9 +36,7 @@ try {
   about = await get('/api/about');
   render();
 } catch (err) {
-  const e = $('about-error');
-  e.textContent = t('about.loadFailed', { reason: err.message });
-  e.hidden = false;
+  showError('about-error', t('about.loadFailed', { reason: err.message }));
 }
 onChange(render);
 document.body.dataset.ready = 'true';

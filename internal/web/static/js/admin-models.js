@@ -5,8 +5,9 @@
 // vectors, removing a model, pulling one by name, importing a GGUF file;
 // and the history of switches. admin.js loads this module and calls init.
 import { t, lang, formatDate, onChange } from './i18n.js';
-import { get, post, del, failure } from './api.js';
-import { el, announcer, confirmAction } from './ui.js';
+import { get, post, del, stream } from './api.js';
+import { readLines } from './sse.js';
+import { el, button, announcer, confirmAction, showError } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const pending = ['queued', 'running'];
@@ -42,11 +43,8 @@ function message(text) {
   $('models-message').textContent = text;
 }
 
-function failed(text) {
-  const e = $('models-error');
-  e.textContent = text;
-  e.hidden = !text;
-}
+// failed shows text in the section's error banner; '' hides it.
+const failed = (text) => showError('models-error', text);
 
 function reembedRunning() {
   return !!state.reembed && pending.includes(state.reembed.status);
@@ -55,9 +53,8 @@ function reembedRunning() {
 // action is a row's button; its name adds the model to the visible text.
 function action(key, m, onClick, extra = {}) {
   const text = t(`models.${key}`);
-  const b = el('button', { type: 'button', className: 'button button-small', 'data-action': key, 'aria-label': t('models.actionOf', { action: text.replace(/…$/, ''), name: m.name }), ...extra }, text);
-  b.addEventListener('click', () => onClick(m, b));
-  return b;
+  return button(text, (b) => onClick(m, b),
+    { 'data-action': key, 'aria-label': t('models.actionOf', { action: text.replace(/…$/, ''), name: m.name }), ...extra });
 }
 
 function modelRow(m, i) {
@@ -221,22 +218,11 @@ async function useChat(m, invoker) {
   if (!invoker.isConnected) focusModel(m.name);
 }
 
-// confirmPlain is confirmAction with the OK button shown as a primary
-// action rather than a destructive one: a re-embed loses nothing.
-async function confirmPlain(...args) {
-  const ok = $('confirm-ok');
-  const cls = ok.className;
-  ok.className = 'button button-primary';
-  try {
-    return await confirmAction(...args);
-  } finally {
-    ok.className = cls;
-  }
-}
-
 async function useEmbed(m, invoker) {
   const vars = { name: m.name, current: (state.active && state.active.embed) || '—', dims: m.embedding_dims };
-  if (!(await confirmPlain('models.embedTitle', 'models.embedText', 'models.embedConfirm', vars, invoker))) return;
+  // A re-embed loses nothing: the OK button is a primary action, not a
+  // destructive one.
+  if (!(await confirmAction('models.embedTitle', 'models.embedText', 'models.embedConfirm', vars, invoker, { style: 'primary' }))) return;
   failed('');
   try {
     const res = await post('/api/admin/models/embed', { name: m.name });
@@ -311,20 +297,9 @@ async function pull(ev) {
   pullStep({ status: '' });
   result('pull-result', t('models.pulling', { name }));
   try {
-    const resp = await fetch('/api/admin/models/pull', { method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/x-ndjson' }, body: JSON.stringify({ name }) });
-    if (!resp.ok) throw await failure(resp);
-    const reader = resp.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buf = '';
+    const resp = await stream('/api/admin/models/pull', { name }, 'application/x-ndjson');
     let last = null;
-    for (;;) {
-      const { value, done } = await reader.read();
-      buf += value || '';
-      const lines = buf.split('\n');
-      buf = done ? '' : lines.pop();
-      for (const line of lines) if (line.trim()) last = pullStep(JSON.parse(line));
-      if (done) break;
-    }
+    for await (const line of readLines(resp.body)) if (line.trim()) last = pullStep(JSON.parse(line));
     if (!last || last.status !== 'success') throw new Error((last && last.error) || t('models.pullCut'));
     result('pull-result', t('models.pulled', { name }));
     $('pull-progress').hidden = true;

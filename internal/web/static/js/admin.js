@@ -1,10 +1,11 @@
 // The administration page: issue, list and revoke API keys; export or
 // erase a person's data; show the effective endpoints. The models section
-// belongs to admin-models.js, loaded at the end.
-import { start } from './layout.js';
+// belongs to admin-models.js, started at the end.
+import { start, readiness as readyz } from './layout.js';
 import { t, formatDate, onChange } from './i18n.js';
 import { get, post, del } from './api.js';
-import { el, cell, announcer, confirmAction, showError } from './ui.js';
+import { el, button, cell, fact, copyText, announcer, confirmAction, showError } from './ui.js';
+import { init as initModels } from './admin-models.js';
 
 const $ = (id) => document.getElementById(id);
 const announce = announcer('admin-status');
@@ -21,12 +22,8 @@ function renderKeys() {
   const body = $('keys-body');
   body.replaceChildren(...keys.map((k) => {
     const status = keyStatus(k);
-    const actions = el('td', {});
-    if (status === 'active') {
-      const b = el('button', { type: 'button', className: 'button button-small', 'aria-label': t('admin.revokeOf', { prefix: k.prefix, user: k.user }) }, t('admin.revoke'));
-      b.addEventListener('click', () => revoke(k, b));
-      actions.append(b);
-    }
+    const actions = el('td', {}, status === 'active'
+      ? button(t('admin.revoke'), (b) => revoke(k, b), { 'aria-label': t('admin.revokeOf', { prefix: k.prefix, user: k.user }) }) : null);
     return el('tr', { 'data-key': k.id, 'data-status': status },
       el('td', { className: 'mono nowrap' }, `${k.prefix}…`), cell(k.name), cell(k.user), cell((k.groups || []).join(', ')),
       el('td', {}, formatDate(k.created_at), el('span', { className: 'subject' }, t('admin.by', { user: k.created_by }))),
@@ -81,14 +78,7 @@ async function issue(ev) {
 }
 
 async function copyKey() {
-  const input = $('new-key-value');
-  try {
-    await navigator.clipboard.writeText(input.value);
-  } catch {
-    // No clipboard API (a plain-http intranet address): copy the selection.
-    input.select();
-    document.execCommand('copy');
-  }
+  await copyText($('new-key-value').value);
   announce(t('admin.copied'));
 }
 
@@ -178,20 +168,20 @@ function eraseSubject() {
 function renderEndpoints() {
   const dl = $('endpoints');
   if (!readiness) return;
-  const rows = Object.entries(readiness.endpoints || {}).map(([k, v]) => el('div', {}, el('dt', {}, k), el('dd', { className: 'mono' }, v)));
-  const add = (key, v) => { if (v) rows.push(el('div', {}, el('dt', {}, t(key)), el('dd', {}, v))); };
-  add('admin.mode', readiness.mode && t(`admin.mode.${readiness.mode}`));
-  add('admin.version', readiness.version);
-  add('admin.promptVersion', readiness.prompt_version && el('span', { className: 'mono' }, readiness.prompt_version));
-  if (rows.length === 0) rows.push(el('div', {}, el('dt', {}, t('admin.endpoints')), el('dd', {}, t('admin.noEndpoints'))));
+  const rows = [
+    ...Object.entries(readiness.endpoints || {}).map(([k, v]) => fact(k, v, { className: 'mono' })),
+    fact(t('admin.mode'), readiness.mode && t(`admin.mode.${readiness.mode}`)),
+    fact(t('admin.version'), readiness.version),
+    fact(t('admin.promptVersion'), readiness.prompt_version && el('span', { className: 'mono' }, readiness.prompt_version)),
+  ].filter(Boolean);
+  if (rows.length === 0) rows.push(fact(t('admin.endpoints'), t('admin.noEndpoints')));
   dl.replaceChildren(...rows);
 }
 
 async function loadEndpoints() {
   try {
     // 503 still describes the state (the database is down).
-    const resp = await fetch('/readyz', { headers: { Accept: 'application/json' } });
-    readiness = await resp.json();
+    readiness = await readyz();
   } catch (err) {
     showError('admin-error', t('admin.loadFailed', { reason: err.message }));
     return;
@@ -208,8 +198,6 @@ if ($('key-form')) {
   $('subject-erase').addEventListener('click', eraseSubject);
   onChange(() => { renderKeys(); renderEndpoints(); });
   await Promise.all([loadKeys(), loadEndpoints()]);
-  // The models section is its own module (admin-models.js), which may
-  // not be there yet; the rest of the page works without it.
-  import('./admin-models.js').then((m) => m.init && m.init($('models-admin-body'))).catch(() => {});
+  initModels($('models-admin-body')); // not awaited: it shows itself when loaded
 }
 document.body.dataset.ready = 'true';

@@ -2,33 +2,18 @@
 // citation links, the sources consulted, copy and feedback.
 import { t, formatDate } from './i18n.js';
 import { post } from './api.js';
+import { el, button as smallButton, copyText, pagesLabel } from './ui.js';
 
 // sourceURL is the link to a source's original file, at its first page
 // (PDF viewers honour #page=N).
-export function sourceURL(src) {
+function sourceURL(src) {
   const base = `/api/documents/${encodeURIComponent(src.document_id)}/file`;
   return src.page_start > 0 ? `${base}#page=${src.page_start}` : base;
 }
 
-function pagesLabel(src) {
-  if (!(src.page_start > 0)) return '';
-  if (src.page_end > src.page_start) return t('answer.pages', { from: src.page_start, to: src.page_end });
-  return t('answer.page', { page: src.page_start });
-}
-
-function el(tag, cls, text) {
-  const e = document.createElement(tag);
-  if (cls) e.className = cls;
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
+// button is a small button whose text the language switch translates.
 function button(cls, key, onClick) {
-  const b = el('button', 'button button-small ' + cls, t(key));
-  b.type = 'button';
-  b.dataset.i18n = key;
-  b.addEventListener('click', onClick);
-  return b;
+  return smallButton(t(key), onClick, { className: cls, 'data-i18n': key });
 }
 
 let counter = 0;
@@ -41,22 +26,14 @@ export class Turn {
     this.sources = [];
     this.text = '';
     this.answerId = 0;
-    this.el = el('article', 'turn');
-    this.el.setAttribute('aria-labelledby', `q-${this.id}`);
-    const q = el('h2', 'turn-question');
-    q.id = `q-${this.id}`;
-    const ql = el('span', 'turn-label', t('answer.you'));
-    ql.dataset.i18n = 'answer.you';
-    q.append(ql, document.createTextNode(question));
-    const al = el('p', 'turn-label', t('answer.assistant'));
-    al.dataset.i18n = 'answer.assistant';
-    this.state = el('p', 'answer-state');
-    this.body = el('div', 'answer-text');
-    this.sourcesBox = el('details', 'sources');
-    this.sourcesBox.open = true;
-    this.sourcesBox.hidden = true;
-    this.actions = el('div', 'answer-actions');
-    this.actions.hidden = true;
+    this.el = el('article', { className: 'turn', 'aria-labelledby': `q-${this.id}` });
+    const q = el('h2', { className: 'turn-question', id: `q-${this.id}` },
+      el('span', { className: 'turn-label', 'data-i18n': 'answer.you' }, t('answer.you')), question);
+    const al = el('p', { className: 'turn-label', 'data-i18n': 'answer.assistant' }, t('answer.assistant'));
+    this.state = el('p', { className: 'answer-state' });
+    this.body = el('div', { className: 'answer-text' });
+    this.sourcesBox = el('details', { className: 'sources', open: true, hidden: true });
+    this.actions = el('div', { className: 'answer-actions', hidden: true });
     this.el.append(q, al, this.state, this.body, this.sourcesBox, this.actions);
     this.setState('answer.thinking');
   }
@@ -81,14 +58,11 @@ export class Turn {
     const box = this.sourcesBox;
     box.replaceChildren();
     box.hidden = this.sources.length === 0;
-    const sum = el('summary', '', t('answer.sources', { count: this.sources.length }));
-    const list = el('ol', 'source-list');
+    const sum = el('summary', {}, t('answer.sources', { count: this.sources.length }));
+    const list = el('ol', { className: 'source-list' });
     for (const src of this.sources) {
-      const li = el('li');
-      li.value = src.n;
-      const a = el('a', 'source-link', src.title || src.source_uri);
-      a.href = sourceURL(src);
-      a.dataset.document = src.document_id;
+      const li = el('li', { value: src.n });
+      const a = el('a', { className: 'source-link', href: sourceURL(src), 'data-document': src.document_id }, src.title || src.source_uri);
       a.addEventListener('click', (ev) => {
         ev.preventDefault();
         this.opts.onOpenSource(src, a.href, a);
@@ -96,7 +70,7 @@ export class Turn {
       li.append(a);
       const pages = pagesLabel(src);
       if (pages) li.append(document.createTextNode(`, ${pages}`));
-      if (src.snippet) li.append(el('span', 'source-snippet', src.snippet));
+      if (src.snippet) li.append(el('span', { className: 'source-snippet' }, src.snippet));
       list.append(li);
     }
     box.append(sum, list);
@@ -104,9 +78,12 @@ export class Turn {
 
   appendToken(tok) {
     this.text += tok;
-    this.setState('');
-    this.body.classList.add('streaming');
-    this.el.setAttribute('aria-busy', 'true');
+    if (!this.body.classList.contains('streaming')) {
+      // The first token: the text is being written.
+      this.setState('');
+      this.body.classList.add('streaming');
+      this.el.setAttribute('aria-busy', 'true');
+    }
     if (!this.pending) {
       this.pending = requestAnimationFrame(() => {
         this.pending = 0;
@@ -123,10 +100,8 @@ export class Turn {
       const src = this.byN(Number(m[1]));
       if (!src) continue;
       parts.push(document.createTextNode(this.text.slice(last, m.index)));
-      const a = el('a', 'cite', `[${src.n}]`);
-      a.href = sourceURL(src);
-      a.dataset.n = String(src.n);
-      a.setAttribute('aria-label', t('answer.citeLabel', { n: src.n, title: src.title, pages: pagesLabel(src) }));
+      const a = el('a', { className: 'cite', href: sourceURL(src), 'data-n': src.n,
+        'aria-label': t('answer.citeLabel', { n: src.n, title: src.title, pages: pagesLabel(src) }) }, `[${src.n}]`);
       a.addEventListener('click', (ev) => {
         ev.preventDefault();
         this.opts.onOpenSource(src, a.href, a);
@@ -145,10 +120,17 @@ export class Turn {
     this.answerId = frame.answer_id || 0;
     if (done.answer) this.text = done.answer;
     this.end();
-    if (done.mode === 'search') this.setState('answer.searchOnly');
-    else if (done.mode === 'not_covered') this.setState('answer.notCovered');
-    else this.setState('');
+    this.showMode(done.mode);
     this.renderActions();
+  }
+
+  // showMode says what the answer's mode means, when it is not a plain
+  // answer.
+  showMode(mode) {
+    if (mode === 'error') this.setState('answer.failed', { reason: '' });
+    else if (mode === 'search') this.setState('answer.searchOnly');
+    else if (mode === 'not_covered') this.setState('answer.notCovered');
+    else this.setState('');
   }
 
   fail(message) {
@@ -196,21 +178,12 @@ export class Turn {
   }
 
   feedbackForm() {
-    const form = el('form', 'feedback-form');
-    form.hidden = true;
     const id = `fb-${this.id}`;
-    const label = el('label', '', t('answer.comment'));
-    label.htmlFor = id;
-    label.dataset.i18n = 'answer.comment';
-    const area = el('textarea');
-    area.id = id;
-    area.rows = 2;
-    area.maxLength = 2000;
-    const send = el('button', 'button button-small', t('answer.sendFeedback'));
-    send.type = 'submit';
-    send.dataset.i18n = 'answer.sendFeedback';
-    form.append(label, area, el('div', 'form-actions'));
-    form.lastChild.append(send);
+    const area = el('textarea', { id, rows: 2, maxLength: 2000 });
+    const form = el('form', { className: 'feedback-form', hidden: true },
+      el('label', { htmlFor: id, 'data-i18n': 'answer.comment' }, t('answer.comment')), area,
+      el('div', { className: 'form-actions' },
+        el('button', { type: 'submit', className: 'button button-small', 'data-i18n': 'answer.sendFeedback' }, t('answer.sendFeedback'))));
     form.addEventListener('submit', async (ev) => {
       ev.preventDefault();
       if (await this.send(this.rating, area.value)) form.hidden = true;
@@ -241,18 +214,7 @@ export class Turn {
   }
 
   async copy() {
-    const text = this.plain();
-    try {
-      await navigator.clipboard.writeText(text);
-    } catch {
-      // No clipboard API outside secure contexts: the old way.
-      const area = el('textarea', 'visually-hidden');
-      area.value = text;
-      document.body.append(area);
-      area.select();
-      document.execCommand('copy');
-      area.remove();
-    }
+    await copyText(this.plain());
     this.opts.announce(t('answer.copied'));
   }
 
@@ -264,10 +226,7 @@ export class Turn {
     turn.answerId = rec.id;
     turn.end();
     const when = formatDate(rec.created_at);
-    if (rec.mode === 'error') turn.setState('answer.failed', { reason: '' });
-    else if (rec.mode === 'search') turn.setState('answer.searchOnly');
-    else if (rec.mode === 'not_covered') turn.setState('answer.notCovered');
-    else turn.setState('');
+    turn.showMode(rec.mode);
     if (when) turn.el.dataset.when = when;
     if (rec.mode !== 'error') turn.renderActions();
     return turn;

@@ -22,10 +22,11 @@ async function failure(resp) {
   return new APIError(resp.status, code, message);
 }
 
-// request sends a request and returns the decoded JSON body (null for
-// 204). Bodies that are not FormData are sent as JSON.
-export async function request(method, url, body, signal) {
-  const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin', signal };
+// send sends a request asking for accept and returns the response, an
+// APIError when it is not a success. Bodies that are not FormData are
+// sent as JSON.
+async function send(method, url, body, accept, signal) {
+  const init = { method, headers: { Accept: accept }, credentials: 'same-origin', signal };
   if (body instanceof FormData) {
     init.body = body;
   } else if (body !== undefined) {
@@ -34,6 +35,12 @@ export async function request(method, url, body, signal) {
   }
   const resp = await fetch(url, init);
   if (!resp.ok) throw await failure(resp);
+  return resp;
+}
+
+// request returns the decoded JSON body (null for 204).
+async function request(method, url, body, signal) {
+  const resp = await send(method, url, body, 'application/json', signal);
   if (resp.status === 204) return null;
   return resp.json();
 }
@@ -42,4 +49,6 @@ export const get = (url, signal) => request('GET', url, undefined, signal);
 export const post = (url, body, signal) => request('POST', url, body, signal);
 export const del = (url) => request('DELETE', url);
 
-export { failure };
+// stream posts body and returns the successful response, whose body the
+// caller reads as it arrives (accept: text/event-stream, NDJSON).
+export const stream = (url, body, accept, signal) => send('POST', url, body, accept, signal);

@@ -2,9 +2,9 @@
 // its cursor), read each event, verify the hash chain and export what the
 // search matches as CSV or JSON.
 import { start } from './layout.js';
-import { t, lang, onChange } from './i18n.js';
+import { t, formatDate, onChange } from './i18n.js';
 import { get } from './api.js';
-import { el, cell, showError } from './ui.js';
+import { el, cell, fact, pagesLabel, showError } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const pageSize = 50;
@@ -12,12 +12,6 @@ const fields = ['from', 'to', 'actor', 'action'];
 let events = [];
 let cursor = '';
 let verified = null;
-
-function formatTime(iso) {
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso || '';
-  return new Intl.DateTimeFormat(lang(), { dateStyle: 'medium', timeStyle: 'medium' }).format(d);
-}
 
 // filter is the search as query parameters, empty fields left out.
 function filter() {
@@ -37,24 +31,12 @@ function updateExports() {
   }
 }
 
-// fact is one row of a definition list; nothing for an empty value.
-function fact(key, ...value) {
-  if (value.every((v) => v === undefined || v === null || v === '')) return null;
-  return el('div', {}, el('dt', {}, t(key)), el('dd', {}, ...value));
-}
-
 function mono(text) {
   return el('span', { className: 'mono' }, text);
 }
 
 function model(name, digest) {
   return [name || '—', digest ? el('span', { className: 'digest' }, ' ', mono(digest)) : null];
-}
-
-function pages(p) {
-  if (!p.page_start) return '';
-  return p.page_end && p.page_end !== p.page_start
-    ? t('answer.pages', { from: p.page_start, to: p.page_end }) : t('answer.page', { page: p.page_start });
 }
 
 // passageList shows the passages given to the model, each with its
@@ -64,7 +46,7 @@ function passageList(d) {
   const items = (d.passages || []).map((p) => el('li', { 'data-cited': cited.has(p.chunk_id) ? 'true' : 'false' },
     `[${p.n}] `, el('span', { className: 'passage-title' }, p.title || p.source_uri || `#${p.chunk_id}`), ' — ',
     t('audit.passageRef', { document: p.document_id, version: p.document_version, chunk: p.chunk_id }),
-    pages(p) ? `, ${pages(p)}` : '',
+    pagesLabel(p) ? `, ${pagesLabel(p)}` : '',
     cited.has(p.chunk_id) ? el('span', { className: 'badge badge-ok' }, t('audit.cited')) : null));
   if (items.length === 0) return el('p', { className: 'muted' }, t('audit.noPassages'));
   return el('ol', { className: 'passage-list' }, items);
@@ -73,19 +55,19 @@ function passageList(d) {
 // answerDetails renders an answer.created event: who asked what, which
 // passages of which document versions were retrieved and cited, and which
 // models and prompt templates produced the answer.
-function answerDetails(e, d, personal) {
+function answerDetails(d, personal) {
   const retrieved = (d.retrieved_chunk_ids || []).length;
   const summaryText = personal && personal.question ? personal.question : t('audit.answerN', { id: d.answer_id });
   return el('details', { className: 'event-details' },
     el('summary', {}, summaryText),
     el('dl', { className: 'facts' },
-      fact('audit.question', personal ? personal.question : t('audit.erased')),
-      fact('audit.answerText', personal ? personal.answer : ''),
-      fact('audit.mode', [d.mode, d.retrieval_mode, d.language].filter(Boolean).join(' · '), d.failed ? el('span', { className: 'badge badge-bad' }, t('audit.failed')) : null),
-      fact('audit.chatModel', ...model(d.chat_model, d.chat_digest)),
-      fact('audit.embedModel', ...model(d.embed_model, d.embed_digest)),
-      fact('audit.promptVersion', d.prompt_version ? mono(d.prompt_version) : ''),
-      fact('audit.retrieved', t('audit.retrievedCount', { retrieved, given: (d.passages || []).length, cited: (d.cited || []).length }))),
+      fact(t('audit.question'), personal ? personal.question : t('audit.erased')),
+      fact(t('audit.answerText'), personal ? personal.answer : ''),
+      fact(t('audit.mode'), [[d.mode, d.retrieval_mode, d.language].filter(Boolean).join(' · '), d.failed ? el('span', { className: 'badge badge-bad' }, t('audit.failed')) : null]),
+      fact(t('audit.chatModel'), model(d.chat_model, d.chat_digest)),
+      fact(t('audit.embedModel'), model(d.embed_model, d.embed_digest)),
+      fact(t('audit.promptVersion'), d.prompt_version ? mono(d.prompt_version) : ''),
+      fact(t('audit.retrieved'), t('audit.retrievedCount', { retrieved, given: (d.passages || []).length, cited: (d.cited || []).length }))),
     el('h3', { className: 'details-heading' }, t('audit.passages')),
     passageList(d));
 }
@@ -98,9 +80,7 @@ function valueText(v) {
 
 // genericDetails lists the details and the personal part, key by key.
 function genericDetails(d, personal) {
-  const rows = [];
-  for (const [k, v] of Object.entries(d || {})) rows.push(el('div', {}, el('dt', {}, k), el('dd', {}, valueText(v))));
-  for (const [k, v] of Object.entries(personal || {})) rows.push(el('div', {}, el('dt', {}, k), el('dd', {}, valueText(v))));
+  const rows = [...Object.entries(d || {}), ...Object.entries(personal || {})].map(([k, v]) => fact(k, valueText(v)));
   if (rows.length === 0) return el('span', { className: 'muted' }, '—');
   return el('details', { className: 'event-details' }, el('summary', {}, t('audit.showDetails')), el('dl', { className: 'facts' }, rows));
 }
@@ -111,9 +91,9 @@ function row(e) {
   const actor = e.actor === null ? el('span', { className: 'muted' }, t('audit.erased')) : e.actor;
   const target = el('td', { className: 'nowrap' }, mono(e.target || ''));
   if (e.subject) target.append(el('span', { className: 'subject' }, t('audit.subject', { subject: e.subject })));
-  const details = el('td', {}, e.action === 'answer.created' ? answerDetails(e, d, personal) : genericDetails(d, personal));
+  const details = el('td', {}, e.action === 'answer.created' ? answerDetails(d, personal) : genericDetails(d, personal));
   return el('tr', { 'data-id': e.id, 'data-action': e.action },
-    el('td', { className: 'nowrap' }, el('time', { dateTime: e.at }, formatTime(e.at)), el('span', { className: 'event-id' }, `#${e.id}`)),
+    el('td', { className: 'nowrap' }, el('time', { dateTime: e.at }, formatDate(e.at, 'medium') || e.at || ''), el('span', { className: 'event-id' }, `#${e.id}`)),
     cell(actor), el('td', { className: 'nowrap' }, mono(e.action)), target, details);
 }
 

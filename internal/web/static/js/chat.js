@@ -1,21 +1,16 @@
 // The chat page: conversations, the question box, the streamed answer.
 import { start } from './layout.js';
 import { t } from './i18n.js';
-import { get, failure } from './api.js';
+import { get, stream } from './api.js';
 import { readSSE } from './sse.js';
 import { Turn } from './answer.js';
 import { initPanel, openDocument, closeDocument } from './panel.js';
+import { announcer } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 let conversationId = 0;
 let controller = null;
-
-function announce(msg) {
-  const s = $('chat-status');
-  s.textContent = '';
-  // A change after a tick is announced even when the text repeats.
-  setTimeout(() => { s.textContent = msg; }, 50);
-}
+const announce = announcer('chat-status');
 
 const turnOpts = {
   onOpenSource: (src, url, from) => openDocument(url, src.title, from),
@@ -37,7 +32,6 @@ async function loadConversations() {
     a.href = `/?c=${c.id}`;
     a.textContent = c.title || t('chat.untitled');
     a.dataset.id = String(c.id);
-    if (c.id === conversationId) a.setAttribute('aria-current', 'true');
     a.addEventListener('click', (ev) => {
       ev.preventDefault();
       openConversation(c.id, true);
@@ -46,6 +40,7 @@ async function loadConversations() {
     ul.append(li);
   }
   $('conversation-empty').hidden = list.length > 0;
+  markCurrent();
 }
 
 function markCurrent() {
@@ -104,14 +99,7 @@ async function ask(question) {
   if (conversationId) body.conversation_id = conversationId;
   let finished = false;
   try {
-    const resp = await fetch('/api/chat', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-      body: JSON.stringify(body),
-      credentials: 'same-origin',
-      signal: controller.signal,
-    });
-    if (!resp.ok) throw await failure(resp);
+    const resp = await stream('/api/chat', body, 'text/event-stream', controller.signal);
     const header = Number(resp.headers.get('X-Conversation-ID'));
     if (header) conversationId = header;
     for await (const { event, data } of readSSE(resp.body)) {

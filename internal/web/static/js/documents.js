@@ -3,7 +3,7 @@
 import { start } from './layout.js';
 import { t, formatDate, onChange } from './i18n.js';
 import { get, post, del } from './api.js';
-import { announcer, cell, confirmAction, showError } from './ui.js';
+import { announcer, button, cell, confirmAction, showError } from './ui.js';
 
 const $ = (id) => document.getElementById(id);
 const pendingStatuses = ['queued', 'running', 'processing'];
@@ -14,15 +14,6 @@ const announce = announcer('docs-status');
 
 function statusLabel(status) {
   return t(`status.${status === 'running' ? 'processing' : status}`);
-}
-
-function button(key, onClick, cls = '') {
-  const b = document.createElement('button');
-  b.type = 'button';
-  b.className = `button button-small ${cls}`;
-  b.textContent = t(key);
-  b.addEventListener('click', onClick);
-  return b;
 }
 
 function collectionParam() {
@@ -113,13 +104,10 @@ function renderDocuments() {
     const box = document.createElement('div');
     box.className = 'row-actions';
     const name = d.title || d.source;
-    const versions = button('docs.versionsButton', () => showVersions(d, versions));
-    versions.setAttribute('aria-label', t('docs.versionsOf', { title: name }));
-    const reingest = button('docs.reingest', () => reingestDoc(d, reingest));
-    reingest.setAttribute('aria-label', t('docs.reingestOf', { title: name }));
-    const remove = button('docs.delete', () => deleteDoc(d, remove));
-    remove.setAttribute('aria-label', t('docs.deleteOf', { title: name }));
-    box.append(versions, reingest, remove);
+    box.append(
+      button(t('docs.versionsButton'), (b) => showVersions(d, b), { 'aria-label': t('docs.versionsOf', { title: name }) }),
+      button(t('docs.reingest'), (b) => reingestDoc(d, b), { 'aria-label': t('docs.reingestOf', { title: name }) }),
+      button(t('docs.delete'), (b) => deleteDoc(d, b), { 'aria-label': t('docs.deleteOf', { title: name }) }));
     actions.append(box);
     tr.append(title, cell(d.collection), cell(d.language), cell(d.pages, 'num'), cell(d.chunks, 'num'),
       cell(d.versions > 1 ? `${d.version} / ${d.versions}` : d.version, 'num'), cell(formatDate(d.ingested_at)), actions);

@@ -48,13 +48,13 @@ export function onChange(fn) {
   listeners.push(fn);
 }
 
-// apply translates every marked element under root.
-export function apply(root = document) {
-  for (const el of root.querySelectorAll('[data-i18n]')) {
+// apply translates every marked element of the page.
+function apply() {
+  for (const el of document.querySelectorAll('[data-i18n]')) {
     el.textContent = t(el.dataset.i18n);
   }
   for (const [attr, data] of [['title', 'i18nTitle'], ['placeholder', 'i18nPlaceholder'], ['aria-label', 'i18nAriaLabel']]) {
-    for (const el of root.querySelectorAll(`[data-i18n-${attr}]`)) {
+    for (const el of document.querySelectorAll(`[data-i18n-${attr}]`)) {
       el.setAttribute(attr, t(el.dataset[data]));
     }
   }
@@ -62,7 +62,7 @@ export function apply(root = document) {
 
 // setLang loads and applies a language, updates <html lang> and remembers
 // the choice.
-export async function setLang(l, remember = true) {
+async function setLang(l, remember = true) {
   if (!supported.includes(l)) l = 'en';
   if (Object.keys(fallback).length === 0) fallback = await load('en');
   catalog = l === 'en' ? fallback : await load(l);
@@ -86,10 +86,11 @@ export async function init() {
   }
 }
 
-// formatDate writes a timestamp in the UI language.
-export function formatDate(iso) {
+// formatDate writes a timestamp in the UI language, the time to the
+// minute or, with timeStyle 'medium', to the second; '' when it is not one.
+export function formatDate(iso, timeStyle = 'short') {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';
-  return new Intl.DateTimeFormat(current, { dateStyle: 'medium', timeStyle: 'short' }).format(d);
+  return new Intl.DateTimeFormat(current, { dateStyle: 'medium', timeStyle }).format(d);
 }

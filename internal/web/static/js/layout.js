@@ -4,6 +4,15 @@ import { init as initI18n, t, onChange } from './i18n.js';
 import { get, post } from './api.js';
 
 let mode = null;
+let ready = null;
+
+// readiness is the body of /readyz (a 503 still describes the state),
+// fetched once per page: the mode banner and the admin page's endpoints
+// share it. It rejects when the server cannot be asked.
+export function readiness() {
+  ready ??= fetch('/readyz', { headers: { Accept: 'application/json' } }).then((resp) => resp.json());
+  return ready;
+}
 
 function showMode() {
   const banner = document.getElementById('mode-banner');
@@ -16,19 +25,12 @@ function showMode() {
 
 async function checkMode() {
   try {
-    const resp = await fetch('/readyz', { headers: { Accept: 'application/json' } });
-    const body = await resp.json();
+    const body = await readiness();
     mode = body.status !== 'ready' ? 'unavailable' : body.mode;
   } catch {
     mode = 'unavailable';
   }
   showMode();
-}
-
-// modeNow returns the last known mode ("full", "lexical", "search",
-// "unavailable" or null before the first check).
-export function modeNow() {
-  return mode;
 }
 
 // signIn offers "Sign out" when the caller signed in through OpenID
