@@ -33,7 +33,7 @@ func (m *Main) runSubject(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx = audit.WithActor(ctx, cliActor(m.Getenv))
+	ctx = audit.WithActor(ctx, audit.CommandActor("cli", m.Getenv))
 	var out any
 	if cmd == "export" {
 		out, err = svc.ExportSubject(ctx, user)

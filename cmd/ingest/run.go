@@ -97,7 +97,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	// Document changes are recorded in the audit trail under this name.
-	ctx = audit.WithActor(ctx, ingestActor(m.Getenv))
+	ctx = audit.WithActor(ctx, audit.CommandActor("ingest", m.Getenv))
 
 	pool, err := store.Connect(ctx, cfg.DatabaseURL, 8, log)
 	if err != nil {
@@ -155,15 +155,4 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// ingestActor names the ingest command and the operating-system user who
-// ran it, for the audit trail.
-func ingestActor(getenv func(string) string) string {
-	if getenv != nil {
-		if u := getenv("USER"); u != "" {
-			return "ingest:" + u
-		}
-	}
-	return "ingest"
 }
