@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -71,9 +70,7 @@ func (m *Main) auditVerify(ctx context.Context, args []string) error {
 // the first broken row, so that the command exits non-zero.
 func (m *Main) reportVerify(res audit.Result, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := writeJSONTo(m.Stdout, res); err != nil {
 			return err
 		}
 	}

@@ -93,9 +93,7 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 		if am != nil {
 			out["answers"] = am
 		}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSONTo(m.Stdout, out)
 	}
 	if err := rep.WriteTable(m.Stdout); err != nil {
 		return err
