@@ -66,7 +66,7 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 	}
 	llm := ollama.New(cfg.OllamaURL, nil)
 	r := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
-	opts := eval.Options{K: k, Collections: splitList(collections), Groups: splitList(groups)}
+	opts := eval.Options{K: k, Collections: config.SplitList(collections), Groups: config.SplitList(groups)}
 	rep, err := eval.Run(ctx, r, questions, opts)
 	if err != nil {
 		return err
@@ -142,14 +142,4 @@ func scoreAnswers(ctx context.Context, svc *answer.Service, questions []eval.Que
 		am.RefusalAccuracy = float64(refused) / float64(am.Unanswerable)
 	}
 	return &am, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for p := range strings.SplitSeq(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
