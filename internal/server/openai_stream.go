@@ -116,12 +116,12 @@ func (o *openAI) stream(w http.ResponseWriter, r *http.Request, ar answer.Reques
 		flush()
 		return out
 	}
-	if t := tail(out.done, out.sources); t != "" {
+	cited, consulted := citationsOf(out.done, out.sources)
+	if t := tail(out.done, cited, consulted); t != "" {
 		writeData(w, c.chunk(openAIDelta{Content: &t}, nil))
 	}
 	stop := "stop"
 	last := c.chunk(openAIDelta{}, &stop)
-	cited, consulted := citationsOf(out.done, out.sources)
 	last.Citations, last.Sources = &cited, &consulted
 	writeData(w, last)
 	if includeUsage {
