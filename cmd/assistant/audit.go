@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 
@@ -72,9 +70,7 @@ func (m *Main) auditVerify(ctx context.Context, args []string) error {
 // the first broken row, so that the command exits non-zero.
 func (m *Main) reportVerify(res audit.Result, asJSON bool) error {
 	if asJSON {
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
+		if err := writeJSONTo(m.Stdout, res); err != nil {
 			return err
 		}
 	}
@@ -104,47 +100,16 @@ func (m *Main) auditExport(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	if f.From, err = parseWhen(from, false); err != nil {
+	if f.From, err = audit.ParseTime(from, false); err != nil {
 		return fmt.Errorf("audit export --from: %w", err)
 	}
-	if f.To, err = parseWhen(to, true); err != nil {
+	if f.To, err = audit.ParseTime(to, true); err != nil {
 		return fmt.Errorf("audit export --to: %w", err)
 	}
 	n, err := audit.Export(ctx, pool, m.Stdout, f, format)
 	if err != nil {
 		return err
 	}
-	_, err = audit.Append(audit.WithActor(ctx, cliActor(m.Getenv)), pool, audit.Event{Action: audit.ActionAuditExported, Target: "audit",
-		Details: map[string]any{"format": format, "rows": n, "action": f.Action, "from": f.From, "to": f.To, "filtered_by_actor": f.Actor != "", "via": "cli"}})
+	_, err = audit.Append(audit.WithActor(ctx, audit.CommandActor("cli", m.Getenv)), pool, audit.ExportedEvent(f, format, n, "cli"))
 	return err
-}
-
-// parseWhen reads an RFC 3339 time or a date; a date as an upper bound
-// means the end of that day.
-func parseWhen(v string, end bool) (time.Time, error) {
-	if v == "" {
-		return time.Time{}, nil
-	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, nil
-	}
-	t, err := time.Parse(time.DateOnly, v)
-	if err != nil {
-		return t, fmt.Errorf("%q is neither an RFC 3339 time nor a date (YYYY-MM-DD)", v)
-	}
-	if end {
-		t = t.AddDate(0, 0, 1)
-	}
-	return t, nil
-}
-
-// cliActor names the operating-system user running a subcommand, for the
-// audit trail.
-func cliActor(getenv func(string) string) string {
-	if getenv != nil {
-		if u := getenv("USER"); u != "" {
-			return "cli:" + u
-		}
-	}
-	return "cli"
 }

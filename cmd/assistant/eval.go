@@ -66,7 +66,7 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 	}
 	llm := ollama.New(cfg.OllamaURL, nil)
 	r := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
-	opts := eval.Options{K: k, Collections: splitList(collections), Groups: splitList(groups)}
+	opts := eval.Options{K: k, Collections: config.SplitList(collections), Groups: config.SplitList(groups)}
 	rep, err := eval.Run(ctx, r, questions, opts)
 	if err != nil {
 		return err
@@ -93,9 +93,7 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 		if am != nil {
 			out["answers"] = am
 		}
-		enc := json.NewEncoder(m.Stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
+		return writeJSONTo(m.Stdout, out)
 	}
 	if err := rep.WriteTable(m.Stdout); err != nil {
 		return err
@@ -144,14 +142,4 @@ func scoreAnswers(ctx context.Context, svc *answer.Service, questions []eval.Que
 		am.RefusalAccuracy = float64(refused) / float64(am.Unanswerable)
 	}
 	return &am, nil
-}
-
-func splitList(s string) []string {
-	var out []string
-	for p := range strings.SplitSeq(s, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -225,6 +225,8 @@ func (m *Main) modelsStatus(ctx context.Context, svc *models.Service, asJSON boo
 	return nil
 }
 
+// writeJSONTo writes v as indented JSON: the --json output of every
+// subcommand.
 func writeJSONTo(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

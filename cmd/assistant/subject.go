@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -33,7 +32,7 @@ func (m *Main) runSubject(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	ctx = audit.WithActor(ctx, cliActor(m.Getenv))
+	ctx = audit.WithActor(ctx, audit.CommandActor("cli", m.Getenv))
 	var out any
 	if cmd == "export" {
 		out, err = svc.ExportSubject(ctx, user)
@@ -43,7 +42,5 @@ func (m *Main) runSubject(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	enc := json.NewEncoder(m.Stdout)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return writeJSONTo(m.Stdout, out)
 }

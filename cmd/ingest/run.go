@@ -37,11 +37,7 @@ type listFlag []string
 
 func (l *listFlag) String() string { return strings.Join(*l, ",") }
 func (l *listFlag) Set(v string) error {
-	for p := range strings.SplitSeq(v, ",") {
-		if p = strings.TrimSpace(p); p != "" {
-			*l = append(*l, p)
-		}
-	}
+	*l = append(*l, config.SplitList(v)...)
 	return nil
 }
 
@@ -97,7 +93,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	// Document changes are recorded in the audit trail under this name.
-	ctx = audit.WithActor(ctx, ingestActor(m.Getenv))
+	ctx = audit.WithActor(ctx, audit.CommandActor("ingest", m.Getenv))
 
 	pool, err := store.Connect(ctx, cfg.DatabaseURL, 8, log)
 	if err != nil {
@@ -155,15 +151,4 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
-}
-
-// ingestActor names the ingest command and the operating-system user who
-// ran it, for the audit trail.
-func ingestActor(getenv func(string) string) string {
-	if getenv != nil {
-		if u := getenv("USER"); u != "" {
-			return "ingest:" + u
-		}
-	}
-	return "ingest"
 }

@@ -93,6 +93,18 @@ func WithActor(ctx context.Context, actor string) context.Context {
 	return context.WithValue(ctx, actorKey{}, actor)
 }
 
+// CommandActor names a command and the operating-system user running it
+// ("ingest:alice"), or the command alone when $USER is unset, for
+// WithActor. getenv may be nil.
+func CommandActor(command string, getenv func(string) string) string {
+	if getenv != nil {
+		if u := getenv("USER"); u != "" {
+			return command + ":" + u
+		}
+	}
+	return command
+}
+
 // ActorFrom returns who acts in ctx: the authenticated user, else the
 // actor set by WithActor, else "system".
 func ActorFrom(ctx context.Context) string {

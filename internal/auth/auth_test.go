@@ -70,6 +70,16 @@ func TestGroupsClaim(t *testing.T) {
 	}
 }
 
+func TestCleanGroups(t *testing.T) {
+	t.Parallel()
+	if got := auth.CleanGroups(nil); got == nil || len(got) != 0 {
+		t.Errorf("CleanGroups(nil) = %#v, want an empty list", got)
+	}
+	if got, want := auth.CleanGroups([]string{" staff", "bauamt", "", "staff ", "\tbauamt"}), []string{"staff", "bauamt"}; !slices.Equal(got, want) {
+		t.Errorf("CleanGroups = %v, want %v", got, want)
+	}
+}
+
 func TestEffectiveMode(t *testing.T) {
 	t.Parallel()
 	for _, tt := range []struct {

@@ -233,18 +233,28 @@ func GroupsClaim(v any) ([]string, error) {
 	case string:
 		return ParseGroups(v), nil
 	case []any:
-		out := []string{}
-		for _, g := range v {
+		gs := make([]string, len(v))
+		for i, g := range v {
 			s, ok := g.(string)
 			if !ok {
 				return nil, fmt.Errorf("group %v is not a string", g)
 			}
-			if s = strings.TrimSpace(s); s != "" && !slices.Contains(out, s) {
-				out = append(out, s)
-			}
+			gs[i] = s
 		}
-		return out, nil
+		return CleanGroups(gs), nil
 	default:
 		return nil, fmt.Errorf("want an array or a string, got %T", v)
 	}
+}
+
+// CleanGroups trims each group name and drops empty ones and duplicates,
+// keeping the first of each in order. It never returns nil.
+func CleanGroups(gs []string) []string {
+	out := []string{}
+	for _, g := range gs {
+		if g = strings.TrimSpace(g); g != "" && !slices.Contains(out, g) {
+			out = append(out, g)
+		}
+	}
+	return out
 }

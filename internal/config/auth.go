@@ -51,7 +51,7 @@ func authSettings() []Setting {
 			set:   setRedirectURL},
 		{Flag: "oidc-scopes", Env: "CIVITAS_OIDC_SCOPES", Default: "openid,profile,email", Only: "assistant",
 			Usage: "scopes requested at sign-in, comma-separated (add groups for Dex)",
-			set:   func(c *Config, v string) error { c.Auth.OIDCScopes = splitList(v); return nil }},
+			set:   func(c *Config, v string) error { c.Auth.OIDCScopes = SplitList(v); return nil }},
 		{Flag: "oidc-username-claim", Env: "CIVITAS_OIDC_USERNAME_CLAIM", Default: "preferred_username", Only: "assistant",
 			Usage: "claim naming the user (falls back to email, then sub)",
 			set:   func(c *Config, v string) error { c.Auth.OIDCUsernameClaim = v; return notEmpty(v) }},
@@ -60,7 +60,7 @@ func authSettings() []Setting {
 			set:   func(c *Config, v string) error { c.Auth.OIDCGroupsClaim = v; return notEmpty(v) }},
 		{Flag: "oidc-extra-audiences", Env: "CIVITAS_OIDC_EXTRA_AUDIENCES", Default: "", Only: "assistant",
 			Usage: "audiences accepted in bearer JWTs besides the client id, comma-separated",
-			set:   func(c *Config, v string) error { c.Auth.OIDCExtraAudiences = splitList(v); return nil }},
+			set:   func(c *Config, v string) error { c.Auth.OIDCExtraAudiences = SplitList(v); return nil }},
 		{Flag: "session-idle", Env: "CIVITAS_SESSION_IDLE", Default: "30m", Only: "assistant",
 			Usage: "a browser session unused this long ends",
 			set:   func(c *Config, v string) (err error) { c.Auth.SessionIdle, err = positiveDuration(v); return }},
@@ -118,16 +118,6 @@ func notEmpty(v string) error {
 		return errors.New("must not be empty")
 	}
 	return nil
-}
-
-func splitList(v string) []string {
-	var out []string
-	for s := range strings.SplitSeq(v, ",") {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func positiveDuration(v string) (time.Duration, error) {

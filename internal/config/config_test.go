@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -123,6 +124,21 @@ func TestRedactURL(t *testing.T) {
 	for _, tt := range tests {
 		if got := config.RedactURL(tt.raw); got != tt.want || strings.Contains(got, "s3cret") {
 			t.Errorf("RedactURL(%q) = %q, want %q", tt.raw, got, tt.want)
+		}
+	}
+}
+
+func TestSplitList(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string][]string{
+		"":                nil,
+		" , ,":            nil,
+		"a":               {"a"},
+		" a , b ,, c d ,": {"a", "b", "c d"},
+		"a,a":             {"a", "a"}, // duplicates are the caller's business
+	} {
+		if got := config.SplitList(in); !slices.Equal(got, want) || (want == nil) != (got == nil) {
+			t.Errorf("SplitList(%q) = %#v, want %#v", in, got, want)
 		}
 	}
 }

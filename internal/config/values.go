@@ -13,16 +13,6 @@ import (
 // Parsers of setting values: each validates one raw string and stores it
 // into the Config, with an error that Load prefixes with the setting's name.
 
-func setDevGroups(c *Config, v string) error {
-	c.DevGroups = nil
-	for g := range strings.SplitSeq(v, ",") {
-		if g = strings.TrimSpace(g); g != "" {
-			c.DevGroups = append(c.DevGroups, g)
-		}
-	}
-	return nil
-}
-
 // parseMiB reads a size in MiB, between 1 MiB and 1 TiB.
 func parseMiB(v string) (int64, error) {
 	n, err := strconv.ParseInt(v, 10, 64)
@@ -35,7 +25,9 @@ func parseMiB(v string) (int64, error) {
 	return n << 20, nil
 }
 
-func splitComma(v string) []string {
+// SplitList splits a comma-separated list, trimming spaces around each
+// entry and dropping empty ones; nil when none is left.
+func SplitList(v string) []string {
 	var out []string
 	for p := range strings.SplitSeq(v, ",") {
 		if p = strings.TrimSpace(p); p != "" {

@@ -17,21 +17,11 @@ func auditFilter(r *http.Request) (audit.Filter, error) {
 	for _, p := range []struct {
 		name string
 		dst  *time.Time
-	}{{"from", &f.From}, {"to", &f.To}} {
-		v := q.Get(p.name)
-		if v == "" {
-			continue
-		}
-		if t, err := time.Parse(time.RFC3339, v); err == nil {
-			*p.dst = t
-			continue
-		}
-		t, err := time.Parse(time.DateOnly, v)
+		end  bool
+	}{{"from", &f.From, false}, {"to", &f.To, true}} {
+		t, err := audit.ParseTime(q.Get(p.name), p.end)
 		if err != nil {
 			return f, errorf(CodeInvalid, fmt.Sprintf("%q must be an RFC 3339 time or a date (YYYY-MM-DD)", p.name))
-		}
-		if p.name == "to" {
-			t = t.AddDate(0, 0, 1)
 		}
 		*p.dst = t
 	}
@@ -107,8 +97,7 @@ func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Reading the trail in bulk is itself an auditable act.
-	if _, err := audit.Append(ctx, s.auditDB, audit.Event{Action: audit.ActionAuditExported, Target: "audit",
-		Details: map[string]any{"format": format, "rows": n, "action": f.Action, "from": f.From, "to": f.To, "filtered_by_actor": f.Actor != ""}}); err != nil {
+	if _, err := audit.Append(ctx, s.auditDB, audit.ExportedEvent(f, format, n, "")); err != nil {
 		s.log.Error("could not record the audit export", "err", err)
 	}
 }

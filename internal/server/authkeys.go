@@ -41,14 +41,9 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(CodeInvalid, err.Error()))
 		return
 	}
-	groups, err := auth.GroupsClaim(toAny(req.Groups))
-	if err != nil {
-		s.writeError(w, r, errorf(CodeInvalid, "\"groups\": "+err.Error()))
-		return
-	}
 	key, k := auth.NewAPIKey()
-	k.User, k.Groups, k.Name, k.ExpiresAt, k.CreatedBy = req.User, groups, req.Name, req.ExpiresAt, user(r).Name
-	k, err = s.store.CreateAPIKey(r.Context(), k)
+	k.User, k.Groups, k.Name, k.ExpiresAt, k.CreatedBy = req.User, auth.CleanGroups(req.Groups), req.Name, req.ExpiresAt, user(r).Name
+	k, err := s.store.CreateAPIKey(r.Context(), k)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -81,12 +76,4 @@ func (s *Server) revokeAPIKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func toAny(ss []string) []any {
-	out := make([]any, len(ss))
-	for i, s := range ss {
-		out[i] = s
-	}
-	return out
 }

@@ -71,46 +71,25 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fmt.Errorf("response writer cannot stream"))
 		return
 	}
-	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	sseHeaders(w)
 	w.Header().Set("X-Conversation-ID", fmt.Sprint(conv.ID))
 	w.WriteHeader(http.StatusOK)
 	flusher.Flush()
 
-	// The answer pipeline produces events; this handler alone writes them.
-	events := make(chan answer.Event, 16)
-	type outcome struct {
-		done answer.Done
-		err  error
-	}
-	result := make(chan outcome, 1)
-	go func() {
-		defer close(events)
-		done, err := s.answerer.Answer(ctx, answer.Request{
-			Question: req.Question, History: history, Language: req.Language,
-			Collections: req.Collections, DocumentIDs: req.DocumentIDs, Groups: u.Groups, User: u.Name,
-		}, func(e answer.Event) error {
-			select {
-			case events <- e:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-		result <- outcome{done, err}
-	}()
-
+	events, result := s.startAnswer(ctx, answer.Request{
+		Question: req.Question, History: history, Language: req.Language,
+		Collections: req.Collections, DocumentIDs: req.DocumentIDs, Groups: u.Groups, User: u.Name,
+	})
 	var sources []answer.Source
 	var text strings.Builder
 	recorded := false
 	for e := range events {
 		switch e.Type {
-		case "sources":
+		case answer.EventSources:
 			sources = e.Sources
-		case "token":
+		case answer.EventToken:
 			text.WriteString(e.Token)
-		case "done":
+		case answer.EventDone:
 			// The answer is recorded before done is sent, so the client
 			// learns its id (for feedback) and where it was filed.
 			var answerID int64
@@ -118,7 +97,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 				answerID = s.record(ctx, conv.ID, u.Name, req.Question, sources, text.String(), *e.Done, nil)
 				recorded = true
 			}
-			writeSSE(w, "done", doneFrame{Type: e.Type, Done: e.Done, ConversationID: conv.ID, AnswerID: answerID})
+			writeSSE(w, answer.EventDone, doneFrame{Type: e.Type, Done: e.Done, ConversationID: conv.ID, AnswerID: answerID})
 			flusher.Flush()
 			continue
 		}
@@ -129,13 +108,45 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	if out.err != nil && ctx.Err() == nil {
 		s.log.Error("answer failed", "conversation", conv.ID, "err", out.err)
 		if out.done.Mode == "" { // the pipeline did not send its own error event
-			writeSSE(w, "error", map[string]string{"type": "error", "error": "the answer could not be completed"})
+			writeSSE(w, answer.EventError, map[string]string{"type": answer.EventError, "error": "the answer could not be completed"})
 			flusher.Flush()
 		}
 	}
 	if !recorded {
 		s.record(ctx, conv.ID, u.Name, req.Question, sources, text.String(), out.done, out.err)
 	}
+}
+
+// startAnswer runs the answer pipeline in a goroutine of its own, so that
+// the calling handler alone writes the reply: the events come on the
+// first channel, closed when the answer returns, then its Done and error
+// (sources and text unset) on the second. An event not taken before ctx
+// ends stops the answer.
+func (s *Server) startAnswer(ctx context.Context, req answer.Request) (<-chan answer.Event, <-chan outcome) {
+	events := make(chan answer.Event, 16)
+	result := make(chan outcome, 1)
+	go func() {
+		defer close(events)
+		d, err := s.answerer.Answer(ctx, req, func(e answer.Event) error {
+			select {
+			case events <- e:
+				return nil
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		})
+		result <- outcome{done: d, err: err}
+	}()
+	return events, result
+}
+
+// sseHeaders sets the headers of an event stream; the caller adds its own
+// and writes the status.
+func sseHeaders(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
 }
 
 // doneFrame is the done event with the conversation the answer was filed

@@ -53,7 +53,6 @@ func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", d.MediaType)
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": filepath.Base(d.SourceURI)}))
-	w.Header().Set("X-Content-Type-Options", "nosniff")
 	// A document's HTML must not run in our origin. PDFs are shown by the
 	// browser's own viewer, which a sandboxed response would block; they
 	// still may not run script in our origin or load anything.

@@ -95,10 +95,46 @@ func eval[T any](t *testing.T, ctx context.Context, expr string) T {
 // waitFor polls a JavaScript predicate until it is truthy.
 func waitFor(t *testing.T, ctx context.Context, what, predicate string, timeout time.Duration) {
 	t.Helper()
+	if err := poll(ctx, predicate, timeout); err != nil {
+		t.Fatalf("waiting for %s (%s): %v", what, predicate, err)
+	}
+}
+
+// poll polls a JavaScript predicate in the page until it is truthy, or
+// fails after timeout.
+func poll(ctx context.Context, predicate string, timeout time.Duration) error {
 	sctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
 	defer cancel()
-	if _, err := chromedp.Run(sctx, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(100*time.Millisecond))); err != nil {
-		t.Fatalf("waiting for %s (%s): %v", what, predicate, err)
+	_, err := chromedp.Run(sctx, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(100*time.Millisecond)))
+	return err
+}
+
+// waitAcross polls a JavaScript predicate from Go until it is truthy.
+// Unlike waitFor it survives the page navigating away between polls (a
+// form post through a chain of redirects), which aborts an in-page poll:
+// an evaluation that fails because the page is being replaced is simply
+// tried again.
+func waitAcross(t *testing.T, ctx context.Context, what, predicate string, timeout time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		ectx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		ok, err := chromedp.Run(ectx, chromedp.Evaluate[bool](`!!(`+predicate+`)`))
+		where, _ := chromedp.Run(ectx, chromedp.Evaluate[string](`location.href`))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s (%s): still not there within %s, at %s (%v)", what, predicate, timeout, where, err)
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v", what, ctx.Err())
+		}
 	}
 }
 

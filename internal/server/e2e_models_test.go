@@ -94,10 +94,7 @@ func setupModelsUI(t *testing.T) modelsUI {
 // section said.
 func waitModels(t *testing.T, ctx context.Context, what, predicate string, timeout time.Duration) {
 	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, timeout+5*time.Second)
-	defer cancel()
-	_, err := chromedp.Run(sctx, chromedp.Poll[chromedp.Void](predicate, chromedp.WithPollingTimeout(timeout), chromedp.WithPollingInterval(100*time.Millisecond)))
-	if err != nil {
+	if err := poll(ctx, predicate, timeout); err != nil {
 		t.Fatalf("waiting for %s (%s): %v; the models section says:\n%s", what, predicate, err, text(t, ctx, "#models-admin"))
 	}
 }

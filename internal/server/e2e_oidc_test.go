@@ -135,8 +135,8 @@ func TestBrowserOIDCSignIn(t *testing.T) {
 		}
 		HTMLFormElement.prototype.submit.call(f); // not the script's submit handler
 	})()`))
-	waitAcrossNavigation(t, ctx, "the signed-out page",
-		fmt.Sprintf(`location.origin === %q && location.pathname === '/signed-out'`, b.url))
+	waitAcross(t, ctx, "the signed-out page",
+		fmt.Sprintf(`location.origin === %q && location.pathname === '/signed-out'`, b.url), 30*time.Second)
 	if c := sessionCookie(t, ctx, b.url); c != nil {
 		t.Errorf("the session cookie is still in the browser after signing out: %+v", c)
 	}
@@ -154,46 +154,16 @@ func (b oidcBundle) signInBrowser(t *testing.T, ctx context.Context, name, passw
 		chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), name),
 		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
 		chromedp.Click(chromedp.CSS(`button[type="submit"]`)))
-	waitAcrossNavigation(t, ctx, "the assistant's page "+path+" after signing in as "+name,
-		fmt.Sprintf(`location.origin === %q && location.pathname + location.search === %q && document.body.dataset.ready === 'true'`, b.url, path))
+	waitAcross(t, ctx, "the assistant's page "+path+" after signing in as "+name,
+		fmt.Sprintf(`location.origin === %q && location.pathname + location.search === %q && document.body.dataset.ready === 'true'`, b.url, path), 30*time.Second)
 }
 
 // waitForLoginForm waits until the browser shows the provider's login
 // form: the assistant sent it there, not to one of its own pages.
 func (b oidcBundle) waitForLoginForm(t *testing.T, ctx context.Context) {
 	t.Helper()
-	waitAcrossNavigation(t, ctx, "the provider's login form",
-		fmt.Sprintf(`location.href.startsWith(%q) && !!document.querySelector('input[name="username"]')`, b.provider.Issuer+"/login/username?"))
-}
-
-// waitAcrossNavigation polls a JavaScript predicate from Go until it is
-// true. Unlike waitFor it survives the page navigating away between
-// polls (a form post through a chain of redirects): an evaluation that
-// fails because the page is being replaced is simply tried again.
-func waitAcrossNavigation(t *testing.T, ctx context.Context, what, predicate string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	var last string
-	for {
-		ectx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		ok, err := chromedp.Run(ectx, chromedp.Evaluate[bool](`!!(`+predicate+`)`))
-		where, _ := chromedp.Run(ectx, chromedp.Evaluate[string](`location.href`))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		last = fmt.Sprintf("at %s (%v)", where, err)
-		if time.Now().After(deadline) {
-			t.Fatalf("waiting for %s: still not there %s", what, last)
-		}
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v", what, ctx.Err())
-		}
-	}
+	waitAcross(t, ctx, "the provider's login form",
+		fmt.Sprintf(`location.href.startsWith(%q) && !!document.querySelector('input[name="username"]')`, b.provider.Issuer+"/login/username?"), 30*time.Second)
 }
 
 // evalAwait evaluates a JavaScript expression that yields a promise and

@@ -43,22 +43,6 @@ func openPage(t *testing.T, ctx context.Context, url string) {
 	waitFor(t, ctx, "the page script of "+url, `document.body.dataset.ready === 'true'`, 20*time.Second)
 }
 
-// waitAcross is waitFor across navigations, which abort an in-page poll:
-// it asks again until the predicate holds or the time is up.
-func waitAcross(t *testing.T, ctx context.Context, what, predicate string, timeout time.Duration) {
-	t.Helper()
-	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); {
-		sctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		ok, err := chromedp.Run(sctx, chromedp.Evaluate[bool](predicate))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		time.Sleep(100 * time.Millisecond) // a navigation is under way
-	}
-	t.Fatalf("waiting for %s (%s): not within %s", what, predicate, timeout)
-}
-
 // checkNarrow checks that at phone width nothing but the tables'
 // own scroll areas scrolls sideways.
 func checkNarrow(t *testing.T, ctx context.Context, name string) {

@@ -256,9 +256,12 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 			}
 		}
 	}
-	// The original is served from where the upload was stored.
+	// The original is served from where the upload was stored, with
+	// nosniff (set by securityHeaders, as on every reply).
 	if resp, raw := request(t, "GET", b.url+"/api/documents/"+itoa(pdfID)+"/file", "kim", []string{"staff"}, nil, nil); resp.StatusCode != 200 || !bytes.HasPrefix(raw, []byte("%PDF-")) {
 		t.Fatalf("GET file: %d", resp.StatusCode)
+	} else if got := resp.Header.Get("X-Content-Type-Options"); got != "nosniff" {
+		t.Errorf("GET file: X-Content-Type-Options = %q, want nosniff", got)
 	}
 
 	// Re-ingest makes a job that completes, on the same document.

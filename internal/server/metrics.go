@@ -3,10 +3,10 @@ package server
 import (
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -49,11 +49,14 @@ func newMetrics() *metrics {
 	}
 }
 
+// labelEscaper escapes a label value; a Replacer is safe for concurrent use.
+var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
 // labels renders label pairs in a stable order: "a=\"x\",b=\"y\"".
 func labels(kv ...string) string {
 	var parts []string
 	for i := 0; i+1 < len(kv); i += 2 {
-		v := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(kv[i+1])
+		v := labelEscaper.Replace(kv[i+1])
 		parts = append(parts, fmt.Sprintf("%s=%q", kv[i], v))
 	}
 	return strings.Join(parts, ",")
@@ -94,17 +97,17 @@ func (m *metrics) observe(name string, d time.Duration, kv ...string) {
 func (m *metrics) write(w io.Writer) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	for _, name := range slices.Sorted(mapKeys(m.counters)) {
+	for _, name := range slices.Sorted(maps.Keys(m.counters)) {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n", name, m.help[name], name)
 		series := m.counters[name]
-		for _, l := range slices.Sorted(mapKeys(series)) {
+		for _, l := range slices.Sorted(maps.Keys(series)) {
 			fmt.Fprintf(w, "%s%s %s\n", name, braces(l), formatFloat(series[l]))
 		}
 	}
-	for _, name := range slices.Sorted(mapKeys(m.histograms)) {
+	for _, name := range slices.Sorted(maps.Keys(m.histograms)) {
 		fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s histogram\n", name, m.help[name], name)
 		series := m.histograms[name]
-		for _, l := range slices.Sorted(mapKeys(series)) {
+		for _, l := range slices.Sorted(maps.Keys(series)) {
 			h := series[l]
 			sep := ""
 			if l != "" {
@@ -131,21 +134,6 @@ func formatFloat(f float64) string {
 		return fmt.Sprintf("%d", int64(f))
 	}
 	return fmt.Sprintf("%g", f)
-}
-
-func mapKeys[V any](m map[string]V) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {

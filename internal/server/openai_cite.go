@@ -128,9 +128,9 @@ const blockRule = "\n\n---\n"
 // which writes no text, a sentence saying so; then the list of sources
 // the answer cites, or when it cites none the sources it was given (with
 // their snippets in search mode, where they are the whole reply). A
-// not-covered reply has no sources and so no tail.
-func tail(d answer.Done, sources []answer.Source) string {
-	cited, consulted := citationsOf(d, sources)
+// not-covered reply has no sources and so no tail. cited and consulted
+// are citationsOf(d, sources).
+func tail(d answer.Done, cited, consulted []openAICitation) string {
 	l := labelsFor(d.Language)
 	var b strings.Builder
 	list, label, snippets := cited, l.sources, false
@@ -165,7 +165,7 @@ func present(d answer.Done, sources []answer.Source, streamed string) (content s
 		text = streamed
 	}
 	cited, consulted = citationsOf(d, sources)
-	return text + tail(d, sources), cited, consulted
+	return text + tail(d, cited, consulted), cited, consulted
 }
 
 // stripSourcesBlock removes the list of sources the API appended to one of

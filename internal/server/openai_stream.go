@@ -60,22 +60,7 @@ func writeData(w io.Writer, v any) {
 // no [DONE], so a client cannot take the broken answer for a whole one).
 func (o *openAI) stream(w http.ResponseWriter, r *http.Request, ar answer.Request, c completion, includeUsage bool) outcome {
 	ctx := r.Context()
-	// The answer pipeline produces events; this handler alone writes them.
-	events := make(chan answer.Event, 16)
-	result := make(chan outcome, 1)
-	go func() {
-		defer close(events)
-		d, err := o.s.answerer.Answer(ctx, ar, func(e answer.Event) error {
-			select {
-			case events <- e:
-				return nil
-			case <-ctx.Done():
-				return ctx.Err()
-			}
-		})
-		result <- outcome{done: d, err: err}
-	}()
-
+	events, result := o.s.startAnswer(ctx, ar)
 	var out outcome
 	first, ok := <-events
 	if !ok { // failed before the sources: nothing is written yet
@@ -89,9 +74,7 @@ func (o *openAI) stream(w http.ResponseWriter, r *http.Request, ar answer.Reques
 			flusher.Flush()
 		}
 	}
-	w.Header().Set("Content-Type", "text/event-stream; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+	sseHeaders(w)
 	w.WriteHeader(http.StatusOK)
 	empty := ""
 	writeData(w, c.chunk(openAIDelta{Role: "assistant", Content: &empty}, nil))
@@ -133,12 +116,12 @@ func (o *openAI) stream(w http.ResponseWriter, r *http.Request, ar answer.Reques
 		flush()
 		return out
 	}
-	if t := tail(out.done, out.sources); t != "" {
+	cited, consulted := citationsOf(out.done, out.sources)
+	if t := tail(out.done, cited, consulted); t != "" {
 		writeData(w, c.chunk(openAIDelta{Content: &t}, nil))
 	}
 	stop := "stop"
 	last := c.chunk(openAIDelta{}, &stop)
-	cited, consulted := citationsOf(out.done, out.sources)
 	last.Citations, last.Sources = &cited, &consulted
 	writeData(w, last)
 	if includeUsage {

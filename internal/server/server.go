@@ -78,14 +78,8 @@ type Server struct {
 	privacy  *privacy.Service
 	web      *web.Assets
 	// active names the models in force, read per request; nil: cfg's.
-	active     ActiveModels
+	active     answer.Models
 	modelAdmin *models.Service
-}
-
-// ActiveModels names the chat and embedding models in force;
-// *models.Active implements it.
-type ActiveModels interface {
-	ActiveModels() (chat, embed string)
 }
 
 // Deps are the services the handlers call.
@@ -106,7 +100,7 @@ type Deps struct {
 	Privacy *privacy.Service
 	// Active, when set, names the models readiness checks instead of
 	// Config's (they change at runtime).
-	Active ActiveModels
+	Active answer.Models
 	// ModelAdmin serves the admin model routes; nil answers them 503.
 	ModelAdmin *models.Service
 }
