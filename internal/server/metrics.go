@@ -57,7 +57,7 @@ func labels(kv ...string) string {
 	var parts []string
 	for i := 0; i+1 < len(kv); i += 2 {
 		v := labelEscaper.Replace(kv[i+1])
-		parts = append(parts, fmt.Sprintf("%s=%q", kv[i], v))
+		parts = append(parts, kv[i]+`="`+v+`"`) // escaped once, as the text format wants
 	}
 	return strings.Join(parts, ",")
 }
