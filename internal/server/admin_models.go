@@ -72,21 +72,27 @@ func decodeAdmin(r *http.Request, v any) error {
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
 	ms := s.modelAdmin
 	ctx := r.Context()
-	if err := ms.Active().Refresh(ctx); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	list, err := ms.List(ctx)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	// The re-embed job and the history first, the active models after: a
+	// job reads as done only once its switch has committed, so a reply
+	// that shows it done also shows the new model in use. Read the other
+	// way round, a switch landing between the reads gave a reply with the
+	// job done and the old model still active, and the page, which stops
+	// polling when the job ends, kept that stale table.
 	job, err := ms.LatestReembed(ctx)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	changes, err := ms.Changes(ctx, 50)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := ms.Active().Refresh(ctx); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	list, err := ms.List(ctx)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
