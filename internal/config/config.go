@@ -163,17 +163,10 @@ func Settings() []Setting {
 			set:   func(c *Config, v string) error { c.DevGroups = SplitList(v); return nil }},
 		{Flag: "context-budget", Env: "CIVITAS_CONTEXT_BUDGET", Default: "1500", Only: "assistant",
 			Usage: "tokens of document passages put into a prompt (on CPU servers prompt evaluation dominates time to first token)",
-			set:   setContextBudget},
+			set:   intBetween(100, 100000, "tokens", func(c *Config) *int { return &c.ContextBudget })},
 		{Flag: "max-answer-tokens", Env: "CIVITAS_MAX_ANSWER_TOKENS", Default: "1024", Only: "assistant",
 			Usage: "most tokens one answer may generate",
-			set: func(c *Config, v string) error {
-				n, err := strconv.Atoi(v)
-				if err == nil && (n < 16 || n > 32768) {
-					err = errors.New("want between 16 and 32768")
-				}
-				c.MaxAnswerTokens = n
-				return err
-			}},
+			set:   intBetween(16, 32768, "", func(c *Config) *int { return &c.MaxAnswerTokens })},
 		{Flag: "min-similarity", Env: "CIVITAS_MIN_SIMILARITY", Default: "0.5", Only: "assistant",
 			Usage: "cosine similarity from which a passage matching no words of a question still counts as relevant (tune per embedding model; above 1: words only)",
 			set: func(c *Config, v string) error {
@@ -195,14 +188,7 @@ func Settings() []Setting {
 			set:   func(c *Config, v string) (err error) { c.MaxUploadRequestBytes, err = parseMiB(v); return }},
 		{Flag: "retention-days", Env: "CIVITAS_RETENTION_DAYS", Default: "0", Only: "assistant",
 			Usage: "days conversations and answer records are kept before --retention-action applies; 0 keeps them",
-			set: func(c *Config, v string) error {
-				n, err := strconv.Atoi(v)
-				if err == nil && (n < 0 || n > 36500) {
-					err = errors.New("want between 0 and 36500 days")
-				}
-				c.RetentionDays = n
-				return err
-			}},
+			set:   intBetween(0, 36500, "days", func(c *Config) *int { return &c.RetentionDays })},
 		{Flag: "retention-action", Env: "CIVITAS_RETENTION_ACTION", Default: "pseudonymise", Only: "assistant",
 			Usage: "what happens to records older than --retention-days: pseudonymise (keep provenance, drop names and texts) or delete",
 			set: func(c *Config, v string) error {
@@ -220,14 +206,7 @@ func Settings() []Setting {
 			set:   func(c *Config, v string) error { c.DefaultLanguage = strings.ToLower(v); return nil }},
 		{Flag: "reembed-batch", Env: "CIVITAS_REEMBED_BATCH", Default: "32", Only: "assistant",
 			Usage: "chunks embedded per step when switching the embedding model",
-			set: func(c *Config, v string) error {
-				n, err := strconv.Atoi(v)
-				if err == nil && (n < 1 || n > 4096) {
-					err = errors.New("want between 1 and 4096")
-				}
-				c.ReembedBatch = n
-				return err
-			}},
+			set:   intBetween(1, 4096, "", func(c *Config) *int { return &c.ReembedBatch })},
 		{Flag: "reembed-pause", Env: "CIVITAS_REEMBED_PAUSE", Default: "100ms", Only: "assistant",
 			Usage: "pause between re-embed steps, which leaves Ollama to chat requests (0 for none)",
 			set: func(c *Config, v string) error {

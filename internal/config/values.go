@@ -37,16 +37,21 @@ func SplitList(v string) []string {
 	return out
 }
 
-func setContextBudget(c *Config, v string) error {
-	n, err := strconv.Atoi(v)
-	if err != nil {
-		return err
+// intBetween returns the parser of an integer setting between lo and hi
+// inclusive, stored in the field that field picks; unit, when given, ends
+// the error message ("days").
+func intBetween(lo, hi int, unit string, field func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return err
+		}
+		if n < lo || n > hi {
+			return errors.New(strings.TrimSpace(fmt.Sprintf("want between %d and %d %s", lo, hi, unit)))
+		}
+		*field(c) = n
+		return nil
 	}
-	if n < 100 || n > 100000 {
-		return errors.New("want between 100 and 100000 tokens")
-	}
-	c.ContextBudget = n
-	return nil
 }
 
 func setOllamaURL(c *Config, v string) error {
