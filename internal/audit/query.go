@@ -16,7 +16,7 @@ var sqlFiles embed.FS
 type Filter struct {
 	From, To time.Time // at >= From, at < To; zero: open
 	Actor    string    // who acted
-	Person   string    // who acted or whom it concerns
+	People   []string  // any of them acted or is concerned; empty: anyone
 	Action   string    // exact, or a prefix ending in "." ("document.")
 }
 
@@ -58,7 +58,7 @@ func search(ctx context.Context, db DB, query string, f Filter, bound int64, lim
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.Query(ctx, q.Get(query), timeOrNil(f.From), timeOrNil(f.To), f.Actor, f.Person, f.Action, bound, limit)
+	rows, err := db.Query(ctx, q.Get(query), timeOrNil(f.From), timeOrNil(f.To), f.Actor, nonNil(f.People), f.Action, bound, limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit: search: %w", err)
 	}
@@ -93,4 +93,12 @@ func scanRecord(row pgx.CollectableRow) (Record, error) {
 		r.Personal = &p
 	}
 	return r, nil
+}
+
+// nonNil keeps an empty list from reaching SQL as NULL.
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

@@ -186,9 +186,33 @@ func TestSubjectExportAndErase(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := auth.NewContext(context.Background(), auth.User{Name: "dpo", Groups: []string{auth.GroupAdmin}})
+	// Events naming alice by pseudonym belong to her export too, once
+	// each, even one naming her both ways.
+	pseud, err := s.Pseudonym(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	both, err := audit.Append(ctx, w.tx, audit.Event{Action: "test.both", Target: "x:1", Actor: "alice", Subject: pseud})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPseud, err := audit.Append(ctx, w.tx, audit.Event{Action: "test.pseudonym", Target: "x:2", Actor: pseud})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ex, err := s.ExportSubject(ctx, "alice")
 	if err != nil {
 		t.Fatal(err)
+	}
+	seen := map[int64]int{}
+	for i, e := range ex.Audit {
+		seen[e.ID]++
+		if i > 0 && e.ID <= ex.Audit[i-1].ID {
+			t.Errorf("export's audit events out of order at %d: %d after %d", i, e.ID, ex.Audit[i-1].ID)
+		}
+	}
+	if seen[both.ID] != 1 || seen[byPseud.ID] != 1 {
+		t.Errorf("export lists event %d (alice and her pseudonym) %d times and %d (pseudonym) %d times, want once each", both.ID, seen[both.ID], byPseud.ID, seen[byPseud.ID])
 	}
 	var convs, answers []map[string]any
 	if err := json.Unmarshal(ex.Conversations, &convs); err != nil {

@@ -102,15 +102,13 @@ func (s *Service) ExportSubject(ctx context.Context, user string) (Export, error
 		}
 		*x.into = json.RawMessage(v)
 	}
-	for _, name := range names {
-		err := audit.Each(ctx, s.db, audit.Filter{Person: name}, func(r audit.Record) error {
-			ex.Audit = append(ex.Audit, AuditEntry{ID: r.ID, At: r.At, Action: r.Action, Target: r.Target, Details: r.Details,
-				Actor: r.Personal.Actor, Subject: r.Personal.Subject, Data: r.Personal.Data})
-			return nil
-		})
-		if err != nil {
-			return ex, fmt.Errorf("privacy: export audit events of %s: %w", user, err)
-		}
+	err = audit.Each(ctx, s.db, audit.Filter{People: names}, func(r audit.Record) error {
+		ex.Audit = append(ex.Audit, AuditEntry{ID: r.ID, At: r.At, Action: r.Action, Target: r.Target, Details: r.Details,
+			Actor: r.Personal.Actor, Subject: r.Personal.Subject, Data: r.Personal.Data})
+		return nil
+	})
+	if err != nil {
+		return ex, fmt.Errorf("privacy: export audit events of %s: %w", user, err)
 	}
 	_, err = audit.Append(ctx, s.db, audit.Event{
 		Action: audit.ActionSubjectExported, Target: "subject:" + pseud, Subject: user,

@@ -33,7 +33,7 @@ LIMIT $3;
 
 -- name: SearchBackward
 -- Newest first, for browsing. Filters: $1 from, $2 to (NULL: open), $3
--- actor, $4 person (actor or subject), $5 action ('' any; ending in '.' a
+-- actor, $4 people (any of them the actor or subject; empty: anyone), $5 action ('' any; ending in '.' a
 -- prefix: 'document.'), $6 cursor (ids below it; 0: from the newest), $7
 -- limit.
 SELECT l.id, l.at, l.action, l.target, l.details::text, l.personal_hash, l.prev_hash, l.hash,
@@ -43,7 +43,7 @@ FROM audit_log l LEFT JOIN audit_personal p ON p.audit_id = l.id
 WHERE ($1::timestamptz IS NULL OR l.at >= $1::timestamptz)
   AND ($2::timestamptz IS NULL OR l.at < $2::timestamptz)
   AND ($3::text = '' OR p.actor = $3::text)
-  AND ($4::text = '' OR p.actor = $4::text OR p.subject = $4::text)
+  AND (cardinality($4::text[]) = 0 OR p.actor = ANY($4::text[]) OR p.subject = ANY($4::text[]))
   AND ($5::text = '' OR l.action = $5::text OR (right($5::text, 1) = '.' AND starts_with(l.action, $5::text)))
   AND ($6::bigint = 0 OR l.id < $6::bigint)
 ORDER BY l.id DESC
@@ -59,7 +59,7 @@ FROM audit_log l LEFT JOIN audit_personal p ON p.audit_id = l.id
 WHERE ($1::timestamptz IS NULL OR l.at >= $1::timestamptz)
   AND ($2::timestamptz IS NULL OR l.at < $2::timestamptz)
   AND ($3::text = '' OR p.actor = $3::text)
-  AND ($4::text = '' OR p.actor = $4::text OR p.subject = $4::text)
+  AND (cardinality($4::text[]) = 0 OR p.actor = ANY($4::text[]) OR p.subject = ANY($4::text[]))
   AND ($5::text = '' OR l.action = $5::text OR (right($5::text, 1) = '.' AND starts_with(l.action, $5::text)))
   AND l.id > $6::bigint
 ORDER BY l.id
