@@ -8,10 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,8 +74,7 @@ func setup(t testing.TB, o setupOpts) bundle {
 	b.chatModel = ollamatest.Model(t, real, ollamatest.StoriesFile)
 	llm := real
 	if o.ollamaDead {
-		llm = ollama.New(&url.URL{Scheme: "http", Host: deadAddr(t)}, nil)
-		llm.Retries = 0
+		llm = ollamatest.Unreachable(t)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	set, err := prompts.Load("")
@@ -122,17 +119,6 @@ func orProxyHeaders(a auth.Config) auth.Config {
 		return auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}
 	}
 	return a
-}
-
-func deadAddr(t testing.TB) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
 }
 
 // ingestFiles writes files into a folder and ingests it into the bundle's
