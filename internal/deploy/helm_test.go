@@ -236,6 +236,7 @@ func TestHelmChartRendersRestrictedManifests(t *testing.T) {
 			checkPods(t, r)
 			checkAssistant(t, r, tc.wantHPA)
 			checkMigrationJob(t, r)
+			checkConfig(t, r)
 			checkNetworkPolicies(t, r)
 			checkSecret(t, r, tc.wantSecret)
 			checkOllama(t, r, tc.wantOllama, tc.wantGPU)
