@@ -15,6 +15,10 @@ OLLAMA_VERSION=0.17.4
 # (CI) on the same machine reuses it: building takes minutes on 2 cores.
 CACHE=${CIVITAS_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/civitas}
 OLLAMA_BIN=$CACHE/ollama-$OLLAMA_VERSION
+# Helm renders the chart in the deploy tests (scripts/build-helm.sh).
+HELM_VERSION=3.22.0
+HELM_K8S_MINOR=37
+HELM_BIN=$CACHE/helm-$HELM_VERSION
 
 PG_PORT=${CIVITAS_PG_PORT:-55432}
 OLLAMA_PORT=${CIVITAS_OLLAMA_PORT:-11435}

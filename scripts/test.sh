@@ -43,6 +43,11 @@ ensure_npm_packages "$ROOT/scripts/e2e" axe-core/axe.min.js "axe-core (accessibi
 export CIVITAS_ARTIFACTS_DIR=${CIVITAS_ARTIFACTS_DIR:-$STATE/artifacts}
 mkdir -p "$CIVITAS_ARTIFACTS_DIR"
 
+# The Helm chart test (internal/deploy) renders deploy/helm/civitas with a
+# helm built once from the Go module proxy.
+"$ROOT/scripts/build-helm.sh"
+export CIVITAS_HELM=$HELM_BIN
+
 # Leave the dev stack as we found it: stop it afterwards only if this run
 # started it.
 stack_was_up=false
