@@ -131,7 +131,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("sign-in", "mode", authn.Mode(), "oidc_issuer", cfg.Auth.OIDCIssuer)
+	log.Info("sign-in", "mode", authn.Mode(), "oidc_issuer", cfg.Auth.OIDCIssuer, "public_urls", cfg.Auth.PublicURLs,
+		"trusted_proxies", cfg.Auth.TrustedProxies, "roles", authn.Roles())
 
 	priv, err := privacy.New(pool, privacyConfig(cfg), log)
 	if err != nil {
