@@ -47,7 +47,9 @@ func TestAuthSettings(t *testing.T) {
 			return a.AdminGroup == "admin" && a.AuditorGroup == "auditor" && a.KnowledgeManagerGroup == "knowledge-manager" && a.APIKeyMaxLifetime == 90*24*time.Hour
 		}},
 		{name: "role groups from the environment", env: map[string]string{"CIVITAS_ADMIN_GROUP": "GG Civitas Admins", "CIVITAS_API_KEY_MAX_LIFETIME": "720h"},
-			check: func(a config.AuthConfig) bool { return a.AdminGroup == "GG Civitas Admins" && a.APIKeyMaxLifetime == 30*24*time.Hour }},
+			check: func(a config.AuthConfig) bool {
+				return a.AdminGroup == "GG Civitas Admins" && a.APIKeyMaxLifetime == 30*24*time.Hour
+			}},
 		{name: "role group with a comma", args: []string{"--auditor-group=a,b"}, wantErr: "no commas"},
 		{name: "one group for two roles", args: []string{"--auditor-group=admin"}, wantErr: "three different groups"},
 		{name: "API key lifetime in days", args: []string{"--api-key-max-lifetime=0d"}, wantErr: "days from 1"},
