@@ -4,7 +4,8 @@
 # templates, on a minimal non-root runtime.
 #
 #   docker build -t civitas:latest .
-#   docker run --rm -p 127.0.0.1:8080:8080 -e CIVITAS_DATABASE_URL=... civitas:latest
+#   docker run --rm -p 127.0.0.1:8080:8080 -e CIVITAS_DATABASE_URL=... -e CIVITAS_AUTH=oidc \
+#     -e CIVITAS_PUBLIC_URL=https://assistant.example -e CIVITAS_OIDC_ISSUER=... civitas:latest
 #   docker run --rm -v "$PWD/documents:/documents:ro" -e ... civitas:latest ingest /documents
 #
 # compose.yaml at the repository root wires it to PostgreSQL and Ollama.
@@ -40,6 +41,9 @@ COPY --from=build /out/assistant /out/ingest /usr/local/bin/
 COPY prompts/ /etc/civitas/prompts/
 COPY --from=build --chown=65532:65532 /empty/uploads /var/lib/civitas/uploads
 
+# No CIVITAS_AUTH: the operator must choose oidc or proxy (and CIVITAS_PUBLIC_URL).
+# Left empty on this non-loopback listen address, the assistant refuses to start
+# and names CIVITAS_AUTH; development sign-in (one user for all) is loopback-only.
 ENV CIVITAS_LISTEN=0.0.0.0:8080 \
     CIVITAS_PROMPTS_DIR=/etc/civitas/prompts \
     CIVITAS_UPLOAD_DIR=/var/lib/civitas/uploads

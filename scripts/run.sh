@@ -40,7 +40,11 @@ export CIVITAS_CONTEXT_BUDGET=${CIVITAS_CONTEXT_BUDGET:-400} CIVITAS_MAX_ANSWER_
 # The demo runs in development sign-in mode: every request is one user,
 # here given every role so that all pages can be tried (documents, admin,
 # audit). Cookies without Secure: the demo is plain http on loopback.
-export CIVITAS_DEV_USER=${CIVITAS_DEV_USER:-demo} CIVITAS_DEV_GROUPS=${CIVITAS_DEV_GROUPS:-knowledge-manager,admin,auditor}
+# Dev mode starts only on a loopback listen address, and answers only the
+# host names of CIVITAS_PUBLIC_URL (here the listen address and localhost),
+# so that a DNS-rebinding page cannot drive the demo's admin user.
+export CIVITAS_AUTH=dev CIVITAS_DEV_USER=${CIVITAS_DEV_USER:-demo} CIVITAS_DEV_GROUPS=${CIVITAS_DEV_GROUPS:-knowledge-manager,admin,auditor}
+export CIVITAS_PUBLIC_URL=${CIVITAS_PUBLIC_URL:-http://$LISTEN,http://localhost:${LISTEN##*:}}
 
 stop assistant
 port_open "${LISTEN##*:}" && die "port ${LISTEN##*:} is taken; set CIVITAS_LISTEN=127.0.0.1:PORT"

@@ -131,7 +131,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log.Info("sign-in", "mode", authn.Mode(), "oidc_issuer", cfg.Auth.OIDCIssuer)
+	log.Info("sign-in", "mode", authn.Mode(), "oidc_issuer", cfg.Auth.OIDCIssuer, "public_urls", cfg.Auth.PublicURLs,
+		"trusted_proxies", cfg.Auth.TrustedProxies, "roles", authn.Roles())
 
 	priv, err := privacy.New(pool, privacyConfig(cfg), log)
 	if err != nil {
@@ -158,6 +159,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		RetentionDays:         cfg.RetentionDays,
 		Endpoints:             map[string]string{"database": config.RedactURL(cfg.DatabaseURL), "ollama": config.RedactURL(cfg.OllamaURL.String())},
 		Auth:                  authConfig(cfg),
+		PublicURLs:            cfg.Auth.PublicURLs,
 	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
 		Active: active, ModelAdmin: modelSvc})
 	httpSrv := &http.Server{
@@ -235,7 +237,9 @@ func authConfig(cfg config.Config) auth.Config {
 	a := cfg.Auth
 	return auth.Config{
 		Mode: a.Mode, ProxyHeaders: cfg.ProxyAuth, UserHeader: cfg.UserHeader, GroupsHeader: cfg.GroupsHeader,
-		DevUser: cfg.DevUser, DevGroups: cfg.DevGroups,
+		DevUser: cfg.DevUser, DevGroups: cfg.DevGroups, TrustedProxies: a.TrustedProxies,
+		Roles:             auth.Roles{Admin: a.AdminGroup, Auditor: a.AuditorGroup, KnowledgeManager: a.KnowledgeManagerGroup},
+		APIKeyMaxLifetime: a.APIKeyMaxLifetime,
 		OIDC: auth.OIDCConfig{Issuer: a.OIDCIssuer, ClientID: a.OIDCClientID, ClientSecret: a.OIDCClientSecret,
 			RedirectURL: a.OIDCRedirectURL, Scopes: a.OIDCScopes, UsernameClaim: a.OIDCUsernameClaim,
 			GroupsClaim: a.OIDCGroupsClaim, ExtraAudiences: a.OIDCExtraAudiences},

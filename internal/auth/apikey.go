@@ -49,11 +49,32 @@ func (a *Authenticator) apiKey(ctx context.Context, key string) (User, error) {
 	return User{Name: k.User, Groups: k.Groups, Method: MethodAPIKey}, nil
 }
 
-// ValidExpiry checks an API key's requested expiry: absent, or in the
-// future.
-func ValidExpiry(exp *time.Time, now time.Time) error {
-	if exp != nil && !exp.After(now) {
-		return fmt.Errorf("expires_at %s is not in the future", exp.Format(time.RFC3339))
+// DefaultAPIKeyMaxLifetime bounds API keys when Config.APIKeyMaxLifetime
+// is unset: a key that leaks stops working within it, and a key nobody
+// uses any more does not stay a standing credential.
+const DefaultAPIKeyMaxLifetime = 90 * 24 * time.Hour
+
+// APIKeyExpiry returns when a new API key expires: at exp, which must be
+// in the future and at most max from now, or, without exp, max from now.
+// No key lives forever.
+func APIKeyExpiry(exp *time.Time, now time.Time, max time.Duration) (time.Time, error) {
+	limit := now.Add(max)
+	switch {
+	case exp == nil:
+		return limit, nil
+	case !exp.After(now):
+		return time.Time{}, fmt.Errorf("expires_at %s is not in the future", exp.Format(time.RFC3339))
+	case exp.After(limit):
+		return time.Time{}, fmt.Errorf("expires_at %s is beyond the longest lifetime of an API key (%s, until %s)",
+			exp.Format(time.RFC3339), lifetime(max), limit.Format(time.RFC3339))
 	}
-	return nil
+	return *exp, nil
+}
+
+// lifetime says d in days when it is whole days, as the setting is given.
+func lifetime(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return fmt.Sprintf("%d days", d/(24*time.Hour))
+	}
+	return d.String()
 }

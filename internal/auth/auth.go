@@ -14,13 +14,17 @@ package auth
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/netip"
 	"slices"
 	"strings"
+	"time"
 )
 
-// Groups with a role in the product itself, beyond document access: the
-// identity provider (or proxy) puts users into them.
+// Default names of the groups with a role in the product itself, beyond
+// document access: the identity provider (or proxy) puts users into them.
+// A city whose directory names them otherwise sets Config.Roles.
 const (
 	// GroupKnowledgeManager may upload, re-ingest and delete documents.
 	GroupKnowledgeManager = "knowledge-manager"
@@ -77,15 +81,24 @@ type Config struct {
 	Mode string
 	// ProxyHeaders trusts UserHeader and GroupsHeader, set by an
 	// authenticating reverse proxy in front of the assistant. Requests
-	// without the user header are then rejected. Enable it only when the
-	// assistant is reachable through that proxy alone.
+	// without the user header are then rejected.
 	ProxyHeaders bool
 	UserHeader   string // e.g. "X-Forwarded-User"
 	GroupsHeader string // e.g. "X-Forwarded-Groups", comma-separated
+	// TrustedProxies are the networks the proxy connects from: identity
+	// headers from any other peer are refused, and so is every request
+	// in proxy mode when it is empty (fail closed).
+	TrustedProxies []netip.Prefix
 	// DevUser and DevGroups identify every request when ProxyHeaders is
-	// off: a single-user development setup.
+	// off: a single-user development setup, answered on loopback only.
 	DevUser   string
 	DevGroups []string
+	// Roles names the groups that grant the product's roles; empty names
+	// take the defaults (Group* constants).
+	Roles Roles
+	// APIKeyMaxLifetime bounds an API key's lifetime; zero means
+	// DefaultAPIKeyMaxLifetime.
+	APIKeyMaxLifetime time.Duration
 
 	// OIDC configures the OpenID Connect relying party: the browser login
 	// in ModeOIDC, and bearer JWTs in every mode when Issuer is set.
@@ -115,26 +128,20 @@ var ErrUnauthenticated = errors.New("no authenticated user")
 func (cfg Config) Identify(r *http.Request) (User, error) {
 	switch cfg.EffectiveMode() {
 	case ModeDev:
+		// Configuration keeps dev mode on a loopback listen address; this
+		// is the second lock, should a listener be shared or forwarded.
+		if peer, ok := peerAddr(r); !ok || !peer.IsLoopback() {
+			return User{}, fmt.Errorf("development sign-in answers loopback peers only, not %s: %w", r.RemoteAddr, ErrUnauthenticated)
+		}
 		return User{Name: cfg.DevUser, Groups: slices.Clone(cfg.DevGroups), Method: MethodDev}, nil
 	case ModeProxy:
-		name := strings.TrimSpace(r.Header.Get(cfg.UserHeader))
-		if name == "" {
-			return User{}, ErrUnauthenticated
-		}
-		return User{Name: name, Groups: ParseGroups(r.Header.Get(cfg.GroupsHeader)), Method: MethodProxy}, nil
+		return cfg.proxyUser(r)
 	default:
 		return User{}, ErrUnauthenticated
 	}
 }
 
-// ParseGroups splits a comma- or space-separated group list, dropping
-// empty entries and duplicates.
-func ParseGroups(s string) []string {
-	out := []string{}
-	for g := range strings.FieldsFuncSeq(s, func(r rune) bool { return r == ',' || r == ' ' }) {
-		if !slices.Contains(out, g) {
-			out = append(out, g)
-		}
-	}
-	return out
-}
+// ParseGroups splits a comma-separated group list, trimming each name and
+// dropping empty entries and duplicates. Spaces belong to a name: a
+// directory group "IT admin" is not the group "admin".
+func ParseGroups(s string) []string { return CleanGroups(strings.Split(s, ",")) }

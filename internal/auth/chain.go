@@ -29,6 +29,17 @@ func New(cfg Config, st Store, o *OIDC) *Authenticator {
 	return &Authenticator{cfg: cfg, store: st, oidc: o, now: time.Now}
 }
 
+// Roles names the groups that grant the product's roles.
+func (a *Authenticator) Roles() Roles { return a.cfg.Roles.WithDefaults() }
+
+// APIKeyMaxLifetime is the longest an API key may live.
+func (a *Authenticator) APIKeyMaxLifetime() time.Duration {
+	if a.cfg.APIKeyMaxLifetime > 0 {
+		return a.cfg.APIKeyMaxLifetime
+	}
+	return DefaultAPIKeyMaxLifetime
+}
+
 // Mode is the effective mode (Config.EffectiveMode).
 func (a *Authenticator) Mode() string { return a.cfg.EffectiveMode() }
 
@@ -40,6 +51,11 @@ func (a *Authenticator) CanLogin() bool { return a.oidc != nil && a.Mode() == Mo
 // the store.
 func (a *Authenticator) Identify(r *http.Request) (User, error) {
 	ctx := r.Context()
+	if a.Mode() == ModeProxy {
+		if err := a.cfg.checkProxyHeaders(r); err != nil {
+			return User{}, err
+		}
+	}
 	if token, ok := bearerToken(r); ok && (strings.HasPrefix(token, APIKeyPrefix) || a.oidc != nil) {
 		return a.identifyBearer(ctx, token)
 	}

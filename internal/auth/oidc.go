@@ -40,7 +40,7 @@ type OIDCConfig struct {
 	// UsernameClaim names the user; "email" and "sub" are the fallbacks.
 	UsernameClaim string
 	// GroupsClaim holds the groups: a JSON array, or a string separated
-	// by spaces or commas.
+	// by commas (never spaces: a group name may contain one).
 	GroupsClaim string
 	// ExtraAudiences are accepted in bearer JWTs besides ClientID (an API
 	// registered as its own audience at the provider).
@@ -225,7 +225,8 @@ func (o *OIDC) user(claims map[string]any, method string) (User, error) {
 }
 
 // GroupsClaim reads a groups claim: absent, a JSON array of strings, or
-// one string separated by spaces or commas.
+// one comma-separated string. Spaces do not separate: the directory group
+// "IT admin" must not become the group "admin".
 func GroupsClaim(v any) ([]string, error) {
 	switch v := v.(type) {
 	case nil:

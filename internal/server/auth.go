@@ -24,8 +24,6 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, err := s.authn.Identify(r)
 		if errors.Is(err, auth.ErrUnauthenticated) {
-			s.log.LogAttrs(r.Context(), slog.LevelDebug, "unauthenticated request",
-				slog.String("path", r.URL.Path), slog.String("why", err.Error()))
 			if s.authn.CanLogin() && wantsPage(r) {
 				http.Redirect(w, r, "/auth/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusFound)
 				return
@@ -37,6 +35,27 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), u)))
 	})
+}
+
+// logDenied records a 401 or 403 reply with the client's address and the
+// route, so that probing (forged headers, guessed keys, role escalation)
+// shows in the log; writeError and renderGroupPage call it for every such
+// reply. The address is the connection's peer, not X-Forwarded-For, which
+// the client writes; behind a proxy it is the proxy, and the proxy's own
+// log has the rest.
+func (s *Server) logDenied(r *http.Request, status int, why error) {
+	route := r.Pattern
+	if route == "" {
+		route = "unmatched"
+	}
+	var name string
+	if u, ok := auth.FromContext(r.Context()); ok {
+		name = u.Name
+	}
+	s.log.LogAttrs(r.Context(), slog.LevelWarn, "request refused",
+		slog.Int("status", status), slog.String("client", r.RemoteAddr), slog.String("route", route),
+		slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.String("user", name),
+		slog.String("why", why.Error()))
 }
 
 // wantsPage reports whether r is a browser navigation to a page, which a

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,18 +38,43 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(CodeInvalid, "\"name\" must be at most 200 characters"))
 		return
 	}
-	if err := auth.ValidExpiry(req.ExpiresAt, time.Now()); err != nil {
-		s.writeError(w, r, errorf(CodeInvalid, err.Error()))
+	groups := auth.CleanGroups(req.Groups)
+	// A key is a standing credential that outlives sessions and skips the
+	// identity provider: it must not carry a role (an admin minting an
+	// admin or auditor key, for themself or anyone). Roles come from the
+	// directory, where they are granted and reviewed.
+	for _, g := range groups {
+		if slices.Contains(s.roles.Names(), g) {
+			s.writeError(w, r, errorf(CodeInvalid, "\"groups\" must not contain the role group \""+g+"\": API keys carry document access only"))
+			return
+		}
+	}
+	exp, err := auth.APIKeyExpiry(req.ExpiresAt, time.Now(), s.authn.APIKeyMaxLifetime())
+	if err != nil {
+		s.writeError(w, r, errorf(CodeInvalid, "\"expires_at\": "+err.Error()))
 		return
 	}
 	key, k := auth.NewAPIKey()
-	k.User, k.Groups, k.Name, k.ExpiresAt, k.CreatedBy = req.User, auth.CleanGroups(req.Groups), req.Name, req.ExpiresAt, user(r).Name
-	k, err := s.store.CreateAPIKey(r.Context(), k)
+	k.User, k.Groups, k.Name, k.ExpiresAt, k.CreatedBy = req.User, groups, req.Name, &exp, user(r).Name
+	k, err = s.store.CreateAPIKey(r.Context(), k)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, r, http.StatusCreated, map[string]any{"key": key, "api_key": k})
+	writeJSON(w, r, http.StatusCreated, map[string]any{"key": key, "api_key": newAPIKeyView(k)})
+}
+
+// apiKeyView is an API key as the admin page lists it. OnBehalf marks a
+// key an admin minted for someone else: it acts as that user, so the list
+// shows it apart from keys people hold for themselves (the audit trail
+// names both, as actor and subject).
+type apiKeyView struct {
+	auth.APIKey
+	OnBehalf bool `json:"on_behalf"`
+}
+
+func newAPIKeyView(k auth.APIKey) apiKeyView {
+	return apiKeyView{APIKey: k, OnBehalf: k.CreatedBy != k.User}
 }
 
 // listAPIKeys lists every API key, revoked ones too: GET /api/admin/apikeys.
@@ -58,10 +84,11 @@ func (s *Server) listAPIKeys(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if keys == nil {
-		keys = []auth.APIKey{}
+	views := make([]apiKeyView, len(keys))
+	for i, k := range keys {
+		views[i] = newAPIKeyView(k)
 	}
-	writeJSON(w, r, http.StatusOK, map[string]any{"api_keys": keys})
+	writeJSON(w, r, http.StatusOK, map[string]any{"api_keys": views})
 }
 
 // revokeAPIKey revokes a key at once: DELETE /api/admin/apikeys/{id} → 204.

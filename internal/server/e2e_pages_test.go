@@ -134,6 +134,10 @@ func testAdminKeys(t *testing.T, ctx context.Context, dir string, b bundle, keyU
 	if s := eval[string](t, ctx, row+`.innerText`); !strings.Contains(s, "E2E client") || !strings.Contains(s, "staff, bauamt") || !strings.Contains(s, key[:12]) {
 		t.Errorf("key row %q: want its name, groups and prefix", s)
 	}
+	// Issued by the page's admin for another user: marked in words.
+	if s := eval[string](t, ctx, row+`.innerText`); !strings.Contains(s, "on behalf") || !strings.Contains(s, "to act as "+keyUser) {
+		t.Errorf("key row %q: want it marked as issued on behalf of %s", s, keyUser)
+	}
 	if code, body := meWith(t, b, key); code != 200 || !strings.Contains(body, keyUser) {
 		t.Fatalf("/api/me with the issued key: %d %s", code, body)
 	}

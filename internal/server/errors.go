@@ -26,6 +26,7 @@ const (
 	CodeUnauthenticated = "unauthenticated"
 	CodeForbidden       = "forbidden"
 	CodeNotFound        = "not_found"
+	CodeMisdirected     = "misdirected"
 	CodeUnavailable     = "unavailable"
 	CodeInternal        = "internal"
 )
@@ -35,6 +36,7 @@ var codeStatus = map[string]int{
 	CodeUnauthenticated: http.StatusUnauthorized,
 	CodeForbidden:       http.StatusForbidden,
 	CodeNotFound:        http.StatusNotFound,
+	CodeMisdirected:     http.StatusMisdirectedRequest,
 	CodeUnavailable:     http.StatusServiceUnavailable,
 	CodeInternal:        http.StatusInternalServerError,
 }
@@ -68,6 +70,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 && !errors.Is(err, context.Canceled) {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))
+	}
+	if status == http.StatusUnauthorized || status == http.StatusForbidden {
+		s.logDenied(r, status, err)
 	}
 	if isOpenAI(r) {
 		writeJSON(w, r, status, openAIError(err, ce))

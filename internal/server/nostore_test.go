@@ -18,7 +18,7 @@ import (
 func TestRoutesWithoutStore(t *testing.T) {
 	t.Parallel()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := server.New(server.Config{Auth: auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}},
+	srv := server.New(server.Config{Auth: orProxyHeaders(auth.Config{})},
 		log, server.Deps{})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)

@@ -11,13 +11,13 @@ import (
 // need a group are left out for others.
 func (s *Server) navFor(u auth.User) []web.NavItem {
 	nav := []web.NavItem{{Key: "chat", Label: "Chat", Href: "/"}}
-	if u.InGroup(auth.GroupKnowledgeManager) {
+	if u.InGroup(s.roles.KnowledgeManager) {
 		nav = append(nav, web.NavItem{Key: "documents", Label: "Documents", Href: "/documents"})
 	}
-	if u.InGroup(auth.GroupAuditor) {
+	if u.InGroup(s.roles.Auditor) {
 		nav = append(nav, web.NavItem{Key: "audit", Label: "Audit trail", Href: "/audit"})
 	}
-	if u.InGroup(auth.GroupAdmin) {
+	if u.InGroup(s.roles.Admin) {
 		nav = append(nav, web.NavItem{Key: "admin", Label: "Administration", Href: "/admin"})
 	}
 	nav = append(nav, web.NavItem{Key: "about", Label: "About", Href: "/about"})
@@ -40,7 +40,7 @@ func (s *Server) chatPage(w http.ResponseWriter, r *http.Request) {
 
 // documentsPage is the document management of knowledge managers.
 func (s *Server) documentsPage(w http.ResponseWriter, r *http.Request) {
-	s.renderGroupPage(w, r, auth.GroupKnowledgeManager, web.Page{Name: "documents", Title: "Documents"})
+	s.renderGroupPage(w, r, s.roles.KnowledgeManager, web.Page{Name: "documents", Title: "Documents"})
 }
 
 // renderGroupPage renders a page for members of group. Others get the
@@ -51,6 +51,7 @@ func (s *Server) renderGroupPage(w http.ResponseWriter, r *http.Request, group s
 	if !user(r).InGroup(group) {
 		p.Message = "forbidden"
 		status = http.StatusForbidden
+		s.logDenied(r, status, errorf(CodeForbidden, "page needs membership of the "+group+" group"))
 	}
 	s.renderPage(w, r, status, p)
 }
@@ -63,13 +64,13 @@ func (s *Server) aboutPage(w http.ResponseWriter, r *http.Request) {
 
 // auditPage lets auditors search, verify and export the audit trail.
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
-	s.renderGroupPage(w, r, auth.GroupAuditor, web.Page{Name: "audit", Title: "Audit trail"})
+	s.renderGroupPage(w, r, s.roles.Auditor, web.Page{Name: "audit", Title: "Audit trail"})
 }
 
 // adminPage is the administration: API keys, data-subject requests,
 // endpoints and models.
 func (s *Server) adminPage(w http.ResponseWriter, r *http.Request) {
-	s.renderGroupPage(w, r, auth.GroupAdmin, web.Page{Name: "admin", Title: "Administration"})
+	s.renderGroupPage(w, r, s.roles.Admin, web.Page{Name: "admin", Title: "Administration"})
 }
 
 // signedOutPage is where the browser lands after signing out. It needs no

@@ -61,6 +61,10 @@ type Config struct {
 	// Endpoints are the effective Ollama and database endpoints
 	// (passwords redacted), shown by /readyz.
 	Endpoints map[string]string
+	// PublicURLs are the addresses users reach the assistant at; a
+	// request for any other Host is refused (host.go). Empty: loopback
+	// names only.
+	PublicURLs []string
 }
 
 // Server holds the dependencies of the handlers.
@@ -80,6 +84,8 @@ type Server struct {
 	// active names the models in force, read per request; nil: cfg's.
 	active     answer.Models
 	modelAdmin *models.Service
+	hosts      []publicHost // from cfg.PublicURLs
+	roles      auth.Roles   // the groups granting roles, from the authenticator
 }
 
 // Deps are the services the handlers call.
@@ -122,7 +128,8 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 		authn = auth.New(cfg.Auth, st, nil)
 	}
 	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn, metrics: newMetrics(),
-		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin}
+		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin,
+		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles()}
 }
 
 // storeDB is st's connection, or nil without a store.
@@ -157,7 +164,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/documents/{id}/file", authed(s.getDocumentFile))
 	mux.Handle("GET /api/me", authed(s.me))
 
-	admin := func(h http.HandlerFunc) http.Handler { return member(auth.GroupAdmin, h) }
+	admin := func(h http.HandlerFunc) http.Handler { return member(s.roles.Admin, h) }
 	mux.Handle("POST /api/admin/apikeys", admin(s.createAPIKey))
 	mux.Handle("GET /api/admin/apikeys", admin(s.listAPIKeys))
 	mux.Handle("DELETE /api/admin/apikeys/{id}", admin(s.revokeAPIKey))
@@ -175,7 +182,7 @@ func (s *Server) Handler() http.Handler {
 
 	// The document library is for knowledge managers only.
 	librarian := func(h http.HandlerFunc) http.Handler {
-		return member(auth.GroupKnowledgeManager, s.whenEnabled(s.library != nil, "the document library", h))
+		return member(s.roles.KnowledgeManager, s.whenEnabled(s.library != nil, "the document library", h))
 	}
 	mux.Handle("GET /api/library", librarian(s.listLibrary))
 	mux.Handle("POST /api/library/uploads", librarian(s.uploadDocuments))
@@ -192,7 +199,7 @@ func (s *Server) Handler() http.Handler {
 
 	// The audit trail is for auditors; data-subject requests for admins.
 	auditor := func(h http.HandlerFunc) http.Handler {
-		return member(auth.GroupAuditor, s.whenEnabled(s.auditDB != nil, "the audit trail", h))
+		return member(s.roles.Auditor, s.whenEnabled(s.auditDB != nil, "the audit trail", h))
 	}
 	mux.Handle("GET /api/audit", auditor(s.listAudit))
 	mux.Handle("GET /api/audit/export", auditor(s.exportAudit))
@@ -215,7 +222,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/admin/models/embed", modelRoute(s.useEmbedModel))
 	mux.Handle("DELETE /api/admin/models/{name}/embeddings", modelRoute(s.dropEmbeddings))
 
-	return s.instrument(securityHeaders(s.crossOriginGuard(mux)))
+	return s.instrument(securityHeaders(s.hostGuard(s.crossOriginGuard(mux))))
 }
 
 // instrument counts and times every request, and logs it at debug level.

@@ -10,6 +10,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,6 +50,8 @@ type setupOpts struct {
 	// authn, if set, builds the authenticator once the server's URL is
 	// known (an OpenID provider needs the callback URL).
 	authn func(t testing.TB, baseURL string, st *store.Store) *auth.Authenticator
+	// log, if set, receives the server's log (text, debug level).
+	log io.Writer
 }
 
 func newCollection() string { return dbtest.UniqueName("srv-") }
@@ -77,6 +80,9 @@ func setup(t testing.TB, o setupOpts) bundle {
 		llm = ollamatest.Unreachable(t)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.log != nil {
+		log = slog.New(slog.NewTextHandler(o.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	set, err := prompts.Load("")
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +110,7 @@ func setup(t testing.TB, o setupOpts) bundle {
 		authn = o.authn(t, b.url, st)
 	}
 	srv := server.New(server.Config{ChatModel: b.chatModel, EmbedModel: b.embedModel, Auth: a, PromptVersion: set.Version(),
-		RetentionDays: o.retentionDays},
+		RetentionDays: o.retentionDays, PublicURLs: []string{b.url}},
 		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn, AuditDB: pool, Privacy: priv})
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
@@ -113,13 +119,18 @@ func setup(t testing.TB, o setupOpts) bundle {
 }
 
 // orProxyHeaders is a, or, when a configures no way to identify callers,
-// the proxy headers the test helpers send.
+// the proxy headers the test helpers send, trusted from loopback, where
+// the tests' client connects from.
 func orProxyHeaders(a auth.Config) auth.Config {
 	if !a.ProxyHeaders && a.DevUser == "" && a.Mode == "" {
-		return auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups"}
+		return auth.Config{ProxyHeaders: true, UserHeader: "X-Forwarded-User", GroupsHeader: "X-Forwarded-Groups",
+			TrustedProxies: loopbackProxies}
 	}
 	return a
 }
+
+// loopbackProxies trusts the tests' own client as the reverse proxy.
+var loopbackProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}
 
 // ingestFiles writes files into a folder and ingests it into the bundle's
 // collection with the given access groups.

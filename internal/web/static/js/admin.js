@@ -25,13 +25,21 @@ function renderKeys() {
     const actions = el('td', {}, status === 'active'
       ? button(t('admin.revoke'), (b) => revoke(k, b), { 'aria-label': t('admin.revokeOf', { prefix: k.prefix, user: k.user }) }) : null);
     return el('tr', { 'data-key': k.id, 'data-status': status },
-      el('td', { className: 'mono nowrap' }, `${k.prefix}…`), cell(k.name), cell(k.user), cell((k.groups || []).join(', ')),
+      el('td', { className: 'mono nowrap' }, `${k.prefix}…`), cell(k.name), userCell(k), cell((k.groups || []).join(', ')),
       el('td', {}, formatDate(k.created_at), el('span', { className: 'subject' }, t('admin.by', { user: k.created_by }))),
       cell(k.expires_at ? formatDate(k.expires_at) : t('admin.never')), cell(k.last_used_at ? formatDate(k.last_used_at) : '—'),
       el('td', { className: `status status-key-${status}` }, t(`admin.status.${status}`)), actions);
   }));
   $('keys-wrap').hidden = keys.length === 0;
   $('keys-empty').hidden = keys.length > 0;
+}
+
+// userCell names the key's user; a key an admin issued for someone else
+// acts as that person, so it is marked in words, not by colour alone.
+function userCell(k) {
+  if (!k.on_behalf) return cell(k.user);
+  return el('td', {}, k.user, el('span', { className: 'badge badge-bad' }, t('admin.onBehalf')),
+    el('span', { className: 'subject' }, t('admin.onBehalfOf', { creator: k.created_by, user: k.user })));
 }
 
 async function loadKeys() {
