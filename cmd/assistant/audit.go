@@ -45,7 +45,7 @@ func connect(ctx context.Context, cfg config.Config, maxConns int32, log *slog.L
 	if err := egress.CheckConfig(ctx, cfg, nil); err != nil {
 		return nil, err
 	}
-	return store.Connect(ctx, cfg.DatabaseURL, maxConns, log)
+	return store.Connect(ctx, cfg.DatabaseURL, maxConns, cfg.Migrate, log)
 }
 
 // auditVerify walks the chain and fails, naming the first broken row, when

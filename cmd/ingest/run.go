@@ -95,7 +95,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	// Document changes are recorded in the audit trail under this name.
 	ctx = audit.WithActor(ctx, audit.CommandActor("ingest", m.Getenv))
 
-	pool, err := store.Connect(ctx, cfg.DatabaseURL, 8, log)
+	pool, err := store.Connect(ctx, cfg.DatabaseURL, 8, cfg.Migrate, log)
 	if err != nil {
 		return err
 	}

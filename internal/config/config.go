@@ -97,6 +97,10 @@ type Config struct {
 	// PseudonymKey keys the pseudonyms of retention and erasure; empty
 	// means a random key kept in the database.
 	PseudonymKey string
+	// Migrate applies pending migrations at start-up; off, start-up only
+	// checks that none is pending (servers running as a role without DDL
+	// rights, with `assistant migrate` run by the owner role).
+	Migrate bool
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -143,6 +147,9 @@ func Settings() []Setting {
 		{Flag: "log-format", Env: "CIVITAS_LOG_FORMAT", Default: "text",
 			Usage: "log format: text or json",
 			set:   setLogFormat},
+		{Flag: "migrate", Env: "CIVITAS_MIGRATE", Default: "true",
+			Usage: "apply pending database migrations at start-up; false: refuse to start while any is pending (run `assistant migrate` as the schema's owner role, and the servers as a role without DDL rights)",
+			set:   func(c *Config, v string) (err error) { c.Migrate, err = strconv.ParseBool(v); return }},
 		{Flag: "allow-remote-host", Env: "CIVITAS_ALLOW_REMOTE_HOSTS", Default: "",
 			Usage: "hosts outside loopback and private networks that the Ollama or database URL may name, comma-separated (by default such hosts are refused at start-up)",
 			set:   func(c *Config, v string) error { c.AllowRemoteHosts = SplitList(v); return nil }},

@@ -354,11 +354,6 @@ func checkOllama(t *testing.T, r rendered, want, wantGPU bool) {
 	}
 }
 
-// newSettings are settings the chart sets that internal/config gains in
-// the same change (issue 13: the public URL, and servers that leave the
-// migrations to the Job); the test accepts them before they are in the table.
-var newSettings = map[string]bool{"CIVITAS_PUBLIC_URL": true, "CIVITAS_MIGRATE": true}
-
 // checkConfig: the assistant and the migration Job get only settings the
 // binary knows, and the binary accepts them (config.Load, as at start-up);
 // Secret-backed ones get a stand-in value.
@@ -375,7 +370,7 @@ func checkConfig(t *testing.T, r rendered) {
 	for name, c := range containers {
 		vars := map[string]string{}
 		for _, e := range c.Env {
-			if !known[e.Name] && !newSettings[e.Name] {
+			if !known[e.Name] {
 				t.Errorf("%s: %s is not a setting of the assistant (internal/config)", name, e.Name)
 			}
 			vars[e.Name] = e.Value

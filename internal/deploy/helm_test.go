@@ -201,6 +201,7 @@ func TestHelmChartRendersRestrictedManifests(t *testing.T) {
 			name: "proxy sign-in, external Ollama, existing Secret, fixed replicas, Ingress",
 			args: []string{
 				"--set", "auth.mode=proxy",
+				"--set", "auth.proxy.trustedProxies=10.42.0.0/16",
 				"--set", "publicURL=https://assistant.example-city.eu",
 				"--set", "database.existingSecret=civitas-database",
 				"--set", "ollama.enabled=false",
@@ -269,6 +270,7 @@ func TestHelmChartRefusesUnsafeValues(t *testing.T) {
 		{"publicURL missing", without("publicURL"), "publicURL is required"},
 		{"publicURL not a URL", append(without("publicURL"), "--set", "publicURL=assistant"), "publicURL must be an http(s) URL"},
 		{"OIDC without issuer", without("auth.oidc.issuer"), "auth.oidc.issuer is required"},
+		{"proxy without trusted proxies", append(without("auth.mode"), "--set", "auth.mode=proxy"), "auth.proxy.trustedProxies is required"},
 		{"no database", without("database.ownerURL"), "database.existingSecret"},
 		{"image tag latest", append(required, "--set", "image.tag=latest"), "image.tag must name a pinned release"},
 		{"Ollama tag latest", append(required, "--set", "ollama.image.tag=latest"), "ollama.image.tag must name a pinned release"},

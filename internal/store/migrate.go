@@ -5,12 +5,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"embed"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"io/fs"
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -170,4 +172,53 @@ func appliedMigrations(ctx context.Context, tx pgx.Tx) (map[int][]byte, error) {
 		return nil, fmt.Errorf("read schema_migrations: %w", err)
 	}
 	return done, nil
+}
+
+// ErrMigrationsPending is returned by CheckMigrated when the schema lacks
+// migrations this binary has.
+var ErrMigrationsPending = errors.New("database migrations are pending")
+
+// CheckMigrated verifies, reading only, that every embedded migration is
+// applied and unchanged. It is what a server that may not run DDL does at
+// start-up instead of Migrate.
+func CheckMigrated(ctx context.Context, db DB) error {
+	migs, err := Migrations()
+	if err != nil {
+		return err
+	}
+	var done map[int][]byte
+	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
+		var exists bool
+		if err := tx.QueryRow(ctx, "SELECT to_regclass('schema_migrations') IS NOT NULL").Scan(&exists); err != nil {
+			return fmt.Errorf("look for schema_migrations: %w", err)
+		}
+		if !exists {
+			done = map[int][]byte{}
+			return nil
+		}
+		done, err = appliedMigrations(ctx, tx)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	for v := range done {
+		if v > len(migs) {
+			return fmt.Errorf("database schema is at migration %d but this binary knows only %d: upgrade the binary", v, len(migs))
+		}
+	}
+	var pending []string
+	for _, m := range migs {
+		sum, ok := done[m.Version]
+		switch {
+		case !ok:
+			pending = append(pending, m.Name)
+		case !bytes.Equal(sum, m.Checksum):
+			return fmt.Errorf("migration %s was edited after it was applied: add a new migration instead", m.Name)
+		}
+	}
+	if len(pending) > 0 {
+		return fmt.Errorf("%w (%s; setting --migrate is false): run `assistant migrate` as the schema's owner role first", ErrMigrationsPending, strings.Join(pending, ", "))
+	}
+	return nil
 }

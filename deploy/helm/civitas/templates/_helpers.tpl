@@ -109,6 +109,9 @@ binaries. */}}
 {{- if or (not (has $u.scheme (list "http" "https"))) (not $u.host) -}}
 {{- fail (printf "publicURL must be an http(s) URL with a host, got %q" $v.publicURL) -}}
 {{- end -}}
+{{- if and (eq $v.auth.mode "proxy") (not $v.auth.proxy.trustedProxies) -}}
+{{- fail "auth.proxy.trustedProxies is required with auth.mode=proxy: the CIDRs of the proxy that sets the identity headers (CIVITAS_AUTH_TRUSTED_PROXIES)" -}}
+{{- end -}}
 {{- if and (eq $v.auth.mode "oidc") (not $v.auth.oidc.issuer) -}}
 {{- fail "auth.oidc.issuer is required with auth.mode=oidc (CIVITAS_OIDC_ISSUER)" -}}
 {{- end -}}
@@ -202,6 +205,8 @@ which loads the same configuration. Every secret comes from a Secret
   value: {{ $v.auth.proxy.userHeader | quote }}
 - name: CIVITAS_AUTH_GROUPS_HEADER
   value: {{ $v.auth.proxy.groupsHeader | quote }}
+- name: CIVITAS_AUTH_TRUSTED_PROXIES
+  value: {{ $v.auth.proxy.trustedProxies | quote }}
 {{- end }}
 - name: CIVITAS_RETENTION_DAYS
   value: {{ $v.retention.days | quote }}
