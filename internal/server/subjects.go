@@ -17,7 +17,8 @@ func subjectName(r *http.Request) (string, error) {
 }
 
 // exportSubject returns everything stored about the user as one JSON
-// document, and records that it was handed out.
+// document, and records that it was handed out: a POST, as it appends to
+// the audit trail (see exportAudit).
 func (s *Server) exportSubject(w http.ResponseWriter, r *http.Request) {
 	name, err := subjectName(r)
 	if err != nil {
