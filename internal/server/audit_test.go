@@ -246,3 +246,17 @@ func TestAuditExportIsPostAndGuarded(t *testing.T) {
 		}
 	}
 }
+
+// TestEraseSelfIsForbidden: an admin cannot erase their own data through
+// the API (403, naming why); another admin can.
+func TestEraseSelfIsForbidden(t *testing.T) {
+	b := setup(t, setupOpts{})
+	me := "admin-" + b.collection
+	resp, body := request(t, "POST", b.url+"/api/admin/subjects/"+me+"/erase", me, []string{"admin"}, nil, nil)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "another administrator") {
+		t.Errorf("self-erasure: %d %s, want 403", resp.StatusCode, body)
+	}
+	if resp, body := request(t, "POST", b.url+"/api/admin/subjects/"+me+"/erase", "other-"+me, []string{"admin"}, nil, nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("erasure by another admin: %d %s", resp.StatusCode, body)
+	}
+}
