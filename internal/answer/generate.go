@@ -73,9 +73,10 @@ func (s *Service) condense(ctx context.Context, model string, history []Turn, qu
 	turns := history[max(0, len(history)-condenseTurns):]
 	clipped := make([]Turn, len(turns))
 	for i, t := range turns {
-		clipped[i] = Turn{Role: t.Role, Content: clip(strings.TrimSpace(t.Content), condenseTurnRunes)}
+		// The turns may quote documents: sanitised like them.
+		clipped[i] = Turn{Role: t.Role, Content: sanitise(clip(strings.TrimSpace(t.Content), condenseTurnRunes))}
 	}
-	prompt, err := s.prompts.Render(prompts.Condense, map[string]any{"history": clipped, "question": question, "language": language})
+	prompt, err := s.prompts.Render(prompts.Condense, map[string]any{"history": clipped, "question": sanitise(question), "language": language})
 	if err != nil {
 		s.log.Error("cannot render the condense prompt: using the question as asked", "err", err)
 		return question, nil

@@ -40,7 +40,8 @@ func EntryOf(r Record) Entry {
 
 // CSVHeader is the column order of CSV exports. With at in RFC 3339 at
 // microsecond precision, each row's hash can be recomputed from its
-// columns (see computeHash).
+// columns (see computeHash), after dropping the quote CSVCell may have
+// put in front of a cell.
 var CSVHeader = []string{"id", "at", "action", "target", "details", "actor", "subject", "personal", "personal_hash", "prev_hash", "hash"}
 
 // Export writes the rows matching f, oldest first, to w as "csv" or as a
@@ -61,8 +62,12 @@ func Export(ctx context.Context, db DB, w io.Writer, f Filter, format string) (i
 				actor = *e.Actor
 			}
 			n++
-			return cw.Write([]string{strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339Nano), e.Action, e.Target,
-				string(e.Details), actor, e.Subject, string(e.Personal), e.PersonalHash, e.PrevHash, e.Hash})
+			row := []string{strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339Nano), e.Action, e.Target,
+				string(e.Details), actor, e.Subject, string(e.Personal), e.PersonalHash, e.PrevHash, e.Hash}
+			for i := range row {
+				row[i] = CSVCell(row[i])
+			}
+			return cw.Write(row)
 		})
 		cw.Flush()
 		if err == nil {
@@ -96,4 +101,23 @@ func Export(ctx context.Context, db DB, w io.Writer, f Filter, format string) (i
 	default:
 		return 0, fmt.Errorf("audit: export format %q: want csv or json", format)
 	}
+}
+
+// CSVCell neutralises a cell that a spreadsheet would run as a formula
+// (CSV injection: a user named "=HYPERLINK(...)" opened in Excel or
+// LibreOffice). As OWASP recommends, a cell starting with = + - @, a tab
+// or a carriage return gets a single quote in front, which makes it
+// text. A cell that already starts with a quote gets one too, so that the
+// rule can be undone exactly: a cell starting with a quote lost none of
+// its characters but that first one. Every CSV the assistant writes
+// passes its cells through here.
+func CSVCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r', '\'':
+		return "'" + s
+	}
+	return s
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
 
@@ -36,7 +35,11 @@ const verifyPage = 1000
 // first row that does not hold: one missing (ids are gapless), altered
 // (its hash does not match its contents), out of chain (its prev_hash is
 // not the previous row's hash), whose personal data was changed, or whose
-// personal data is gone without an erasure event listing it. An error is
+// personal data is gone without an erasure event listing it; an erasure
+// or retention event that lists rows it cannot have emptied
+// (checkErasure); or a row beyond the head, which is there only if rows
+// were added around Append or the head record was set back (a rolled-
+// back head would otherwise hide the rows after it). An error is
 // returned only when the walk itself fails.
 //
 // The whole walk reads one snapshot (a read-only REPEATABLE READ
@@ -83,8 +86,8 @@ func verifyIn(ctx context.Context, db DB) (Result, error) {
 	}
 	res.HeadHash = hex.EncodeToString(headHash)
 	prev := make([]byte, 32)
-	var missingPersonal []int64 // rows whose personal data is gone
-	removed := map[int64]bool{} // rows an erasure or retention event lists
+	var missingPersonal []int64  // rows whose personal data is gone
+	removed := map[int64]int64{} // rows an erasure or retention event lists: the event's id
 	var after int64
 	fail := func(id int64, format string, a ...any) (Result, error) {
 		res.FirstBad = &Break{ID: id, Reason: fmt.Sprintf(format, a...)}
@@ -116,12 +119,12 @@ func verifyIn(ctx context.Context, db DB) (Result, error) {
 				missingPersonal = append(missingPersonal, r.ID)
 			}
 			if r.Action == ActionSubjectErased || r.Action == ActionRetentionRun {
-				var d map[string]json.RawMessage
-				var ids []int64
-				if json.Unmarshal(r.Details, &d) == nil && json.Unmarshal(d[PersonalRemovedKey], &ids) == nil {
-					for _, id := range ids {
-						removed[id] = true
-					}
+				reason, err := checkErasure(ctx, db, r, removed)
+				if err != nil {
+					return res, err
+				}
+				if reason != "" {
+					return fail(r.ID, "%s", reason)
 				}
 			}
 			prev, after = r.Hash, r.ID
@@ -131,9 +134,17 @@ func verifyIn(ctx context.Context, db DB) (Result, error) {
 	if !bytes.Equal(prev, headHash) {
 		return fail(res.HeadID, "the chain head's hash is not the last row's hash")
 	}
+	var beyond, nBeyond int64
+	if err := db.QueryRow(ctx, q.Get("BeyondHead"), res.HeadID).Scan(&beyond, &nBeyond); err != nil {
+		return res, fmt.Errorf("audit: verify: read rows after the head: %w", err)
+	}
+	if nBeyond > 0 {
+		return fail(beyond, "%d rows from %d on lie beyond the chain head (%d): rows were added around the trail, or the head record was set back to hide them",
+			nBeyond, beyond, res.HeadID)
+	}
 	slices.Sort(missingPersonal)
 	for _, id := range missingPersonal {
-		if !removed[id] {
+		if removed[id] == 0 {
 			return fail(id, "personal data was deleted without an erasure or retention event recording it")
 		}
 		res.Erased++

@@ -3,7 +3,9 @@ package privacy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -62,7 +64,23 @@ type Erasure struct {
 	ModelChanges    int64   `json:"model_changes"`
 	ActiveModels    int64   `json:"active_models"`
 	PersonalRemoved []int64 `json:"audit_personal_removed"`
-	AuditID         int64   `json:"audit_id"` // the subject.erased event
+	// Audit events naming the user that keep their personal part: those
+	// on legal hold (audit.OnLegalHold), such as the admin actions they
+	// took.
+	PersonalKept []int64 `json:"audit_personal_kept"`
+	AuditID      int64   `json:"audit_id"` // the subject.erased event
+}
+
+// ErrSelfErasure is returned when the one erasing a user is that user:
+// erasure removes records of what a person did, so an administrator may
+// not erase themselves; another administrator must.
+var ErrSelfErasure = errors.New("privacy: nobody may erase their own data: another administrator must do it")
+
+// samePerson reports whether actor (audit.ActorFrom) is user: their name,
+// their pseudonym, or a command run by the operating-system user of that
+// name ("cli:alice", audit.CommandActor).
+func samePerson(actor, user, pseud string) bool {
+	return actor == user || actor == pseud || strings.HasSuffix(actor, ":"+user)
 }
 
 func validUser(user string) error {
@@ -111,7 +129,9 @@ func (s *Service) ExportSubject(ctx context.Context, user string) (Export, error
 		return ex, fmt.Errorf("privacy: export audit events of %s: %w", user, err)
 	}
 	_, err = audit.Append(ctx, s.db, audit.Event{
-		Action: audit.ActionSubjectExported, Target: "subject:" + pseud, Subject: user,
+		// The record of the request is kept when the user is erased
+		// (legal hold): it names them by pseudonym, like subject.erased.
+		Action: audit.ActionSubjectExported, Target: "subject:" + pseud, Subject: pseud,
 		Details: map[string]int{"conversations": jsonLen(ex.Conversations), "answers": jsonLen(ex.Answers),
 			"feedback": jsonLen(ex.Feedback), "api_keys": jsonLen(ex.APIKeys), "sessions": jsonLen(ex.Sessions),
 			"jobs": jsonLen(ex.Jobs), "model_changes": jsonLen(ex.ModelChanges), "active_models": jsonLen(ex.ActiveModels),
@@ -139,6 +159,13 @@ func jsonLen(raw json.RawMessage) int {
 // and still verify; the erasure is recorded as a subject.erased event
 // that names the user only by pseudonym and lists the emptied events. It
 // is one transaction.
+//
+// Two limits keep the trail accountable. Events on legal hold
+// (audit.OnLegalHold: admin actions, document changes, data-subject
+// requests, reads of the trail) keep their personal part, so an erased
+// administrator is still named as the actor of what they did. And nobody
+// erases themselves (ErrSelfErasure): the actor in ctx must be someone
+// other than user, so erasing an administrator takes another one.
 func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error) {
 	if err := validUser(user); err != nil {
 		return Erasure{}, err
@@ -146,6 +173,9 @@ func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error
 	names, pseud, err := s.names(ctx, user)
 	if err != nil {
 		return Erasure{}, err
+	}
+	if samePerson(audit.ActorFrom(ctx), user, pseud) {
+		return Erasure{}, ErrSelfErasure
 	}
 	er := Erasure{Pseudonym: pseud}
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
@@ -186,19 +216,15 @@ func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error
 			}
 			*x.n = tag.RowsAffected()
 		}
-		rows, err := tx.Query(ctx, s.q.Get("EraseAuditPersonal"), names)
-		if err != nil {
-			return fmt.Errorf("erase personal data in the audit trail: %w", err)
+		if er.PersonalRemoved, er.PersonalKept, err = s.eraseAuditPersonal(ctx, tx, names); err != nil {
+			return err
 		}
-		if er.PersonalRemoved, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
-			return fmt.Errorf("erase personal data in the audit trail: %w", err)
-		}
-		er.PersonalRemoved = removedIDs(er.PersonalRemoved)
 		rec, err := audit.Append(ctx, tx, audit.Event{
 			Action: audit.ActionSubjectErased, Target: "subject:" + pseud,
 			Details: map[string]any{"conversations": er.Conversations, "answers": er.Answers, "feedback": er.Feedback,
 				"sessions": er.Sessions, "api_keys": er.APIKeys, "jobs": er.Jobs, "model_changes": er.ModelChanges,
-				"active_models": er.ActiveModels, audit.PersonalRemovedKey: er.PersonalRemoved},
+				"active_models": er.ActiveModels, audit.PersonalRemovedKey: er.PersonalRemoved,
+				"audit_personal_kept": len(er.PersonalKept)},
 		})
 		er.AuditID = rec.ID
 		return err
@@ -207,4 +233,37 @@ func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error
 		return Erasure{}, fmt.Errorf("privacy: erase %s: %w", pseud, err)
 	}
 	return er, nil
+}
+
+// eraseAuditPersonal deletes the personal part of the audit events naming
+// the user (names), except those on legal hold, and returns the ids of the
+// events it emptied and of those it kept, in order.
+func (s *Service) eraseAuditPersonal(ctx context.Context, tx pgx.Tx, names []string) (removed, kept []int64, err error) {
+	rows, err := tx.Query(ctx, s.q.Get("AuditPersonalOf"), names)
+	if err != nil {
+		return nil, nil, fmt.Errorf("find personal data in the audit trail: %w", err)
+	}
+	var id int64
+	var action string
+	var erase []int64
+	kept = []int64{}
+	_, err = pgx.ForEachRow(rows, []any{&id, &action}, func() error {
+		if audit.OnLegalHold(action) {
+			kept = append(kept, id)
+		} else {
+			erase = append(erase, id)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("find personal data in the audit trail: %w", err)
+	}
+	if rows, err = tx.Query(ctx, s.q.Get("DeleteAuditPersonal"), erase); err != nil {
+		return nil, nil, fmt.Errorf("erase personal data in the audit trail: %w", err)
+	}
+	if removed, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
+		return nil, nil, fmt.Errorf("erase personal data in the audit trail: %w", err)
+	}
+	slices.Sort(removed)
+	return removedIDs(removed), kept, nil
 }

@@ -9,10 +9,14 @@ import (
 	"github.com/civitas-eu/civitas/internal/audit"
 )
 
-// auditFilter reads from, to, actor and action. Times are RFC 3339 or
-// dates; a date as "to" includes that whole day.
+// auditFilter reads from, to, actor and action, from the query or, for
+// the export (a POST), also from a form-encoded body. Times are RFC 3339
+// or dates; a date as "to" includes that whole day.
 func auditFilter(r *http.Request) (audit.Filter, error) {
-	q := r.URL.Query()
+	if err := r.ParseForm(); err != nil {
+		return audit.Filter{}, errorf(CodeInvalid, "the search must be form-encoded (from, to, actor, action, format)")
+	}
+	q := r.Form
 	f := audit.Filter{Actor: q.Get("actor"), Action: q.Get("action")}
 	for _, p := range []struct {
 		name string
@@ -71,14 +75,16 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request) {
 // exportAudit streams the matching rows, oldest first, as CSV or as a
 // JSON array, a page at a time. Once streaming has begun a failure can
 // only cut the export short; it is logged, and the export is not recorded
-// as complete.
+// as complete. It is a POST, not a GET: it appends to the trail, and only
+// state-changing methods pass the cross-origin guard, so that another
+// site cannot make an auditor's browser export (and write events).
 func (s *Server) exportAudit(w http.ResponseWriter, r *http.Request) {
 	f, err := auditFilter(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	format := r.URL.Query().Get("format")
+	format := r.Form.Get("format")
 	if format == "" {
 		format = "json"
 	}

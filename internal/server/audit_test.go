@@ -20,9 +20,9 @@ func TestAuditAndSubjectAPIsNeedTheirGroup(t *testing.T) {
 		group        string
 	}{
 		{"GET", "/api/audit", "auditor"},
-		{"GET", "/api/audit/export?format=csv", "auditor"},
+		{"POST", "/api/audit/export?format=csv", "auditor"},
 		{"GET", "/api/audit/verify", "auditor"},
-		{"GET", "/api/admin/subjects/nobody-" + b.collection + "/export", "admin"},
+		{"POST", "/api/admin/subjects/nobody-" + b.collection + "/export", "admin"},
 		{"POST", "/api/admin/subjects/nobody-" + b.collection + "/erase", "admin"},
 	}
 	for _, c := range cases {
@@ -88,7 +88,7 @@ func TestAnswersAreInTheAuditTrail(t *testing.T) {
 		t.Errorf("answer.created = %+v\ndetails %s\npersonal %s", ev, ev.Details, ev.Personal)
 	}
 
-	resp, body = request(t, "GET", b.url+"/api/audit/export?format=csv&actor="+url.QueryEscape(asker), "aud", auditor, nil, nil)
+	resp, body = request(t, "POST", b.url+"/api/audit/export?format=csv&actor="+url.QueryEscape(asker), "aud", auditor, nil, nil)
 	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("export: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
@@ -101,7 +101,7 @@ func TestAnswersAreInTheAuditTrail(t *testing.T) {
 	}
 
 	admin := []string{"admin"}
-	resp, body = request(t, "GET", b.url+"/api/admin/subjects/"+url.PathEscape(asker)+"/export", "dpo", admin, nil, nil)
+	resp, body = request(t, "POST", b.url+"/api/admin/subjects/"+url.PathEscape(asker)+"/export", "dpo", admin, nil, nil)
 	var ex struct {
 		User    string            `json:"user"`
 		Answers []json.RawMessage `json:"answers"`
@@ -167,5 +167,96 @@ func TestAbout(t *testing.T) {
 	}
 	if n := count([]string{"staff"}); n != 0 {
 		t.Errorf("a non-member sees the restricted collection (%d documents)", n)
+	}
+}
+
+// TestAuditExportIsPostAndGuarded: the exports append to the audit trail,
+// so they are POSTs behind the cross-origin guard: a GET (a link or an
+// <img> on another site) records nothing, and a cross-site POST is
+// refused before it records anything.
+func TestAuditExportIsPostAndGuarded(t *testing.T) {
+	b := setup(t, setupOpts{})
+	subject := "subject-" + b.collection
+	count := func(action, target string) int {
+		t.Helper()
+		resp, body := request(t, "GET", b.url+"/api/audit?limit=1000&action="+action, "aud", []string{"auditor"}, nil, nil)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET /api/audit: %d %s", resp.StatusCode, body)
+		}
+		var page struct {
+			Events []audit.Entry `json:"events"`
+		}
+		if err := json.Unmarshal(body, &page); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, e := range page.Events {
+			if target == "" || strings.HasPrefix(e.Target, target) || e.Subject == subject {
+				n++
+			}
+		}
+		return n
+	}
+	cases := []struct {
+		name, path, group, action, target string
+	}{
+		{"audit export", "/api/audit/export?format=csv&actor=nobody-" + b.collection, "auditor", audit.ActionAuditExported, ""},
+		{"subject export", "/api/admin/subjects/" + subject + "/export", "admin", audit.ActionSubjectExported, "subject:"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := count(c.action, c.target)
+			refused := []struct {
+				method  string
+				headers map[string]string
+				status  int
+			}{
+				{"GET", nil, http.StatusMethodNotAllowed},
+				{"POST", map[string]string{"Sec-Fetch-Site": "cross-site"}, http.StatusForbidden},
+				{"POST", map[string]string{"Origin": "https://evil.example"}, http.StatusForbidden},
+			}
+			for _, r := range refused {
+				if resp, body := request(t, r.method, b.url+c.path, "someone", []string{c.group}, nil, r.headers); resp.StatusCode != r.status {
+					t.Errorf("%s %v: %d %s, want %d", r.method, r.headers, resp.StatusCode, body, r.status)
+				}
+			}
+			if n := count(c.action, c.target); n != before {
+				t.Fatalf("refused requests recorded %d %s events", n-before, c.action)
+			}
+			resp, body := request(t, "POST", b.url+c.path, "someone", []string{c.group}, nil, map[string]string{"Sec-Fetch-Site": "same-origin"})
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("same-origin POST: %d %s", resp.StatusCode, body)
+			}
+			if n := count(c.action, c.target); n != before+1 {
+				t.Errorf("%d %s events after the export, want %d", n, c.action, before+1)
+			}
+		})
+	}
+	// The audit page posts its search as a form.
+	form := url.Values{"format": {"json"}, "action": {audit.ActionAuditExported}}
+	resp, body := request(t, "POST", b.url+"/api/audit/export", "aud", []string{"auditor"}, strings.NewReader(form.Encode()),
+		map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Sec-Fetch-Site": "same-origin"})
+	var rows []audit.Entry
+	if resp.StatusCode != 200 || json.Unmarshal(body, &rows) != nil || len(rows) == 0 {
+		t.Fatalf("form export: %d %s", resp.StatusCode, body)
+	}
+	for _, r := range rows {
+		if r.Action != audit.ActionAuditExported {
+			t.Errorf("form export ignored its search: %+v", r)
+		}
+	}
+}
+
+// TestEraseSelfIsForbidden: an admin cannot erase their own data through
+// the API (403, naming why); another admin can.
+func TestEraseSelfIsForbidden(t *testing.T) {
+	b := setup(t, setupOpts{})
+	me := "admin-" + b.collection
+	resp, body := request(t, "POST", b.url+"/api/admin/subjects/"+me+"/erase", me, []string{"admin"}, nil, nil)
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), "another administrator") {
+		t.Errorf("self-erasure: %d %s, want 403", resp.StatusCode, body)
+	}
+	if resp, body := request(t, "POST", b.url+"/api/admin/subjects/"+me+"/erase", "other-"+me, []string{"admin"}, nil, nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("erasure by another admin: %d %s", resp.StatusCode, body)
 	}
 }

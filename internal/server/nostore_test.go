@@ -26,9 +26,9 @@ func TestRoutesWithoutStore(t *testing.T) {
 		method, path, groups string
 	}{
 		{"GET", "/api/audit", auth.GroupAuditor},
-		{"GET", "/api/audit/export?format=csv", auth.GroupAuditor},
+		{"POST", "/api/audit/export?format=csv", auth.GroupAuditor},
 		{"GET", "/api/audit/verify", auth.GroupAuditor},
-		{"GET", "/api/admin/subjects/alice/export", auth.GroupAdmin},
+		{"POST", "/api/admin/subjects/alice/export", auth.GroupAdmin},
 		{"POST", "/api/admin/subjects/alice/erase", auth.GroupAdmin},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {

@@ -71,7 +71,8 @@ func newCitation(n int, docID int64, title, uri string, start, end int, snippet 
 	if title == "" {
 		title = path.Base(uri)
 	}
-	c := openAICitation{Number: n, DocumentID: docID, Title: title, Snippet: snippet,
+	// Titles and snippets are document text: no images (openai_images.go).
+	c := openAICitation{Number: n, DocumentID: docID, Title: neutraliseImages(title), Snippet: neutraliseImages(snippet),
 		URL: "/api/documents/" + strconv.FormatInt(docID, 10) + "/file"}
 	if start > 0 {
 		c.Pages = strconv.Itoa(start)
@@ -165,7 +166,7 @@ func present(d answer.Done, sources []answer.Source, streamed string) (content s
 		text = streamed
 	}
 	cited, consulted = citationsOf(d, sources)
-	return text + tail(d, cited, consulted), cited, consulted
+	return neutraliseImages(text) + tail(d, cited, consulted), cited, consulted
 }
 
 // stripSourcesBlock removes the list of sources the API appended to one of

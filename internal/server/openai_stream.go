@@ -81,6 +81,7 @@ func (o *openAI) stream(w http.ResponseWriter, r *http.Request, ar answer.Reques
 	flush()
 
 	var text strings.Builder
+	var images imageGuard // no images reach the client (openai_images.go)
 	broken := ""
 	handle := func(e answer.Event) {
 		switch e.Type {
@@ -88,9 +89,10 @@ func (o *openAI) stream(w http.ResponseWriter, r *http.Request, ar answer.Reques
 			out.sources = e.Sources
 		case answer.EventToken:
 			text.WriteString(e.Token)
-			tok := e.Token
-			writeData(w, c.chunk(openAIDelta{Content: &tok}, nil))
-			flush()
+			if tok := images.write(e.Token); tok != "" {
+				writeData(w, c.chunk(openAIDelta{Content: &tok}, nil))
+				flush()
+			}
 		case answer.EventError:
 			broken = e.Error
 		}
@@ -117,7 +119,7 @@ func (o *openAI) stream(w http.ResponseWriter, r *http.Request, ar answer.Reques
 		return out
 	}
 	cited, consulted := citationsOf(out.done, out.sources)
-	if t := tail(out.done, cited, consulted); t != "" {
+	if t := images.flush() + tail(out.done, cited, consulted); t != "" {
 		writeData(w, c.chunk(openAIDelta{Content: &t}, nil))
 	}
 	stop := "stop"

@@ -202,12 +202,12 @@ func (s *Server) Handler() http.Handler {
 		return member(s.roles.Auditor, s.whenEnabled(s.auditDB != nil, "the audit trail", h))
 	}
 	mux.Handle("GET /api/audit", auditor(s.listAudit))
-	mux.Handle("GET /api/audit/export", auditor(s.exportAudit))
+	mux.Handle("POST /api/audit/export", auditor(s.exportAudit)) // it appends: a POST, so guarded
 	mux.Handle("GET /api/audit/verify", auditor(s.verifyAudit))
 	subjects := func(h http.HandlerFunc) http.Handler {
 		return admin(s.whenEnabled(s.privacy != nil, "data-subject requests", h))
 	}
-	mux.Handle("GET /api/admin/subjects/{user}/export", subjects(s.exportSubject))
+	mux.Handle("POST /api/admin/subjects/{user}/export", subjects(s.exportSubject))
 	mux.Handle("POST /api/admin/subjects/{user}/erase", subjects(s.eraseSubject))
 
 	// Model management (admin_models.go).

@@ -1,8 +1,11 @@
 package server
 
 import (
+	"errors"
 	"net/http"
 	"strings"
+
+	"github.com/civitas-eu/civitas/internal/privacy"
 )
 
 // Data-subject requests (GDPR art. 15, 17, 20), for administrators: the
@@ -17,7 +20,8 @@ func subjectName(r *http.Request) (string, error) {
 }
 
 // exportSubject returns everything stored about the user as one JSON
-// document, and records that it was handed out.
+// document, and records that it was handed out: a POST, as it appends to
+// the audit trail (see exportAudit).
 func (s *Server) exportSubject(w http.ResponseWriter, r *http.Request) {
 	name, err := subjectName(r)
 	if err != nil {
@@ -34,7 +38,8 @@ func (s *Server) exportSubject(w http.ResponseWriter, r *http.Request) {
 }
 
 // eraseSubject deletes everything stored about the user; the audit trail
-// keeps its events (and verifies) without their personal part.
+// keeps its events (and verifies) without their personal part, but for
+// those on legal hold. An admin cannot erase themselves (403).
 func (s *Server) eraseSubject(w http.ResponseWriter, r *http.Request) {
 	name, err := subjectName(r)
 	if err != nil {
@@ -42,6 +47,9 @@ func (s *Server) eraseSubject(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	er, err := s.privacy.EraseSubject(r.Context(), name)
+	if errors.Is(err, privacy.ErrSelfErasure) {
+		err = errorf(CodeForbidden, "you cannot erase your own data: another administrator must do it")
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -64,3 +64,16 @@ WHERE ($1::timestamptz IS NULL OR l.at >= $1::timestamptz)
   AND l.id > $6::bigint
 ORDER BY l.id
 LIMIT $7;
+
+-- name: BeyondHead
+-- Rows after the head read at the start of a walk ($1), in the walk's
+-- snapshot: none unless rows were added around Append or the head record
+-- was set back.
+SELECT coalesce(min(id), 0), count(*) FROM audit_log WHERE id > $1;
+
+-- name: ErasedRows
+-- The rows an erasure or retention event lists ($1): their action,
+-- whether they had a personal part, and whether it is still there.
+SELECT l.id, l.action, l.personal_hash IS NOT NULL, p.audit_id IS NOT NULL
+FROM audit_log l LEFT JOIN audit_personal p ON p.audit_id = l.id
+WHERE l.id = ANY($1::bigint[]);

@@ -67,8 +67,18 @@ DELETE FROM answers WHERE user_name = ANY($1::text[]);
 -- name: EraseConversations
 DELETE FROM conversations WHERE user_name = ANY($1::text[]);
 
--- name: EraseAuditPersonal
-DELETE FROM audit_personal WHERE actor = ANY($1::text[]) OR subject = ANY($1::text[])
+-- name: AuditPersonalOf
+-- The audit events naming the user ($1: their name and pseudonym) that
+-- have a personal part, with their action: those on legal hold keep it
+-- (audit.OnLegalHold decides, in Go), the others lose it.
+SELECT p.audit_id, l.action
+FROM audit_personal p JOIN audit_log l ON l.id = p.audit_id
+WHERE p.actor = ANY($1::text[]) OR p.subject = ANY($1::text[])
+ORDER BY p.audit_id
+FOR UPDATE OF p;
+
+-- name: DeleteAuditPersonal
+DELETE FROM audit_personal WHERE audit_id = ANY($1::bigint[])
 RETURNING audit_id;
 
 -- name: ExportAPIKeys

@@ -128,7 +128,8 @@ async function exportSubject(ev) {
   const user = subjectUser();
   if (!user) return;
   try {
-    const data = await get(`/api/admin/subjects/${encodeURIComponent(user)}/export`);
+    // A POST: the export is recorded in the audit trail.
+    const data = await post(`/api/admin/subjects/${encodeURIComponent(user)}/export`);
     const blob = new Blob([JSON.stringify(data, null, 2)], { type: 'application/json' });
     const url = URL.createObjectURL(blob);
     const a = el('a', { href: url, download: `civitas-subject-${user.replace(/[^\w.-]+/g, '_')}.json`, hidden: true });

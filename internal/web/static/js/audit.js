@@ -23,12 +23,12 @@ function filter() {
   return q;
 }
 
+// updateExports puts the search into the export form's address; the
+// button pressed adds the format. The form posts (an export is recorded,
+// so it is not a GET that another site could trigger).
 function updateExports() {
-  for (const format of ['csv', 'json']) {
-    const q = filter();
-    q.set('format', format);
-    $(`export-${format}`).href = `/api/audit/export?${q}`;
-  }
+  const q = filter().toString();
+  $('export-form').setAttribute('action', q ? `/api/audit/export?${q}` : '/api/audit/export');
 }
 
 function mono(text) {
