@@ -106,6 +106,9 @@ func Bytes(ctx context.Context, name string, data []byte, opts Options) (*Docume
 	if len(data) == 0 {
 		return nil, fmt.Errorf("extract %s: empty file (0 bytes): %w", name, ErrCorrupt)
 	}
+	if opts.Sandbox != nil {
+		return opts.Sandbox.extract(ctx, name, data, opts)
+	}
 	media := Sniff(name, data)
 	l, err := loaderFor(media, opts)
 	if err != nil {
