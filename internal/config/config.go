@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,6 +98,9 @@ type Config struct {
 	// PseudonymKey keys the pseudonyms of retention and erasure; empty
 	// means a random key kept in the database.
 	PseudonymKey string
+
+	// Parse bounds the parsing of document files (parse.go).
+	Parse ParseConfig
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -220,7 +224,8 @@ func Settings() []Setting {
 		{Flag: "models-import-dir", Env: "CIVITAS_MODELS_IMPORT_DIR", Default: "", Only: "assistant",
 			Usage: "folder GGUF model files are delivered to, which admins may import from over the API (empty: API imports off)",
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
-	}, authSettings()...)
+	}, slices.Concat(authSettings(),
+		parseSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.
