@@ -28,10 +28,11 @@ type Sandbox struct {
 	// Command is the program started with ChildCommand as its first
 	// argument; "" means this program (os.Executable).
 	Command string
-	// Memory bounds the child's data segment in bytes (RLIMIT_DATA: the
-	// heap, goroutine stacks, malloc of the OCR tools it starts). Not
-	// RLIMIT_AS: the Go runtime reserves over a GiB of address space at
-	// start, so an address-space limit would measure nothing useful.
+	// Memory bounds how much the child's data segment may grow beyond
+	// its size at start, in bytes (RLIMIT_DATA: the heap, goroutine
+	// stacks; the OCR tools it starts get the same limit). Not RLIMIT_AS:
+	// the Go runtime reserves over a GiB of address space at start, so an
+	// address-space limit would measure nothing useful.
 	Memory int64
 	// CPU bounds the child's processor time (RLIMIT_CPU). The OCR tools
 	// it starts get the same limit each, on their own clocks.
@@ -255,7 +256,9 @@ func encodeRequest(req childRequest) ([]byte, error) {
 func childEnv(env []string) []string {
 	keep := map[string]bool{"PATH": true, "TMPDIR": true, "HOME": true, "LANG": true, "LC_ALL": true,
 		"LC_CTYPE": true, "TESSDATA_PREFIX": true, "OMP_THREAD_LIMIT": true, "GOCOVERDIR": true}
-	var out []string
+	// Parsing is one goroutine: two processors are plenty, and fewer
+	// threads mean less memory spent on their stacks.
+	out := []string{"GOMAXPROCS=2"}
 	for _, kv := range env {
 		if k, _, ok := strings.Cut(kv, "="); ok && keep[k] {
 			out = append(out, kv)

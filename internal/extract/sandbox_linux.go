@@ -6,16 +6,21 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
 // setChildLimits bounds this (child) process: its data segment to memory
-// bytes and its processor time to cpuSeconds. At the soft CPU limit the
-// kernel sends SIGXCPU, which the Go runtime ignores unless asked: the
+// bytes more than it has at start, and its processor time to cpuSeconds.
+// What a Go program has at start differs with the binary and the machine
+// (reserved heap index, thread stacks: 40 to 150 MB, mostly never
+// touched), so the limit is on what the parser adds. At the soft CPU limit
+// the kernel sends SIGXCPU, which the Go runtime ignores unless asked: the
 // child then says why and exits; the hard limit, a second later, kills it
 // should it not get that far.
 func setChildLimits(memory, cpuSeconds int64, stderr io.Writer) error {
-	mem := uint64(memory)
+	mem := uint64(memory) + startData()
 	if err := syscall.Setrlimit(syscall.RLIMIT_DATA, &syscall.Rlimit{Cur: mem, Max: mem}); err != nil {
 		return fmt.Errorf("memory limit: %w", err)
 	}
@@ -31,6 +36,24 @@ func setChildLimits(memory, cpuSeconds int64, stderr io.Writer) error {
 		os.Exit(childExitCPU)
 	}()
 	return nil
+}
+
+// startData is this process's data segment now (VmData), or 0.
+func startData() uint64 {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for line := range strings.Lines(string(status)) {
+		if rest, ok := strings.CutPrefix(line, "VmData:"); ok {
+			kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
 }
 
 // isolate puts the child in a process group of its own, which the

@@ -271,7 +271,7 @@ func TestSandboxOCR(t *testing.T) {
 func TestChildEnvDropsSecrets(t *testing.T) {
 	t.Parallel()
 	got := childEnv([]string{"PATH=/usr/bin", "CIVITAS_DATABASE_URL=postgres://u:secret@db/x", "TESSDATA_PREFIX=/t", "PGPASSWORD=x"})
-	want := []string{"PATH=/usr/bin", "TESSDATA_PREFIX=/t"}
+	want := []string{"GOMAXPROCS=2", "PATH=/usr/bin", "TESSDATA_PREFIX=/t"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("childEnv = %q, want %q", got, want)
 	}
