@@ -167,21 +167,35 @@ func (s *Sandbox) extract(ctx context.Context, name string, data []byte, opts Op
 		return nil, fail("parser crashed: unreadable reply (%v): %w", err, ErrPanic)
 	}
 	if reply.Err != "" || reply.Doc == nil {
-		e := &childError{msg: reply.Err}
-		for _, k := range reply.Kinds {
-			if k >= 0 && k < len(wireKinds) {
-				e.kinds = append(e.kinds, wireKinds[k])
-			}
-		}
-		if e.msg == "" {
+		if reply.Err == "" {
 			return nil, fail("parser returned no document: %w", ErrCorrupt)
 		}
-		return nil, e // the child's Bytes named the file already
+		return nil, replyError(name, reply)
 	}
 	// The child's text is no more trusted than the file it came from.
 	doc := cleanDocument(reply.Doc)
 	doc.MediaType = sanitizeText(reply.Doc.MediaType)
 	return doc, nil
+}
+
+// replyError rebuilds the error a child sent. The message is the child's
+// Bytes's, which names the file; it is held to what such a message looks
+// like all the same, as it goes into reports and onto the documents page.
+func replyError(name string, reply childReply) error {
+	msg := sanitizeText(reply.Err)
+	if r := []rune(msg); len(r) > 2000 {
+		msg = string(r[:2000]) + "…"
+	}
+	if prefix := "extract " + name + ": "; !strings.HasPrefix(msg, prefix) {
+		msg = prefix + msg
+	}
+	e := &childError{msg: msg}
+	for _, k := range reply.Kinds {
+		if k >= 0 && k < len(wireKinds) {
+			e.kinds = append(e.kinds, wireKinds[k])
+		}
+	}
+	return e
 }
 
 // childFailure words why a child ended without a reply. stderr is the

@@ -276,3 +276,19 @@ func TestChildEnvDropsSecrets(t *testing.T) {
 		t.Errorf("childEnv = %q, want %q", got, want)
 	}
 }
+
+// TestReplyError: a child's error keeps its sentinels for errors.Is, and
+// its message is held to the usual form whatever the child sent.
+func TestReplyError(t *testing.T) {
+	t.Parallel()
+	err := replyError("a.pdf", childReply{Err: "extract a.pdf: bad\x00 xref: damaged", Kinds: []int{2, 99, -1}})
+	if !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrPanic) {
+		t.Errorf("errors.Is: corrupt %v, panic %v; want true, false", errors.Is(err, ErrCorrupt), errors.Is(err, ErrPanic))
+	}
+	if strings.ContainsRune(err.Error(), 0) {
+		t.Errorf("message %q keeps a NUL", err)
+	}
+	if err := replyError("a.pdf", childReply{Err: "something else"}); err.Error() != "extract a.pdf: something else" {
+		t.Errorf("message %q does not begin with the file name", err)
+	}
+}
