@@ -15,9 +15,17 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/civitas-eu/civitas/internal/config"
+	"github.com/civitas-eu/civitas/internal/extract"
 )
 
 func main() {
+	// Uploads are parsed in a child process of this binary, which becomes
+	// the child here before anything else happens.
+	if extract.IsChild(os.Args) {
+		os.Exit(extract.RunChild(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}
@@ -29,4 +37,14 @@ func main() {
 		fmt.Fprintln(os.Stderr, "civitas assistant:", err)
 		os.Exit(1)
 	}
+}
+
+// parseSandbox is the parser process of --parse-*, or nil to parse in
+// this process. Its child is this binary (main hands it to
+// extract.RunChild).
+func parseSandbox(p config.ParseConfig) *extract.Sandbox {
+	if !p.Sandbox {
+		return nil
+	}
+	return &extract.Sandbox{Memory: p.MemoryBytes, CPU: p.CPU, Timeout: p.Timeout}
 }

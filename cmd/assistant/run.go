@@ -110,7 +110,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	// The documents page's uploads. The embedding model is asked per job,
 	// so that a switch of the active model can apply without a restart.
 	lib, err := library.New(st, queue, llm, log, library.Config{
-		UploadDir: cfg.UploadDir, MaxFileBytes: cfg.MaxUploadBytes,
+		UploadDir: cfg.UploadDir, MaxFileBytes: cfg.MaxUploadBytes, Sandbox: parseSandbox(cfg.Parse),
 		EmbedModel: func(context.Context) (string, error) {
 			if _, embed := active.ActiveModels(); embed != "" {
 				return embed, nil

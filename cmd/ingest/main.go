@@ -17,9 +17,16 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/civitas-eu/civitas/internal/extract"
 )
 
 func main() {
+	// A document is parsed in a child process of this binary, which
+	// becomes the child here before anything else happens.
+	if extract.IsChild(os.Args) {
+		os.Exit(extract.RunChild(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	m := &Main{Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv}

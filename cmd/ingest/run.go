@@ -75,7 +75,7 @@ func (f *flags) register(fs *flag.FlagSet) {
 // Run ingests the files and folders named in args.
 func (m *Main) Run(ctx context.Context, args []string) error {
 	var f flags
-	cfg, fs, err := config.Load("ingest", args, m.Getenv, m.Stderr, f.register)
+	cfg, fs, err := config.Load("ingest", interleave(args), m.Getenv, m.Stderr, f.register)
 	if err != nil {
 		return err
 	}
@@ -122,6 +122,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	opts.Extract.MaxBytes = f.maxMB << 20
 	opts.Extract.Timeout = f.timeout
 	opts.Extract.OCR = !f.noOCR
+	opts.Extract.Sandbox = sandbox(cfg.Parse)
 
 	if !f.quiet {
 		in.Progress = ingest.NewProgress(m.Stderr, isTerminal(m.Stderr))
@@ -146,6 +147,15 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return errFilesFailed
 	}
 	return nil
+}
+
+// sandbox is the parser process of --parse-*, or nil to parse in this
+// process. Its child is this binary (main hands it to extract.RunChild).
+func sandbox(p config.ParseConfig) *extract.Sandbox {
+	if !p.Sandbox {
+		return nil
+	}
+	return &extract.Sandbox{Memory: p.MemoryBytes, CPU: p.CPU, Timeout: p.Timeout}
 }
 
 func isTerminal(w io.Writer) bool {

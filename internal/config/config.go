@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -101,6 +102,9 @@ type Config struct {
 	// checks that none is pending (servers running as a role without DDL
 	// rights, with `assistant migrate` run by the owner role).
 	Migrate bool
+
+	// Parse bounds the parsing of document files (parse.go).
+	Parse ParseConfig
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -227,7 +231,8 @@ func Settings() []Setting {
 		{Flag: "models-import-dir", Env: "CIVITAS_MODELS_IMPORT_DIR", Default: "", Only: "assistant",
 			Usage: "folder GGUF model files are delivered to, which admins may import from over the API (empty: API imports off)",
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
-	}, authSettings()...)
+	}, slices.Concat(authSettings(),
+		parseSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.

@@ -2,7 +2,8 @@
 // plain text) into structured text: blocks of headings, paragraphs, list
 // items and table rows, each with the page it stands on. It never lets a
 // broken file take the caller down: every loader runs behind Guard, which
-// recovers panics and enforces a size and a time limit, and failures come
+// recovers panics and enforces a size and a time limit, optionally inside
+// a child process with memory and CPU limits (Sandbox), and failures come
 // back as errors that name the file and say what is wrong.
 package extract
 
@@ -74,6 +75,8 @@ var (
 	ErrTooLarge    = errors.New("file exceeds the size limit")
 	ErrTimeout     = errors.New("extraction exceeded the time limit")
 	ErrPanic       = errors.New("loader crashed")
+	// ErrMemory: the sandboxed parser used more memory than allowed.
+	ErrMemory = errors.New("extraction exceeded the memory limit")
 )
 
 // Options bound and tune extraction of one file.
@@ -88,6 +91,12 @@ type Options struct {
 	// OCRLanguages are tesseract language codes to try, e.g. "deu", "fra";
 	// the document language, when known, is put first by the caller.
 	OCRLanguages []string
+	// Sandbox, when set, runs the parser in a child process with memory,
+	// CPU and wall-clock limits (see Sandbox), so that a file that crashes
+	// the parser in a way recover cannot catch (stack exhaustion, runaway
+	// memory) fails alone instead of taking this process down. nil parses
+	// in this process.
+	Sandbox *Sandbox
 }
 
 // DefaultOptions are the limits used when the caller sets none.

@@ -97,7 +97,8 @@ func fileKind(m fs.FileMode) string {
 
 // Bytes extracts a document held in memory, such as an upload; name is
 // the file name it came with, used for messages and as a hint to Sniff.
-// It behaves as File after reading: same limits, same errors.
+// It behaves as File after reading: same limits, same errors. With
+// opts.Sandbox the parsing happens in a child process (see Sandbox).
 func Bytes(ctx context.Context, name string, data []byte, opts Options) (*Document, error) {
 	opts = withDefaults(opts)
 	if int64(len(data)) > opts.MaxBytes {
@@ -105,6 +106,9 @@ func Bytes(ctx context.Context, name string, data []byte, opts Options) (*Docume
 	}
 	if len(data) == 0 {
 		return nil, fmt.Errorf("extract %s: empty file (0 bytes): %w", name, ErrCorrupt)
+	}
+	if opts.Sandbox != nil {
+		return opts.Sandbox.extract(ctx, name, data, opts)
 	}
 	media := Sniff(name, data)
 	l, err := loaderFor(media, opts)

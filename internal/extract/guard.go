@@ -22,6 +22,11 @@ var errGuardTimeout = errors.New("per-file time limit")
 // An abandoned loader goroutine keeps running until it notices its
 // cancelled context; it only reads data and writes to a channel nobody
 // reads, so the caller must not modify data after a timeout.
+//
+// What Guard cannot catch ends the whole process: a stack overflow or an
+// exhausted heap is a fatal error in Go, not a panic, and an abandoned
+// loader keeps its CPU and memory. Options.Sandbox runs Guard in a child
+// process, where such a file fails alone.
 func Guard(ctx context.Context, name string, opts Options, l Loader, data []byte) (*Document, error) {
 	opts = withDefaults(opts)
 	if int64(len(data)) > opts.MaxBytes {

@@ -51,6 +51,9 @@ type Config struct {
 	// at the start of every job, so that switching the assistant's active
 	// model applies to the next upload without a restart.
 	EmbedModel func(ctx context.Context) (string, error)
+	// Sandbox, when set, parses each upload in a child process with
+	// resource limits (extract.Sandbox); nil parses in this process.
+	Sandbox *extract.Sandbox
 	// Kind overrides the job kind (tests use their own, so that test
 	// processes sharing a database do not run each other's jobs).
 	Kind string
@@ -153,6 +156,7 @@ func (s *Service) lockPath(path string) func() {
 func (s *Service) extractOptions() extract.Options {
 	o := extract.DefaultOptions()
 	o.MaxBytes = max(o.MaxBytes, s.cfg.MaxFileBytes)
+	o.Sandbox = s.cfg.Sandbox
 	return o
 }
 
