@@ -26,6 +26,7 @@ const (
 	CodeUnauthenticated = "unauthenticated"
 	CodeForbidden       = "forbidden"
 	CodeNotFound        = "not_found"
+	CodeGone            = "gone" // the resource existed but is no longer served
 	CodeUnavailable     = "unavailable"
 	CodeInternal        = "internal"
 )
@@ -35,6 +36,7 @@ var codeStatus = map[string]int{
 	CodeUnauthenticated: http.StatusUnauthorized,
 	CodeForbidden:       http.StatusForbidden,
 	CodeNotFound:        http.StatusNotFound,
+	CodeGone:            http.StatusGone,
 	CodeUnavailable:     http.StatusServiceUnavailable,
 	CodeInternal:        http.StatusInternalServerError,
 }

@@ -40,6 +40,7 @@ var openAIType = map[string]string{
 	CodeUnauthenticated: "authentication_error",
 	CodeForbidden:       "permission_error",
 	CodeNotFound:        "invalid_request_error",
+	CodeGone:            "invalid_request_error",
 	CodeUnavailable:     "server_error",
 	CodeInternal:        "server_error",
 }
