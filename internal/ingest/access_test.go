@@ -3,8 +3,10 @@ package ingest_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/civitas-eu/civitas/internal/ingest"
@@ -90,5 +92,48 @@ func TestReingestWithNewGroupsUpdatesInPlace(t *testing.T) {
 	opts.Groups = []string{"secret-grp", "secret-grp"}
 	if third := e.run(t, opts); third.Changes() != 0 || third.Unchanged != 1 {
 		t.Errorf("same groups again: %+v", third.Files)
+	}
+}
+
+// TestWalkRefusesSymlinkOutsideRoot (issue 12): a symlink in an ingested
+// folder that leads out of it is refused with a reason, whether to a file
+// or a folder, and its target's content is not stored; a link within the
+// folder is still followed.
+func TestWalkRefusesSymlinkOutsideRoot(t *testing.T) {
+	e := setup(t)
+	dir, secret := t.TempDir(), t.TempDir()
+	writeFile(t, filepath.Join(dir, "memo.txt"), []byte("Dienstanweisung\n\nDie Kantine öffnet um 11 Uhr.\n"))
+	writeFile(t, filepath.Join(secret, "passwd.txt"), []byte("Geheim\n\nDer Tresorcode lautet 4711.\n"))
+	writeFile(t, filepath.Join(dir, "sub", "plan.txt"), []byte("Plan\n\nDer Dienstplan hängt im Flur.\n"))
+	for link, target := range map[string]string{
+		"leak.txt":     filepath.Join(secret, "passwd.txt"),
+		"leakdir":      secret,
+		"inside.txt":   filepath.Join(dir, "sub", "plan.txt"),
+		"relative.txt": "../" + filepath.Base(secret) + "/passwd.txt",
+	} {
+		if err := os.Symlink(target, filepath.Join(dir, link)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep := e.run(t, e.options(dir))
+	reasons := map[string]string{}
+	for _, f := range rep.Files {
+		rel, _ := filepath.Rel(dir, f.Path)
+		reasons[rel] = f.Status + ": " + f.Reason
+	}
+	for _, name := range []string{"leak.txt", "leakdir", "relative.txt"} {
+		if !strings.HasPrefix(reasons[name], "failed: symlink leads outside the folder") {
+			t.Errorf("%s: %q, want refused as leading outside", name, reasons[name])
+		}
+	}
+	for _, name := range []string{"memo.txt", "inside.txt", filepath.Join("sub", "plan.txt")} {
+		if !strings.HasPrefix(reasons[name], "added") {
+			t.Errorf("%s: %q, want added", name, reasons[name])
+		}
+	}
+	hits, err := e.store.RetrieveLexical(context.Background(), store.RetrieveQuery{
+		RetrieveFilter: store.RetrieveFilter{Collections: []string{e.collection}}, Text: "Tresorcode 4711"})
+	if err != nil || len(hits) != 0 {
+		t.Errorf("the outside file's text was stored: %d hits (%v)", len(hits), err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -54,7 +53,7 @@ func (r *run) prepare(ctx context.Context, ref fileRef) (*job, *FileResult, erro
 	if max := r.opts.Extract.MaxBytes; max > 0 && ref.Size > max {
 		return nil, fail(fmt.Errorf("%w: %d bytes, limit %d (raise --max-size)", extract.ErrTooLarge, ref.Size, max)), nil
 	}
-	data, err := os.ReadFile(ref.file())
+	data, err := ref.read()
 	if err != nil {
 		return nil, fail(fmt.Errorf("read file: %w", err)), nil
 	}
