@@ -167,3 +167,37 @@ func TestReuploadWithNewGroupsRestricts(t *testing.T) {
 		t.Fatalf("member after the restriction: %d %q", resp.StatusCode, raw)
 	}
 }
+
+// TestUploadDirSymlinkNotFollowed (issue 12): a collection folder of the
+// upload directory replaced by a symlink to another folder makes neither
+// a delete remove nor an upload overwrite a file out there.
+func TestUploadDirSymlinkNotFollowed(t *testing.T) {
+	b := setupLibrary(t, 1<<20, 8<<20, auth.Config{})
+	b.startWorker()
+	id := b.uploadMemo(t, memoV1, "", 1)
+	outside := t.TempDir()
+	precious := []byte("not the library's\n")
+	if err := os.WriteFile(filepath.Join(outside, "memo.txt"), precious, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	coll := filepath.Join(b.uploadDir, b.collection)
+	if err := os.RemoveAll(coll); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, coll); err != nil {
+		t.Fatal(err)
+	}
+	if status, body := libraryDo(t, "DELETE", b.url+"/api/library/documents/"+itoa(id), km, nil, nil); status != http.StatusNoContent {
+		t.Fatalf("delete: %d %v", status, body)
+	}
+	if got, err := os.ReadFile(filepath.Join(outside, "memo.txt")); err != nil || !bytes.Equal(got, precious) {
+		t.Fatalf("after the delete the outside file is %q (%v), want it untouched", got, err)
+	}
+	if status, body := b.upload(t, km, formField("collection", b.collection), file("memo.txt", memoV2)); status != http.StatusAccepted {
+		t.Fatalf("upload: %d %v", status, body)
+	}
+	b.waitJobs(t, 2)
+	if got, err := os.ReadFile(filepath.Join(outside, "memo.txt")); err != nil || !bytes.Equal(got, precious) {
+		t.Fatalf("after the upload the outside file is %q (%v), want it untouched", got, err)
+	}
+}
