@@ -201,3 +201,26 @@ func TestUploadDirSymlinkNotFollowed(t *testing.T) {
 		t.Fatalf("after the upload the outside file is %q (%v), want it untouched", got, err)
 	}
 }
+
+// TestChatSourcesNameFilesNotServerPaths (issue 12): the sources an
+// answer streams name the file, never the server path it was ingested
+// from. Ollama is down, so the answer is search mode: no model needed.
+func TestChatSourcesNameFilesNotServerPaths(t *testing.T) {
+	live := setup(t, setupOpts{})
+	dir := live.ingestFiles(t, nil, map[string]string{"bewohnerparken.md": parkingDoc})
+	dead := setup(t, setupOpts{ollamaDead: true})
+	dead.collection = live.collection
+	_, events := dead.ask(t, "a.meier", nil, map[string]any{"question": "Bewohnerparkausweis Gebühr zwölf Monate", "language": "de"})
+	if len(events) == 0 {
+		t.Fatal("no events")
+	}
+	src := decode[sourcesData](t, events[0]).Sources
+	if len(src) == 0 || src[0].SourceURI != "bewohnerparken.md" {
+		t.Fatalf("sources %+v, want bewohnerparken.md by name", src)
+	}
+	for _, e := range events {
+		if bytes.Contains(e.Data, []byte(dir)) {
+			t.Errorf("%s event holds the server path %s: %s", e.Event, dir, e.Data)
+		}
+	}
+}
