@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -345,7 +346,9 @@ func numberSources(passages []retrieve.Passage) ([]Source, []string) {
 	for i, p := range passages {
 		sources[i] = Source{
 			N: i + 1, ChunkID: p.ChunkID, DocumentID: p.DocumentID, DocumentVersion: p.DocumentVersion,
-			Title: p.Title, SourceURI: p.SourceURI, MediaType: p.MediaType,
+			// Users learn the file's name, not where it lies on the
+			// server (issue 12).
+			Title: p.Title, SourceURI: filepath.Base(p.SourceURI), MediaType: p.MediaType,
 			PageStart: p.PageStart, PageEnd: p.PageEnd, HeadingPath: p.HeadingPath, Snippet: snippet(p.Text),
 		}
 		texts[i] = p.Text

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -54,7 +53,7 @@ func (r *run) prepare(ctx context.Context, ref fileRef) (*job, *FileResult, erro
 	if max := r.opts.Extract.MaxBytes; max > 0 && ref.Size > max {
 		return nil, fail(fmt.Errorf("%w: %d bytes, limit %d (raise --max-size)", extract.ErrTooLarge, ref.Size, max)), nil
 	}
-	data, err := os.ReadFile(ref.file())
+	data, err := ref.read()
 	if err != nil {
 		return nil, fail(fmt.Errorf("read file: %w", err)), nil
 	}
@@ -146,8 +145,27 @@ func (r *run) recheck(ctx context.Context, j *job, sum []byte) (bool, *FileResul
 // unless the current embedding model has no vectors for some of its chunks
 // (after a model switch, or a run stopped between storing and embedding in
 // an older version), which are then embedded.
+//
+// New access groups for the same content are a change all the same: the
+// current version gets them in place (audited), without a new version or
+// re-embedding, and is reported updated.
 func (r *run) unchanged(ctx context.Context, j *job) (*job, *FileResult, error) {
 	res := &FileResult{Path: j.ref.Path, Status: StatusUnchanged, DocumentID: j.prev.ID}
+	j.status = StatusUnchanged
+	if !j.prev.SameAccess(r.opts.Groups) {
+		res.Status, res.Reason, j.status = StatusUpdated, "access groups changed", StatusUpdated
+		if r.opts.DryRun {
+			res.Reason, res.DocumentID = "dry run: access groups would change", 0
+			return nil, res, nil
+		}
+		err := r.store.UpdateAccess(ctx, *j.prev, r.opts.Groups)
+		if errors.Is(err, store.ErrConflict) {
+			return nil, &FileResult{Path: j.ref.Path, Status: StatusFailed, Reason: err.Error()}, nil
+		}
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", errDatabase, err)
+		}
+	}
 	if r.opts.DryRun || r.opts.LexicalOnly {
 		return nil, res, nil
 	}
@@ -158,7 +176,6 @@ func (r *run) unchanged(ctx context.Context, j *job) (*job, *FileResult, error) 
 	if len(missing) == 0 {
 		return nil, res, nil
 	}
-	j.status = StatusUnchanged
 	for _, c := range missing {
 		j.fillIDs = append(j.fillIDs, c.ID)
 		j.texts = append(j.texts, c.Content)

@@ -80,6 +80,20 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 	if err != nil || done {
 		return err
 	}
+	if from != a.Path {
+		// The folder the upload goes to is made (inside the upload
+		// directory) before its version is stored, so that a folder that
+		// cannot be used fails the job with nothing stored.
+		if err := s.inUploads(func(root *os.Root, rel func(string) (string, error)) error {
+			dst, err := rel(a.Path)
+			if err != nil {
+				return err
+			}
+			return root.MkdirAll(filepath.Dir(dst), 0o750)
+		}); err != nil {
+			return jobs.Permanent(fmt.Errorf("%s: cannot store the file in the upload directory: %w", a.File, err))
+		}
+	}
 	model, err := s.cfg.EmbedModel(ctx)
 	if err != nil {
 		return fmt.Errorf("embedding model: %w", err)
@@ -110,7 +124,7 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 		return err
 	}
 	if from != a.Path {
-		if err := place(from, a); err != nil {
+		if err := s.place(from, a); err != nil {
 			return err
 		}
 	}
@@ -150,15 +164,45 @@ func recorded(j jobs.Job) *Result {
 }
 
 // place moves an ingested upload from .incoming to its document path,
-// over the previous version's file.
-func place(from string, a Args) error {
-	if err := os.MkdirAll(filepath.Dir(a.Path), 0o750); err != nil {
-		return fmt.Errorf("create folder for %s: %w", a.File, err)
-	}
-	if err := os.Rename(from, a.Path); err != nil {
-		return fmt.Errorf("move %s into place: %w", a.File, err)
+// over the previous version's file, inside the upload directory: a
+// symlink planted there (a collection folder linked elsewhere) is not
+// followed out of it.
+func (s *Service) place(from string, a Args) error {
+	err := s.inUploads(func(root *os.Root, rel func(string) (string, error)) error {
+		src, err := rel(from)
+		if err != nil {
+			return err
+		}
+		dst, err := rel(a.Path)
+		if err != nil {
+			return err
+		}
+		if err := root.MkdirAll(filepath.Dir(dst), 0o750); err != nil {
+			return fmt.Errorf("create folder: %w", err)
+		}
+		return root.Rename(src, dst)
+	})
+	if err != nil {
+		return jobs.Permanent(fmt.Errorf("move %s into place: %w", a.File, err))
 	}
 	return nil
+}
+
+// inUploads runs fn with the upload directory opened as an os.Root, and
+// rel, which gives a path's name inside it (an error for a path outside).
+func (s *Service) inUploads(fn func(root *os.Root, rel func(string) (string, error)) error) error {
+	root, err := os.OpenRoot(s.cfg.UploadDir)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	return fn(root, func(path string) (string, error) {
+		r, err := filepath.Rel(s.cfg.UploadDir, path)
+		if err != nil || !filepath.IsLocal(r) {
+			return "", fmt.Errorf("%s is not inside the upload directory", path)
+		}
+		return r, nil
+	})
 }
 
 // userReason words ingest's failure for the library page: the server path

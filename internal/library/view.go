@@ -194,7 +194,7 @@ func (s *Service) Reingest(ctx context.Context, id int64, user string) (JobView,
 	// The messages name the file as users know it; the server path and
 	// the system's error go to the log only.
 	name := filepath.Base(d.SourceURI)
-	st, err := os.Stat(d.SourceURI)
+	st, err := s.statSource(d.SourceURI)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		s.log.Info("library: re-ingest of a document whose file is gone", "document", id, "path", d.SourceURI)
@@ -215,6 +215,24 @@ func (s *Service) Reingest(ctx context.Context, id int64, user string) (JobView,
 		return JobView{}, fmt.Errorf("library: queue re-ingest of document %d: %w", id, err)
 	}
 	return jobView(j), nil
+}
+
+// statSource stats a document's file. An uploaded file is looked at
+// inside the upload directory without following a final symlink: uploads
+// are never links, and one planted there must not be re-ingested.
+func (s *Service) statSource(path string) (fs.FileInfo, error) {
+	if !s.uploaded(path) {
+		return os.Stat(path)
+	}
+	var st fs.FileInfo
+	err := s.inUploads(func(root *os.Root, rel func(string) (string, error)) error {
+		r, err := rel(path)
+		if err == nil {
+			st, err = root.Lstat(r)
+		}
+		return err
+	})
+	return st, err
 }
 
 // Delete removes document id with every version, chunk and embedding of
@@ -238,7 +256,16 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		return err
 	}
 	if s.uploaded(source) {
-		if err := os.Remove(source); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		// Inside the upload directory only: a collection folder linked
+		// elsewhere does not make the delete remove a file out there.
+		err := s.inUploads(func(root *os.Root, rel func(string) (string, error)) error {
+			r, err := rel(source)
+			if err != nil {
+				return err
+			}
+			return root.Remove(r)
+		})
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			s.log.Warn("library: document deleted but its file could not be removed", "path", source, "err", err)
 		}
 	}

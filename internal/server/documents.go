@@ -1,14 +1,18 @@
 package server
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"errors"
-	"io/fs"
+	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
 
+	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -29,20 +33,25 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
 
 // getDocumentFile serves the original file of a document the caller may
 // see, from the path it was ingested from: the assistant needs read access
-// to the documents folder (compose mounts it read-only).
+// to the documents folder (compose mounts it read-only). Only the current
+// version's file is served, and only while it still holds the bytes that
+// version was made from: the path of a source holds one file, its newest,
+// and a file edited (or swapped) since its ingest is not what the row
+// describes, and may carry content under other access groups.
 func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
 	d, err := s.visibleDocument(r)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	f, err := os.Open(d.SourceURI)
-	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-		s.writeError(w, r, errorf(CodeNotFound, "the original file of this document is not available on this server"))
+	if !d.Current() {
+		s.writeError(w, r, errorf(CodeGone, "this is an earlier version of the document; only the current version's file is kept"))
 		return
 	}
+	f, err := openSourceFile(d.SourceURI)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.log.Info("document file not served", "document", d.ID, "err", err)
+		s.writeError(w, r, errorf(CodeNotFound, "the original file of this document is not available on this server"))
 		return
 	}
 	defer f.Close()
@@ -51,8 +60,15 @@ func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(CodeNotFound, "the original file of this document is not available on this server"))
 		return
 	}
+	if same, err := hashMatches(f, d.ContentHash); err != nil {
+		s.writeError(w, r, err)
+		return
+	} else if !same {
+		s.writeError(w, r, errorf(CodeGone, "the file on the server has changed since this version was ingested; it is served again once it is re-ingested"))
+		return
+	}
 	w.Header().Set("Content-Type", d.MediaType)
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": filepath.Base(d.SourceURI)}))
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": d.Source}))
 	// A document's HTML must not run in our origin. PDFs are shown by the
 	// browser's own viewer, which a sandboxed response would block; they
 	// still may not run script in our origin or load anything.
@@ -64,12 +80,46 @@ func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", st.ModTime(), f)
 }
 
+// openSourceFile opens a document's file inside its own folder: a symlink
+// in its place that leads out of that folder is refused, not followed.
+func openSourceFile(path string) (*os.File, error) {
+	if !filepath.IsAbs(path) {
+		return nil, fmt.Errorf("source %q is not an absolute path", path)
+	}
+	return os.OpenInRoot(filepath.Dir(path), filepath.Base(path))
+}
+
+// hashMatches reports whether f's content has the SHA-256 want, and
+// rewinds f for serving. The file is read once more to serve it; a file
+// replaced meanwhile (a new version is moved into place by rename) does
+// not change the open one.
+func hashMatches(f *os.File, want []byte) (bool, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return false, fmt.Errorf("hash document file: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return false, fmt.Errorf("rewind document file: %w", err)
+	}
+	return bytes.Equal(h.Sum(nil), want), nil
+}
+
 // visibleDocument loads the document named by the {id} path value if the
-// caller may see it; otherwise the error is "not found".
+// caller may see it; otherwise the error is "not found". Only current
+// versions are visible, except that knowledge managers, who see the
+// version history in the library, may look at an earlier version's
+// record (never its file).
 func (s *Server) visibleDocument(r *http.Request) (store.VisibleDocument, error) {
 	id, err := pathID(r)
 	if err != nil {
 		return store.VisibleDocument{}, err
 	}
-	return s.store.VisibleDocument(r.Context(), id, user(r).Groups)
+	u := user(r)
+	d, err := s.store.VisibleDocument(r.Context(), id, u.Groups)
+	if errors.Is(err, store.ErrNotFound) && u.InGroup(auth.GroupKnowledgeManager) {
+		if old, oerr := s.store.AnyDocumentVersion(r.Context(), id); oerr == nil && !old.Current() {
+			return old, nil
+		}
+	}
+	return d, err
 }

@@ -27,6 +27,7 @@ const (
 	CodeForbidden       = "forbidden"
 	CodeNotFound        = "not_found"
 	CodeMisdirected     = "misdirected"
+	CodeGone            = "gone" // the resource existed but is no longer served
 	CodeUnavailable     = "unavailable"
 	CodeInternal        = "internal"
 )
@@ -37,6 +38,7 @@ var codeStatus = map[string]int{
 	CodeForbidden:       http.StatusForbidden,
 	CodeNotFound:        http.StatusNotFound,
 	CodeMisdirected:     http.StatusMisdirectedRequest,
+	CodeGone:            http.StatusGone,
 	CodeUnavailable:     http.StatusServiceUnavailable,
 	CodeInternal:        http.StatusInternalServerError,
 }

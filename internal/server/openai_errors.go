@@ -41,6 +41,7 @@ var openAIType = map[string]string{
 	CodeForbidden:       "permission_error",
 	CodeNotFound:        "invalid_request_error",
 	CodeMisdirected:     "invalid_request_error",
+	CodeGone:            "invalid_request_error",
 	CodeUnavailable:     "server_error",
 	CodeInternal:        "server_error",
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -138,31 +139,57 @@ func (s *Store) Answers(ctx context.Context, conversationID int64) ([]Answer, er
 	return out, nil
 }
 
-// VisibleDocument is what a caller may learn about a document.
+// VisibleDocument is what a caller may learn about a document. Source is
+// the file's name only: a server path is none of an ordinary user's
+// business (knowledge managers see paths on the library page).
 type VisibleDocument struct {
 	ID           int64  `json:"id"`
 	Collection   string `json:"collection"`
-	SourceURI    string `json:"source"`
+	Source       string `json:"source"`
 	Title        string `json:"title"`
 	MediaType    string `json:"media_type"`
 	Language     string `json:"language"`
 	Version      int    `json:"version"`
 	PageCount    *int   `json:"pages,omitempty"`
 	SupersededBy *int64 `json:"superseded_by,omitempty"`
+	// SourceURI is where the original file lies and ContentHash the
+	// SHA-256 of the bytes this version was made from; the file is served
+	// only while it still has that hash.
+	SourceURI   string `json:"-"`
+	ContentHash []byte `json:"-"`
 }
 
-// VisibleDocument returns document id if it is public or shares a group
-// with groups; otherwise ErrNotFound, so that a caller cannot even learn
-// that a document they may not see exists.
+// Current reports whether d is the current version of its source.
+func (d VisibleDocument) Current() bool { return d.SupersededBy == nil }
+
+// VisibleDocument returns document id if it is the current version of its
+// source and public or shares a group with groups; otherwise ErrNotFound,
+// so that a caller cannot even learn that a document they may not see
+// exists. A superseded version is never visible this way: its row keeps
+// the access groups it had, which may be wider than the current ones, and
+// its source path now holds another version's file.
 func (s *Store) VisibleDocument(ctx context.Context, id int64, groups []string) (VisibleDocument, error) {
+	return s.scanVisible(ctx, "GetVisibleDocument", id, nonNil(groups))
+}
+
+// AnyDocumentVersion returns document id, current or superseded, whatever
+// its access groups, or ErrNotFound: for knowledge managers, who see the
+// whole library and its version history.
+func (s *Store) AnyDocumentVersion(ctx context.Context, id int64) (VisibleDocument, error) {
+	return s.scanVisible(ctx, "GetAnyDocumentVersion", id)
+}
+
+func (s *Store) scanVisible(ctx context.Context, query string, id int64, args ...any) (VisibleDocument, error) {
 	var d VisibleDocument
-	err := s.db.QueryRow(ctx, s.q("GetVisibleDocument"), id, nonNil(groups)).Scan(
-		&d.ID, &d.Collection, &d.SourceURI, &d.Title, &d.MediaType, &d.Language, &d.Version, &d.PageCount, &d.SupersededBy)
+	err := s.db.QueryRow(ctx, s.q(query), append([]any{id}, args...)...).Scan(
+		&d.ID, &d.Collection, &d.SourceURI, &d.Title, &d.MediaType, &d.Language, &d.Version, &d.PageCount,
+		&d.SupersededBy, &d.ContentHash)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return d, fmt.Errorf("store: document %d: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return d, fmt.Errorf("store: document %d: %w", id, err)
 	}
+	d.Source = filepath.Base(d.SourceURI)
 	return d, nil
 }

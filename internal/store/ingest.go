@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,16 +17,17 @@ import (
 // CurrentVersion is what ingest needs to know about the current version of
 // a source: whether its content changed.
 type CurrentVersion struct {
-	ID          int64
-	Version     int
-	ContentHash []byte
+	ID           int64
+	Version      int
+	ContentHash  []byte
+	AccessGroups []string // empty: public
 }
 
 // Current returns the current version of source in the collection, or
 // ErrNotFound when the source has never been ingested there.
 func (s *Store) Current(ctx context.Context, collectionID int64, source string) (CurrentVersion, error) {
 	var v CurrentVersion
-	err := s.db.QueryRow(ctx, s.q("CurrentDocument"), collectionID, source).Scan(&v.ID, &v.Version, &v.ContentHash)
+	err := s.db.QueryRow(ctx, s.q("CurrentDocument"), collectionID, source).Scan(&v.ID, &v.Version, &v.ContentHash, &v.AccessGroups)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return v, fmt.Errorf("store: current version of %s: %w", source, ErrNotFound)
 	}
@@ -37,6 +39,43 @@ func (s *Store) Current(ctx context.Context, collectionID int64, source string) 
 
 // Unchanged reports whether hash equals the current version's hash.
 func (v CurrentVersion) Unchanged(hash []byte) bool { return bytes.Equal(v.ContentHash, hash) }
+
+// SameAccess reports whether groups are the version's access groups, in
+// any order and with repeats ignored.
+func (v CurrentVersion) SameAccess(groups []string) bool {
+	return slices.Equal(groupSet(v.AccessGroups), groupSet(groups))
+}
+
+func groupSet(groups []string) []string {
+	return slices.Compact(slices.Sorted(slices.Values(groups)))
+}
+
+// UpdateAccess gives the current version v new access groups in place: a
+// change of who may see a document is not a new version of its content,
+// so its chunks and vectors stay as they are, and retrieval, which reads
+// the groups from the document row, applies them from the commit on. It
+// is recorded in the audit trail (document.updated, the actor from ctx)
+// in the same transaction. ErrConflict means v is no longer the current
+// version with that content.
+func (s *Store) UpdateAccess(ctx context.Context, v CurrentVersion, groups []string) error {
+	groups = nonNil(groupSet(groups))
+	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		var stored []string
+		err := tx.QueryRow(ctx, s.q("UpdateAccessGroups"), v.ID, groups, v.ContentHash).Scan(&stored)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("version %d is no longer current: %w", v.Version, ErrConflict)
+		}
+		if err != nil {
+			return err
+		}
+		return s.auditDocument(ctx, tx, audit.ActionDocumentUpdated, v.ID, map[string]any{
+			"change": "access_groups", "access_groups": stored, "previous_access_groups": nonNil(v.AccessGroups)})
+	})
+	if err != nil {
+		return fmt.Errorf("store: update access groups of document %d: %w", v.ID, err)
+	}
+	return nil
+}
 
 // ChunkText is a chunk's id and text, for embedding.
 type ChunkText struct {

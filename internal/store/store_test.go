@@ -107,26 +107,33 @@ func TestDocumentRoundTrip(t *testing.T) {
 	}
 }
 
-func TestVectorSearchFindsNearestAndUsesHNSW(t *testing.T) {
+// TestVectorSearchFindsNearest: vector retrieval finds the nearest chunks
+// a caller may see, and none of a document outside the caller's groups
+// (TestRetrieveUsesHNSWIndex checks the index is used).
+func TestVectorSearchFindsNearest(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	f := setup(t)
-	hits, err := f.st.SearchVector(ctx, f.model, unit(16, 5, 0.3), 2)
+	q := store.RetrieveQuery{RetrieveFilter: store.RetrieveFilter{Groups: []string{"verkehr"}}, Vector: unit(16, 5, 0.3), K: 2}
+	hits, err := f.st.RetrieveVector(ctx, f.model, q)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(hits) != 2 || hits[0].ChunkID != f.ids[1] {
 		t.Fatalf("nearest hits = %+v, want chunk %d first", hits, f.ids[1])
 	}
-	if hits[0].Title != "Bewohnerparken" || *hits[0].PageStart != 2 || hits[0].Score >= hits[1].Score {
+	if hits[0].Title != "Bewohnerparken" || *hits[0].PageStart != 2 || hits[0].Score <= hits[1].Score {
 		t.Errorf("hit fields or order wrong: %+v", hits)
 	}
-	if _, err := f.st.SearchVector(ctx, f.model, make([]float32, 8), 2); !errors.Is(err, store.ErrDimensionMismatch) {
-		t.Errorf("query of the wrong dimension: error = %v, want ErrDimensionMismatch", err)
+	outsider := q
+	outsider.Groups = nil
+	if hits, err := f.st.RetrieveVector(ctx, f.model, outsider); err != nil || len(hits) != 0 {
+		t.Errorf("a caller outside the document's group: %d hits (%v), want none", len(hits), err)
 	}
-	plan := f.st.ExplainVectorSearch(t, f.model)
-	if !strings.Contains(plan, "embeddings_hnsw_") {
-		t.Errorf("vector search does not use the model's HNSW index; plan:\n%s", plan)
+	wrong := q
+	wrong.Vector = make([]float32, 8)
+	if _, err := f.st.RetrieveVector(ctx, f.model, wrong); !errors.Is(err, store.ErrDimensionMismatch) {
+		t.Errorf("query of the wrong dimension: error = %v, want ErrDimensionMismatch", err)
 	}
 }
 
@@ -143,18 +150,19 @@ func TestTextSearchUsesLanguageStemming(t *testing.T) {
 		{"Hundesteuer", -1},
 	}
 	for _, tt := range tests {
-		hits, err := f.st.SearchText(ctx, "german", tt.query, 5)
+		hits, err := f.st.RetrieveLexical(ctx, store.RetrieveQuery{RetrieveFilter: store.RetrieveFilter{Groups: []string{"verkehr"}},
+			Text: tt.query, QuestionConfig: "german", K: 5})
 		if err != nil {
-			t.Fatalf("SearchText(%q): %v", tt.query, err)
+			t.Fatalf("RetrieveLexical(%q): %v", tt.query, err)
 		}
 		if tt.want < 0 {
 			if len(hits) != 0 {
-				t.Errorf("SearchText(%q) = %d hits, want none", tt.query, len(hits))
+				t.Errorf("RetrieveLexical(%q) = %d hits, want none", tt.query, len(hits))
 			}
 			continue
 		}
 		if len(hits) == 0 || hits[0].ChunkID != f.ids[tt.want] {
-			t.Errorf("SearchText(%q) = %+v, want chunk %d first", tt.query, hits, f.ids[tt.want])
+			t.Errorf("RetrieveLexical(%q) = %+v, want chunk %d first", tt.query, hits, f.ids[tt.want])
 		}
 	}
 }
@@ -190,7 +198,8 @@ func TestTwoEmbeddingModelsCoexist(t *testing.T) {
 	if err := f.st.UpsertEmbeddings(ctx, small, f.ids[:1], [][]float32{unit(8, 3, 0)}); err != nil {
 		t.Fatal(err)
 	}
-	hits, err := f.st.SearchVector(ctx, small, unit(8, 3, 0), 10)
+	hits, err := f.st.RetrieveVector(ctx, small, store.RetrieveQuery{RetrieveFilter: store.RetrieveFilter{Groups: []string{"verkehr"}},
+		Vector: unit(8, 3, 0), K: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

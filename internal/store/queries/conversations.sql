@@ -38,8 +38,16 @@ FROM answers WHERE conversation_id = $1
 ORDER BY id;
 
 -- name: GetVisibleDocument
--- A document is visible to a caller when it is public (no access groups)
--- or shares a group with the caller.
-SELECT d.id, c.name, d.source_uri, d.title, d.media_type, d.language, d.version, d.page_count, d.superseded_by
+-- A document is visible to a caller when it is the current version of its
+-- source and public (no access groups) or shares a group with the caller.
+SELECT d.id, c.name, d.source_uri, d.title, d.media_type, d.language, d.version, d.page_count, d.superseded_by,
+       d.content_hash
 FROM documents d JOIN collections c ON c.id = d.collection_id
-WHERE d.id = $1 AND (cardinality(d.access_groups) = 0 OR d.access_groups && $2::text[]);
+WHERE d.id = $1 AND d.superseded_by IS NULL
+  AND (cardinality(d.access_groups) = 0 OR d.access_groups && $2::text[]);
+
+-- name: GetAnyDocumentVersion
+SELECT d.id, c.name, d.source_uri, d.title, d.media_type, d.language, d.version, d.page_count, d.superseded_by,
+       d.content_hash
+FROM documents d JOIN collections c ON c.id = d.collection_id
+WHERE d.id = $1;

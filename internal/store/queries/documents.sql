@@ -55,3 +55,6 @@ WITH RECURSIVE history AS (
     SELECT d.id FROM documents d JOIN history h ON d.superseded_by = h.id
 )
 DELETE FROM documents WHERE id IN (SELECT id FROM history);
+
+-- name: CountRows
+SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks), (SELECT count(*) FROM embeddings);

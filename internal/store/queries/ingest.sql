@@ -1,7 +1,7 @@
 -- Ingest: current versions, claims, version writes and pruning.
 
 -- name: CurrentDocument
-SELECT id, version, content_hash
+SELECT id, version, content_hash, access_groups
 FROM documents
 WHERE collection_id = $1 AND source_uri = $2 AND superseded_by IS NULL
 ORDER BY version DESC
@@ -44,6 +44,13 @@ DELETE FROM ingest_claims WHERE collection_id = $1 AND source_uri = $2 AND owner
 -- writer got there first, nothing matches and the write rolls back.
 UPDATE documents SET superseded_by = $2, updated_at = now()
 WHERE id = $1 AND superseded_by IS NULL;
+
+-- name: UpdateAccessGroups
+-- Only while the row is the current version with the content the caller
+-- compared: a version written meanwhile keeps its own groups.
+UPDATE documents SET access_groups = $2::text[], updated_at = now()
+WHERE id = $1 AND superseded_by IS NULL AND content_hash = $3
+RETURNING access_groups;
 
 -- name: DeleteChunksOf
 DELETE FROM chunks WHERE document_id = $1;
