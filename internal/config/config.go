@@ -97,6 +97,8 @@ type Config struct {
 	// PseudonymKey keys the pseudonyms of retention and erasure; empty
 	// means a random key kept in the database.
 	PseudonymKey string
+	// Limits bound requests and answers (limits.go).
+	Limits LimitsConfig
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -220,7 +222,7 @@ func Settings() []Setting {
 		{Flag: "models-import-dir", Env: "CIVITAS_MODELS_IMPORT_DIR", Default: "", Only: "assistant",
 			Usage: "folder GGUF model files are delivered to, which admins may import from over the API (empty: API imports off)",
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
-	}, authSettings()...)
+	}, append(authSettings(), limitsSettings()...)...)
 }
 
 // For returns the settings of one binary, in --help order.

@@ -134,9 +134,9 @@ func TestChatSearchModeWhenOllamaIsDown(t *testing.T) {
 	if src := decode[sourcesData](t, events[0]).Sources; len(src) == 0 || !strings.HasSuffix(src[0].SourceURI, "bewohnerparken.md") {
 		t.Errorf("search mode sources: %+v", src)
 	}
-	resp, body := request(t, "GET", dead.url+"/readyz", "", nil, nil, nil)
+	resp, body := request(t, "GET", dead.url+"/api/status", "a.meier", nil, nil, nil)
 	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"mode": "search"`) {
-		t.Errorf("/readyz with Ollama down: %d %s", resp.StatusCode, body)
+		t.Errorf("/api/status with Ollama down: %d %s", resp.StatusCode, body)
 	}
 }
 

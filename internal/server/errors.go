@@ -35,6 +35,7 @@ var codeStatus = map[string]int{
 	CodeUnauthenticated: http.StatusUnauthorized,
 	CodeForbidden:       http.StatusForbidden,
 	CodeNotFound:        http.StatusNotFound,
+	CodeRateLimited:     http.StatusTooManyRequests,
 	CodeUnavailable:     http.StatusServiceUnavailable,
 	CodeInternal:        http.StatusInternalServerError,
 }
@@ -65,6 +66,10 @@ func clientError(err error) *Error {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	ce := clientError(err)
 	status := codeStatus[ce.Code]
+	var le *limitError
+	if errors.As(err, &le) {
+		w.Header().Set("Retry-After", retryAfterSeconds(le.RetryAfter()))
+	}
 	if status >= 500 && !errors.Is(err, context.Canceled) {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))

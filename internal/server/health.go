@@ -42,18 +42,41 @@ type readiness struct {
 	Endpoints map[string]string `json:"endpoints,omitempty"`
 }
 
-// readyz reports whether the assistant can serve, and in which mode. It is
-// 503 only when the database is down: without models the assistant still
-// serves search results, and says so.
+// readyz tells a load balancer whether the assistant can serve: 200
+// {"status":"ready"} or 503 {"status":"unavailable"}, nothing else. It is
+// open to anyone, so it names no endpoint, model or version; those are in
+// readinessDetail, on the operator's listener and for admins.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	rd := s.readiness(r)
+	writeJSON(w, r, readinessCode(rd), map[string]string{"status": rd.Status})
+}
+
+// status tells a signed-in user whether the assistant is ready and in
+// which mode it answers, for the pages' search-mode and lexical banners.
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	rd := s.readiness(r)
+	writeJSON(w, r, readinessCode(rd), map[string]string{"status": rd.Status, "mode": rd.Mode})
+}
+
+// readinessDetail is the whole readiness: mode, each component, the models,
+// versions and endpoints. It is 503 only when the database is down:
+// without models the assistant still serves search results, and says so.
+func (s *Server) readinessDetail(w http.ResponseWriter, r *http.Request) {
+	rd := s.readiness(r)
+	writeJSON(w, r, readinessCode(rd), rd)
+}
+
+func (s *Server) readiness(r *http.Request) readiness {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	rd := s.checkReadiness(ctx)
-	code := http.StatusOK
+	return s.checkReadiness(ctx)
+}
+
+func readinessCode(rd readiness) int {
 	if rd.Status != "ready" {
-		code = http.StatusServiceUnavailable
+		return http.StatusServiceUnavailable
 	}
-	writeJSON(w, r, code, rd)
+	return http.StatusOK
 }
 
 func (s *Server) checkReadiness(ctx context.Context) readiness {

@@ -38,6 +38,7 @@ type bundle struct {
 	embedModel string
 	chatModel  string
 	collection string
+	metricsURL string // the operator listener (MetricsHandler)
 }
 
 type setupOpts struct {
@@ -49,6 +50,8 @@ type setupOpts struct {
 	// authn, if set, builds the authenticator once the server's URL is
 	// known (an OpenID provider needs the callback URL).
 	authn func(t testing.TB, baseURL string, st *store.Store) *auth.Authenticator
+	// limits bound answers and request I/O (zero: none).
+	limits server.Limits
 }
 
 func newCollection() string { return dbtest.UniqueName("srv-") }
@@ -104,11 +107,14 @@ func setup(t testing.TB, o setupOpts) bundle {
 		authn = o.authn(t, b.url, st)
 	}
 	srv := server.New(server.Config{ChatModel: b.chatModel, EmbedModel: b.embedModel, Auth: a, PromptVersion: set.Version(),
-		RetentionDays: o.retentionDays},
+		RetentionDays: o.retentionDays, Limits: o.limits},
 		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn, AuditDB: pool, Privacy: priv})
 	ts.Config.Handler = srv.Handler()
 	ts.Start()
 	t.Cleanup(ts.Close)
+	ms := httptest.NewServer(srv.MetricsHandler())
+	t.Cleanup(ms.Close)
+	b.metricsURL = ms.URL
 	return b
 }
 
