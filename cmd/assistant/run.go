@@ -231,17 +231,18 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 // largest legitimate ones are a session cookie and a bearer JWT.
 const maxHeaderBytes = 64 << 10
 
-// newHTTPServer is the public server with its time and size limits.
-// ReadHeaderTimeout and IdleTimeout bound slow and idle connections. The
-// body's read timeout is applied by the server package once the headers
-// are in (server.Limits.ReadTimeout): the http.Server's ReadTimeout would
-// also expire while an answer streams, which cancels it. WriteTimeout is a
-// backstop that the server package moves forward before each write, so it
-// bounds each write (a reader that stops reading) but not a stream.
+// newHTTPServer is the public server with its time and size limits:
+// ReadHeaderTimeout and ReadTimeout bound a slow request (uploads get
+// longer, server.Limits.UploadTimeout; once the body is read, net/http
+// lifts the deadline, so a streamed answer is not cut), IdleTimeout an
+// idle connection. WriteTimeout is a backstop that the server package
+// moves forward before each write, so it bounds each write (a reader that
+// stops reading) but not a stream.
 func newHTTPServer(cfg config.Config, h http.Handler, base context.Context) *http.Server {
 	return &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: min(10*time.Second, cfg.Limits.ReadTimeout),
+		ReadTimeout:       cfg.Limits.ReadTimeout,
 		WriteTimeout:      cfg.Limits.WriteTimeout,
 		IdleTimeout:       cfg.Limits.IdleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
@@ -267,7 +268,7 @@ func serverLimits(cfg config.Config) server.Limits {
 	l := cfg.Limits
 	return server.Limits{
 		RatePerMinute: l.RatePerMinute, MaxAnswersPerUser: l.MaxAnswersPerUser, MaxAnswers: l.MaxAnswers,
-		QueueWait: l.AnswerQueueWait, ReadTimeout: l.ReadTimeout, UploadTimeout: l.UploadTimeout, WriteTimeout: l.WriteTimeout,
+		QueueWait: l.AnswerQueueWait, UploadTimeout: l.UploadTimeout, WriteTimeout: l.WriteTimeout,
 	}
 }
 

@@ -21,17 +21,14 @@ func TestHTTPServerHasTimeouts(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := newHTTPServer(cfg, http.NotFoundHandler(), context.Background())
-	if srv.ReadHeaderTimeout <= 0 || srv.ReadHeaderTimeout > 10*time.Second || srv.IdleTimeout <= 0 || srv.WriteTimeout <= 0 {
-		t.Errorf("timeouts: header %v, idle %v, write %v", srv.ReadHeaderTimeout, srv.IdleTimeout, srv.WriteTimeout)
-	}
-	if srv.ReadTimeout != 0 {
-		t.Errorf("ReadTimeout %v: it would cancel streamed answers (the body's timeout is the server package's)", srv.ReadTimeout)
+	if srv.ReadHeaderTimeout <= 0 || srv.ReadHeaderTimeout > 10*time.Second || srv.ReadTimeout <= 0 || srv.IdleTimeout <= 0 || srv.WriteTimeout <= 0 {
+		t.Errorf("timeouts: header %v, read %v, idle %v, write %v", srv.ReadHeaderTimeout, srv.ReadTimeout, srv.IdleTimeout, srv.WriteTimeout)
 	}
 	if srv.MaxHeaderBytes <= 0 || srv.MaxHeaderBytes > 1<<20 {
 		t.Errorf("MaxHeaderBytes %d", srv.MaxHeaderBytes)
 	}
 	lim := serverLimits(cfg)
-	if lim.ReadTimeout <= 0 || lim.WriteTimeout <= 0 || lim.UploadTimeout <= 0 || lim.RatePerMinute <= 0 ||
+	if lim.WriteTimeout <= 0 || lim.UploadTimeout <= 0 || lim.RatePerMinute <= 0 ||
 		lim.MaxAnswers <= 0 || lim.MaxAnswersPerUser <= 0 || lim.QueueWait <= 0 {
 		t.Errorf("server limits by default: %+v", lim)
 	}

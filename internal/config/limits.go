@@ -53,7 +53,7 @@ func limitsSettings() []Setting {
 			Usage: "how long a question waits for a free answer slot before it is refused with 429 (0: refused at once)",
 			set:   limitDuration(0, func(l *LimitsConfig) *time.Duration { return &l.AnswerQueueWait })},
 		{Flag: "read-timeout", Env: "CIVITAS_READ_TIMEOUT", Default: "1m", Only: "assistant",
-			Usage: "time a client has to send a request's body (headers: 10s at most)",
+			Usage: "time a client has to send a request, headers (10s at most) and body; a streamed answer may take longer",
 			set:   limitDuration(time.Second, func(l *LimitsConfig) *time.Duration { return &l.ReadTimeout })},
 		{Flag: "upload-timeout", Env: "CIVITAS_UPLOAD_TIMEOUT", Default: "1h", Only: "assistant",
 			Usage: "time a knowledge manager's upload request has to arrive",

@@ -23,13 +23,12 @@ type Limits struct {
 	// wait, in order, for QueueWait at most.
 	MaxAnswers int
 	QueueWait  time.Duration
-	// ReadTimeout bounds reading a request's body; UploadTimeout replaces
-	// it for uploads, once the caller is known to be a knowledge manager.
-	ReadTimeout   time.Duration
+	// UploadTimeout replaces the http.Server's ReadTimeout for uploads,
+	// once the caller is known to be a knowledge manager.
 	UploadTimeout time.Duration
 	// WriteTimeout bounds each write of a reply (so a reader that stops
 	// reading is dropped), not the whole reply: a streamed answer may take
-	// minutes.
+	// minutes (timeouts.go).
 	WriteTimeout time.Duration
 }
 

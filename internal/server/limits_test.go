@@ -371,7 +371,7 @@ func TestStreamOutlivesWriteTimeout(t *testing.T) {
 		d := answer.Done{Answer: "xxxxxx", Mode: answer.ModeAnswer, Language: "de"}
 		return d, emit(answer.Event{Type: answer.EventDone, Done: &d})
 	}}
-	b := setup(t, setupOpts{answerer: slow, limits: server.Limits{WriteTimeout: 300 * time.Millisecond, ReadTimeout: 300 * time.Millisecond}})
+	b := setup(t, setupOpts{answerer: slow, limits: server.Limits{WriteTimeout: 300 * time.Millisecond}, readTimeout: 300 * time.Millisecond})
 	start := time.Now()
 	_, events := b.ask(t, "slow.reader", nil, map[string]any{"question": "Was kostet der Ausweis?"})
 	if got := kinds(events); len(got) == 0 || got[len(got)-1] != "done" || time.Since(start) < 900*time.Millisecond {

@@ -230,7 +230,7 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: s.limitIO(w, r), status: http.StatusOK}
+		rec := &statusRecorder{ResponseWriter: s.writeDeadlines(w), status: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		route := r.Pattern
 		if route == "" {

@@ -50,8 +50,10 @@ type setupOpts struct {
 	// authn, if set, builds the authenticator once the server's URL is
 	// known (an OpenID provider needs the callback URL).
 	authn func(t testing.TB, baseURL string, st *store.Store) *auth.Authenticator
-	// limits bound answers and request I/O (zero: none).
-	limits server.Limits
+	// limits bound answers and writes, readTimeout requests (zero: none),
+	// as cmd/assistant sets them.
+	limits      server.Limits
+	readTimeout time.Duration
 }
 
 func newCollection() string { return dbtest.UniqueName("srv-") }
@@ -110,6 +112,7 @@ func setup(t testing.TB, o setupOpts) bundle {
 		RetentionDays: o.retentionDays, Limits: o.limits},
 		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn, AuditDB: pool, Privacy: priv})
 	ts.Config.Handler = srv.Handler()
+	ts.Config.WriteTimeout, ts.Config.ReadTimeout = o.limits.WriteTimeout, o.readTimeout
 	ts.Start()
 	t.Cleanup(ts.Close)
 	ms := httptest.NewServer(srv.MetricsHandler())

@@ -1,67 +1,51 @@
 package server
 
 import (
-	"io"
 	"net/http"
 	"time"
 )
 
-// The http.Server's own ReadTimeout and WriteTimeout do not fit a server
-// of streamed answers: ReadTimeout also expires the connection's read
-// deadline while the handler runs, which cancels the request's context and
-// so the answer, and WriteTimeout bounds the whole reply, which would cut
-// an answer that streams for minutes. The limits are applied per request
-// here instead: the body must arrive within Limits.ReadTimeout, and each
-// write of the reply (each SSE event) must go out within
-// Limits.WriteTimeout of its start.
+// The http.Server's WriteTimeout bounds the whole reply, which would cut
+// an answer that streams for minutes. The server moves the write deadline
+// forward before each write instead (each SSE event, each piece of a
+// download), so Limits.WriteTimeout bounds one write: a client that stops
+// reading is dropped, a stream that keeps going is not. cmd/assistant sets
+// the same value as the http.Server's WriteTimeout, as a backstop for a
+// reply that never writes.
 
-// limitIO applies the read and write deadlines to one request; it returns
-// the writer the handlers write to.
-func (s *Server) limitIO(w http.ResponseWriter, r *http.Request) http.ResponseWriter {
-	lim := s.cfg.Limits
-	rc := http.NewResponseController(w)
-	if lim.ReadTimeout > 0 && r.Body != nil && r.Body != http.NoBody {
-		_ = rc.SetReadDeadline(time.Now().Add(lim.ReadTimeout)) // ErrNotSupported in tests' recorders
-		r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
-	}
-	if lim.WriteTimeout <= 0 {
+// writeDeadlines returns the writer the handlers write to.
+func (s *Server) writeDeadlines(w http.ResponseWriter) http.ResponseWriter {
+	if s.cfg.Limits.WriteTimeout <= 0 {
 		return w
 	}
-	return &deadlineWriter{ResponseWriter: w, rc: rc, timeout: lim.WriteTimeout}
+	return &deadlineWriter{ResponseWriter: w, rc: http.NewResponseController(w), timeout: s.cfg.Limits.WriteTimeout}
 }
 
-// deadlineBody lifts the read deadline once the body has been read: from
-// then on the server only watches for the client going away, which must
-// not time out while the answer streams.
-type deadlineBody struct {
-	io.ReadCloser
-	rc *http.ResponseController
-}
-
-func (b *deadlineBody) Read(p []byte) (int, error) {
-	n, err := b.ReadCloser.Read(p)
-	if err == io.EOF {
-		_ = b.rc.SetReadDeadline(time.Time{})
-	}
-	return n, err
-}
-
-// deadlineWriter sets the write deadline before each write and flush, so
-// that a stream of events never times out while a client that stops
-// reading is dropped after the timeout.
+// deadlineWriter sets the write deadline before each write and flush.
+// Setting it fails (ErrNotSupported) only on writers without a connection,
+// as in tests' recorders, which have nothing to time out.
 type deadlineWriter struct {
 	http.ResponseWriter
 	rc      *http.ResponseController
 	timeout time.Duration
 }
 
+func (d *deadlineWriter) extend() { _ = d.rc.SetWriteDeadline(time.Now().Add(d.timeout)) }
+
 func (d *deadlineWriter) Write(p []byte) (int, error) {
-	_ = d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
+	d.extend()
 	return d.ResponseWriter.Write(p)
 }
 
+// WriteHeader moves the deadline too: a handler that only sets a status
+// after a long wait (204) has its header written when it returns.
+func (d *deadlineWriter) WriteHeader(code int) {
+	d.extend()
+	d.ResponseWriter.WriteHeader(code)
+}
+
 func (d *deadlineWriter) Flush() {
-	_ = d.rc.SetWriteDeadline(time.Now().Add(d.timeout))
+	d.extend()
 	_ = d.rc.Flush()
 }
 
@@ -69,7 +53,8 @@ func (d *deadlineWriter) Flush() {
 func (d *deadlineWriter) Unwrap() http.ResponseWriter { return d.ResponseWriter }
 
 // longUpload gives an upload (a knowledge manager's, authenticated before
-// this runs) Limits.UploadTimeout to arrive instead of the read timeout.
+// this runs) Limits.UploadTimeout to arrive instead of the http.Server's
+// ReadTimeout, which is meant for questions and forms.
 func (s *Server) longUpload(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if t := s.cfg.Limits.UploadTimeout; t > 0 {
