@@ -61,7 +61,7 @@ type Config struct {
 	// Endpoints are the effective Ollama and database endpoints
 	// (passwords redacted), shown by the detailed readiness (health.go).
 	Endpoints map[string]string
-	// Limits bound answers, request bodies and writes (limits.go).
+	// Limits bound answers, uploads and writes (limits.go).
 	Limits Limits
 }
 
