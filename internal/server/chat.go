@@ -76,10 +76,16 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer ticket.release()
-	conv, history, err := s.conversationFor(ctx, req, u.Name)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
+	// A queued question starts its new conversation only once its answer
+	// may start, so that one refused after waiting leaves none behind (the
+	// done event names it). An existing one is checked at once (404).
+	var conv store.Conversation
+	var history []answer.Turn
+	if req.ConversationID != 0 || ticket.position() == 0 {
+		if conv, history, err = s.conversationFor(ctx, req, u.Name); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 
 	flusher, ok := w.(http.Flusher)
@@ -88,11 +94,21 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sseHeaders(w)
-	w.Header().Set("X-Conversation-ID", fmt.Sprint(conv.ID))
+	if conv.ID != 0 {
+		w.Header().Set("X-Conversation-ID", fmt.Sprint(conv.ID))
+	}
 	w.WriteHeader(http.StatusOK)
 	flusher.Flush()
 	if !s.waitInStream(ctx, w, flusher, ticket) {
 		return
+	}
+	if conv.ID == 0 {
+		if conv, history, err = s.conversationFor(ctx, req, u.Name); err != nil {
+			s.log.Error("could not start a conversation", "err", err)
+			writeSSE(w, answer.EventError, map[string]string{"type": answer.EventError, "error": "the answer could not be completed"})
+			flusher.Flush()
+			return
+		}
 	}
 
 	events, result := s.startAnswer(ctx, answer.Request{

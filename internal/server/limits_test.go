@@ -233,7 +233,10 @@ func TestQueuedEventSent(t *testing.T) {
 		ans.waitStarted(t, "waiting.user")
 		rest := readSSE(t, r)
 		if got := kinds(rest); len(got) == 0 || got[0] != "sources" || got[len(got)-1] != "done" {
-			t.Errorf("after queued: %v, want the answer", got)
+			t.Fatalf("after queued: %v, want the answer", got)
+		}
+		if d := decode[doneData](t, rest[len(rest)-1]); d.ConversationID == 0 || d.AnswerID == 0 {
+			t.Errorf("done after waiting: conversation %d, answer %d, want both filed", d.ConversationID, d.AnswerID)
 		}
 		<-first
 	})
@@ -242,7 +245,8 @@ func TestQueuedEventSent(t *testing.T) {
 		b := setup(t, setupOpts{answerer: ans, limits: server.Limits{MaxAnswers: 1, QueueWait: 300 * time.Millisecond}})
 		first := b.askAsync(t, "first.user")
 		ans.waitStarted(t, "first.user")
-		_, events := b.ask(t, "late.user", nil, map[string]any{"question": "Noch eine Frage?"})
+		late := dbtest.UniqueName("late-")
+		_, events := b.ask(t, late, nil, map[string]any{"question": "Noch eine Frage?"})
 		if got := kinds(events); len(got) != 2 || got[0] != "queued" || got[1] != "error" {
 			t.Fatalf("events %v, want queued then error", got)
 		}
@@ -253,8 +257,12 @@ func TestQueuedEventSent(t *testing.T) {
 		if e.RetryAfter < 1 || e.Error == "" {
 			t.Errorf("error event %s, want a message and retry_after", events[1].Data)
 		}
-		resp, body := b.postOpenAI(t, "late.user", nil, openAIBody())
+		resp, body := b.postOpenAI(t, late, nil, openAIBody())
 		checkRefused(t, "an OpenAI question whose wait ran out", resp, body, true)
+		// The refused question left no conversation behind.
+		if _, list := request(t, "GET", b.url+"/api/conversations", late, nil, nil, nil); strings.Contains(string(list), `"id"`) {
+			t.Errorf("a question refused after waiting left a conversation: %s", list)
+		}
 		ans.open()
 		<-first
 	})
