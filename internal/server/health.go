@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/ollama"
@@ -45,10 +46,45 @@ type readiness struct {
 // readyz tells a load balancer whether the assistant can serve: 200
 // {"status":"ready"} or 503 {"status":"unavailable"}, nothing else. It is
 // open to anyone, so it names no endpoint, model or version; those are in
-// readinessDetail, on the operator's listener and for admins.
+// readinessDetail, on the operator's listener and for admins. Ready means
+// the database answers (without models the assistant still serves search
+// results); the answer is reused for a second, so that anonymous callers
+// cannot turn it into a flood of database pings.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
-	rd := s.readiness(r)
-	writeJSON(w, r, readinessCode(rd), map[string]string{"status": rd.Status})
+	status, code := "ready", http.StatusOK
+	if !s.dbUp(r.Context()) {
+		status, code = "unavailable", http.StatusServiceUnavailable
+	}
+	writeJSON(w, r, code, map[string]string{"status": status})
+}
+
+// dbUp reports whether the database answered a ping within the last
+// second, pinging when the last answer is older; one ping at a time.
+func (s *Server) dbUp(ctx context.Context) bool {
+	c := &s.ready
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.at) < time.Second {
+		return c.up
+	}
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	err := s.db.Ping(pctx)
+	if err != nil && ctx.Err() != nil {
+		return false // the caller left; not the database's answer
+	}
+	if err != nil {
+		s.log.Warn("readiness: database does not answer", "err", err)
+	}
+	c.up, c.at = err == nil, time.Now()
+	return c.up
+}
+
+// readyCache is the last answer of dbUp.
+type readyCache struct {
+	mu sync.Mutex
+	at time.Time
+	up bool
 }
 
 // status tells a signed-in user whether the assistant is ready and in

@@ -77,6 +77,7 @@ type Server struct {
 	authn    *auth.Authenticator
 	metrics  *metrics
 	gate     *answerGate
+	ready    readyCache // the public /readyz's last answer (health.go)
 	auditDB  audit.DB
 	privacy  *privacy.Service
 	web      *web.Assets
