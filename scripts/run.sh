@@ -53,8 +53,8 @@ wait_for "assistant on http://$LISTEN" 60 curl -fsS "http://$LISTEN/healthz" ||
 	die "the assistant did not start; see $LOGS/assistant.log"
 
 echo
-log "readiness (mode: full, lexical or search):"
-curl -fsS "http://$LISTEN/readyz"
+log "readiness (mode: full, lexical or search; on the operator listener, --metrics-listen):"
+curl -fsS "http://${CIVITAS_METRICS_LISTEN:-127.0.0.1:9464}/readyz"
 log "asking a question about the sample documents (POST /api/chat, Server-Sent Events):"
 echo "curl -N http://$LISTEN/api/chat -H 'Content-Type: application/json' -d '{\"question\":\"Was kostet in Erlenbrück ein Bewohnerparkausweis für zwölf Monate?\"}'"
 curl -fsS -N "http://$LISTEN/api/chat" -H 'Content-Type: application/json' \

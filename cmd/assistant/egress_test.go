@@ -44,6 +44,7 @@ func TestRefusesPublicEndpoints(t *testing.T) {
 func assertRefused(t *testing.T, env map[string]string, args, want []string) {
 	t.Helper()
 	env["CIVITAS_LISTEN"] = "127.0.0.1:0"
+	env["CIVITAS_METRICS_LISTEN"] = "127.0.0.1:0"
 	var logs syncBuffer
 	ready := make(chan string, 1)
 	m := &Main{Stdout: &logs, Stderr: &logs, Getenv: func(k string) string { return env[k] }, Ready: ready}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -50,17 +51,18 @@ func TestRunServesHealthAndReadiness(t *testing.T) {
 	embed := ollamatest.Model(t, llm, ollamatest.RandomFile)
 
 	env := map[string]string{
-		"CIVITAS_DATABASE_URL": dbURL + "&search_path=" + schema + ",public",
-		"CIVITAS_OLLAMA_URL":   os.Getenv(ollamatest.EnvURL),
-		"CIVITAS_CHAT_MODEL":   chat,
-		"CIVITAS_EMBED_MODEL":  embed,
-		"CIVITAS_LISTEN":       "127.0.0.1:0",
-		"CIVITAS_UPLOAD_DIR":   t.TempDir(),
+		"CIVITAS_DATABASE_URL":   dbURL + "&search_path=" + schema + ",public",
+		"CIVITAS_OLLAMA_URL":     os.Getenv(ollamatest.EnvURL),
+		"CIVITAS_CHAT_MODEL":     chat,
+		"CIVITAS_EMBED_MODEL":    embed,
+		"CIVITAS_LISTEN":         "127.0.0.1:0",
+		"CIVITAS_METRICS_LISTEN": "127.0.0.1:0",
+		"CIVITAS_UPLOAD_DIR":     t.TempDir(),
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	ready := make(chan string, 1)
+	ready, metricsReady := make(chan string, 1), make(chan string, 1)
 	var logs syncBuffer
-	m := &Main{Stdout: &logs, Stderr: &logs, Getenv: func(k string) string { return env[k] }, Ready: ready}
+	m := &Main{Stdout: &logs, Stderr: &logs, Getenv: func(k string) string { return env[k] }, Ready: ready, MetricsReady: metricsReady}
 	done := make(chan error, 1)
 	go func() { done <- m.Run(ctx, nil) }()
 
@@ -82,7 +84,35 @@ func TestRunServesHealthAndReadiness(t *testing.T) {
 		t.Errorf("/healthz = %d, want 200", resp.StatusCode)
 	}
 
+	// The public listener says ready and nothing more, and has no
+	// metrics; the operator listener has both, in detail.
 	resp, err = http.Get("http://" + addr + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	public, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || strings.Join(strings.Fields(string(public)), "") != `{"status":"ready"}` {
+		t.Errorf("public /readyz = %d %s, want only the status", resp.StatusCode, public)
+	}
+	if resp, err = http.Get("http://" + addr + "/metrics"); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("public /metrics = %d, want 404", resp.StatusCode)
+	}
+	opsAddr := <-metricsReady
+	if resp, err = http.Get("http://" + opsAddr + "/metrics"); err != nil {
+		t.Fatal(err)
+	}
+	metricsText, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(metricsText), `civitas_http_requests_total{method="GET",route="GET /readyz",status="OK"} 1`) {
+		t.Errorf("operator /metrics = %d, lacks the /readyz request:\n%s", resp.StatusCode, metricsText)
+	}
+
+	resp, err = http.Get("http://" + opsAddr + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}

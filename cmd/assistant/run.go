@@ -36,6 +36,9 @@ type Main struct {
 	// Ready, if set, receives the address the server listens on once it
 	// accepts connections (tests listen on port 0).
 	Ready chan<- string
+	// MetricsReady, if set, receives the address of the operator listener
+	// (--metrics-listen) once it accepts connections.
+	MetricsReady chan<- string
 }
 
 // Run is the assistant's start-up and shutdown, owned by one function:
@@ -162,16 +165,29 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		Endpoints:             map[string]string{"database": config.RedactURL(cfg.DatabaseURL), "ollama": config.RedactURL(cfg.OllamaURL.String())},
 		Auth:                  authConfig(cfg),
 		PublicURLs:            cfg.Auth.PublicURLs,
+		Limits:                serverLimits(cfg),
 	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
 		Active: active, ModelAdmin: modelSvc})
-	httpSrv := &http.Server{
-		Handler:           srv.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return baseCtx },
-	}
+	httpSrv := newHTTPServer(cfg, srv.Handler(), baseCtx)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (--listen): %w", cfg.Listen, err)
+	}
+	// The operator listener: metrics and the detailed readiness, kept off
+	// the public one. It stops with the process; nothing on it streams.
+	if addr := cfg.Limits.MetricsListen; addr != "" {
+		mln, err := net.Listen("tcp", addr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen on %s (--metrics-listen): %w", addr, err)
+		}
+		metricsSrv := newMetricsServer(srv.MetricsHandler())
+		defer metricsSrv.Close()
+		go func() { _ = metricsSrv.Serve(mln) }()
+		log.Info("serving metrics", "addr", "http://"+mln.Addr().String()+"/metrics")
+		if m.MetricsReady != nil {
+			m.MetricsReady <- mln.Addr().String()
+		}
 	}
 	log.Info("listening", "addr", "http://"+ln.Addr().String())
 	if m.Ready != nil {
@@ -213,6 +229,51 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	<-scheduled
 	log.Info("stopped")
 	return nil
+}
+
+// maxHeaderBytes bounds a request's headers (Go's default is 1 MB); the
+// largest legitimate ones are a session cookie and a bearer JWT.
+const maxHeaderBytes = 64 << 10
+
+// newHTTPServer is the public server with its time and size limits:
+// ReadHeaderTimeout and ReadTimeout bound a slow request (uploads get
+// longer, server.Limits.UploadTimeout; once the body is read, net/http
+// lifts the deadline, so a streamed answer is not cut), IdleTimeout an
+// idle connection. WriteTimeout is a backstop that the server package
+// moves forward before each write, so it bounds each write (a reader that
+// stops reading) but not a stream.
+func newHTTPServer(cfg config.Config, h http.Handler, base context.Context) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: min(10*time.Second, cfg.Limits.ReadTimeout),
+		ReadTimeout:       cfg.Limits.ReadTimeout,
+		WriteTimeout:      cfg.Limits.WriteTimeout,
+		IdleTimeout:       cfg.Limits.IdleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		BaseContext:       func(net.Listener) context.Context { return base },
+	}
+}
+
+// newMetricsServer is the operator listener's server: short replies only,
+// so plain timeouts fit.
+func newMetricsServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
+}
+
+// serverLimits is the server package's part of the limits.
+func serverLimits(cfg config.Config) server.Limits {
+	l := cfg.Limits
+	return server.Limits{
+		RatePerMinute: l.RatePerMinute, MaxAnswersPerUser: l.MaxAnswersPerUser, MaxAnswers: l.MaxAnswers,
+		QueueWait: l.AnswerQueueWait, UploadTimeout: l.UploadTimeout, WriteTimeout: l.WriteTimeout,
+	}
 }
 
 // modelsConfig is the model service's part of the configuration, the

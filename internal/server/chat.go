@@ -3,14 +3,18 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/civitas-eu/civitas/internal/answer"
+	"github.com/civitas-eu/civitas/internal/lang"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -34,7 +38,12 @@ func decodeChat(r *http.Request) (chatRequest, error) {
 		return req, errorf(CodeInvalid, "the body must be a JSON object with a \"question\": "+err.Error())
 	}
 	req.Question = strings.TrimSpace(req.Question)
+	// The language goes into the system prompt and the audit record: only
+	// the codes the assistant knows, never free text.
+	req.Language = strings.ToLower(strings.TrimSpace(req.Language))
 	switch {
+	case req.Language != "" && !slices.Contains(lang.Supported(), req.Language):
+		return req, errorf(CodeInvalid, "\"language\" must be one of "+strings.Join(lang.Supported(), ", ")+", or empty to detect it from the question")
 	case req.Question == "":
 		return req, errorf(CodeInvalid, "\"question\" must not be empty")
 	case !utf8.ValidString(req.Question):
@@ -47,11 +56,12 @@ func decodeChat(r *http.Request) (chatRequest, error) {
 	return req, nil
 }
 
-// chat answers a question as a stream of Server-Sent Events: "sources"
-// (the passages, before generation starts), "token" (pieces of the
-// answer), then "done" (citations, provenance and timings) or "error".
-// Validation failures are real HTTP errors; once the stream has started,
-// failures are "error" events.
+// chat answers a question as a stream of Server-Sent Events: "queued"
+// (while the question waits for a free answer slot, with its position),
+// "sources" (the passages, before generation starts), "token" (pieces of
+// the answer), then "done" (citations, provenance and timings) or "error".
+// Validation failures and refusals by a limit (429) are real HTTP errors;
+// once the stream has started, failures are "error" events.
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	u := user(r)
@@ -60,10 +70,22 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	conv, history, err := s.conversationFor(ctx, req, u.Name)
+	ticket, err := s.gate.enter(u.Name)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	defer ticket.release()
+	// A queued question starts its new conversation only once its answer
+	// may start, so that one refused after waiting leaves none behind (the
+	// done event names it). An existing one is checked at once (404).
+	var conv store.Conversation
+	var history []answer.Turn
+	if req.ConversationID != 0 || ticket.position() == 0 {
+		if conv, history, err = s.conversationFor(ctx, req, u.Name); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 	}
 
 	flusher, ok := w.(http.Flusher)
@@ -72,9 +94,22 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sseHeaders(w)
-	w.Header().Set("X-Conversation-ID", fmt.Sprint(conv.ID))
+	if conv.ID != 0 {
+		w.Header().Set("X-Conversation-ID", fmt.Sprint(conv.ID))
+	}
 	w.WriteHeader(http.StatusOK)
 	flusher.Flush()
+	if !s.waitInStream(ctx, w, flusher, ticket) {
+		return
+	}
+	if conv.ID == 0 {
+		if conv, history, err = s.conversationFor(ctx, req, u.Name); err != nil {
+			s.log.Error("could not start a conversation", "err", err)
+			writeSSE(w, answer.EventError, map[string]string{"type": answer.EventError, "error": "the answer could not be completed"})
+			flusher.Flush()
+			return
+		}
+	}
 
 	events, result := s.startAnswer(ctx, answer.Request{
 		Question: req.Question, History: history, Language: req.Language,
@@ -139,6 +174,33 @@ func (s *Server) startAnswer(ctx context.Context, req answer.Request) (<-chan an
 	}()
 	return events, result
 }
+
+// waitInStream waits for the ticket's answer slot, telling the client its
+// place in the queue as "queued" events. It reports whether the answer may
+// start; if not, the client was sent an "error" event saying when to ask
+// again (or went away).
+func (s *Server) waitInStream(ctx context.Context, w http.ResponseWriter, flusher http.Flusher, t *ticket) bool {
+	queued := func(position int) {
+		writeSSE(w, eventQueued, map[string]any{"type": eventQueued, "position": position})
+		flusher.Flush()
+	}
+	p := t.position()
+	if p == 0 {
+		return true
+	}
+	queued(p)
+	err := t.wait(ctx, queued)
+	var le *limitError
+	if errors.As(err, &le) {
+		writeSSE(w, answer.EventError, map[string]any{"type": answer.EventError, "error": le.err.Message,
+			"retry_after": int(math.Ceil(le.RetryAfter().Seconds()))})
+		flusher.Flush()
+	}
+	return err == nil
+}
+
+// eventQueued is the event of a question waiting for an answer slot.
+const eventQueued = "queued"
 
 // sseHeaders sets the headers of an event stream; the caller adds its own
 // and writes the status.
@@ -239,17 +301,6 @@ func (s *Server) record(ctx context.Context, convID int64, userName, question st
 		s.log.Error("answer not recorded", "conversation", convID, "err", err)
 		stored.ID = 0 // the insert was rolled back
 	}
-	s.metrics.add("civitas_answers_total", 1, "mode", mode)
-	s.metrics.add("civitas_generated_tokens_total", float64(d.GeneratedTokens))
-	s.metrics.add("civitas_prompt_tokens_total", float64(d.PromptTokens))
-	if d.Timings.Retrieval > 0 {
-		s.metrics.observe("civitas_retrieval_duration_seconds", d.Timings.Retrieval)
-	}
-	if d.Timings.FirstToken > 0 {
-		s.metrics.observe("civitas_first_token_duration_seconds", d.Timings.FirstToken)
-	}
-	if d.Timings.Total > 0 {
-		s.metrics.observe("civitas_generation_duration_seconds", d.Timings.Total)
-	}
+	s.metrics.answer(mode, d.GeneratedTokens, d.PromptTokens, d.Timings.Retrieval, d.Timings.FirstToken, d.Timings.Total)
 	return stored.ID
 }

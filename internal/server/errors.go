@@ -39,6 +39,7 @@ var codeStatus = map[string]int{
 	CodeNotFound:        http.StatusNotFound,
 	CodeMisdirected:     http.StatusMisdirectedRequest,
 	CodeGone:            http.StatusGone,
+	CodeRateLimited:     http.StatusTooManyRequests,
 	CodeUnavailable:     http.StatusServiceUnavailable,
 	CodeInternal:        http.StatusInternalServerError,
 }
@@ -69,6 +70,10 @@ func clientError(err error) *Error {
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	ce := clientError(err)
 	status := codeStatus[ce.Code]
+	var le *limitError
+	if errors.As(err, &le) {
+		w.Header().Set("Retry-After", retryAfterSeconds(le.RetryAfter()))
+	}
 	if status >= 500 && !errors.Is(err, context.Canceled) {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("err", err))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/ollama"
@@ -42,18 +43,76 @@ type readiness struct {
 	Endpoints map[string]string `json:"endpoints,omitempty"`
 }
 
-// readyz reports whether the assistant can serve, and in which mode. It is
-// 503 only when the database is down: without models the assistant still
-// serves search results, and says so.
+// readyz tells a load balancer whether the assistant can serve: 200
+// {"status":"ready"} or 503 {"status":"unavailable"}, nothing else. It is
+// open to anyone, so it names no endpoint, model or version; those are in
+// readinessDetail, on the operator's listener and for admins. Ready means
+// the database answers (without models the assistant still serves search
+// results); the answer is reused for a second, so that anonymous callers
+// cannot turn it into a flood of database pings.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	status, code := "ready", http.StatusOK
+	if !s.dbUp(r.Context()) {
+		status, code = "unavailable", http.StatusServiceUnavailable
+	}
+	writeJSON(w, r, code, map[string]string{"status": status})
+}
+
+// dbUp reports whether the database answered a ping within the last
+// second, pinging when the last answer is older; one ping at a time.
+func (s *Server) dbUp(ctx context.Context) bool {
+	c := &s.ready
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if time.Since(c.at) < time.Second {
+		return c.up
+	}
+	pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	err := s.db.Ping(pctx)
+	if err != nil && ctx.Err() != nil {
+		return false // the caller left; not the database's answer
+	}
+	if err != nil {
+		s.log.Warn("readiness: database does not answer", "err", err)
+	}
+	c.up, c.at = err == nil, time.Now()
+	return c.up
+}
+
+// readyCache is the last answer of dbUp.
+type readyCache struct {
+	mu sync.Mutex
+	at time.Time
+	up bool
+}
+
+// status tells a signed-in user whether the assistant is ready and in
+// which mode it answers, for the pages' search-mode and lexical banners.
+func (s *Server) status(w http.ResponseWriter, r *http.Request) {
+	rd := s.readiness(r)
+	writeJSON(w, r, readinessCode(rd), map[string]string{"status": rd.Status, "mode": rd.Mode})
+}
+
+// readinessDetail is the whole readiness: mode, each component, the models,
+// versions and endpoints. It is 503 only when the database is down:
+// without models the assistant still serves search results, and says so.
+func (s *Server) readinessDetail(w http.ResponseWriter, r *http.Request) {
+	rd := s.readiness(r)
+	writeJSON(w, r, readinessCode(rd), rd)
+}
+
+func (s *Server) readiness(r *http.Request) readiness {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
-	rd := s.checkReadiness(ctx)
-	code := http.StatusOK
+	return s.checkReadiness(ctx)
+}
+
+func readinessCode(rd readiness) int {
 	if rd.Status != "ready" {
-		code = http.StatusServiceUnavailable
+		return http.StatusServiceUnavailable
 	}
-	writeJSON(w, r, code, rd)
+	return http.StatusOK
 }
 
 func (s *Server) checkReadiness(ctx context.Context) readiness {

@@ -190,6 +190,18 @@ func (o *openAI) completions(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// OpenAI clients know no "queued" event: a question waits for its
+	// slot before anything is sent, and a wait that runs out is a 429
+	// with Retry-After, which they retry.
+	ticket, err := s.gate.enter(u.Name)
+	if err == nil && ticket.position() > 0 {
+		err = ticket.wait(ctx, nil)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	defer ticket.release()
 	// Each request is filed as a conversation of its own: OpenAI clients
 	// resend the whole history and name no conversation of ours.
 	conv, _, err := s.conversationFor(ctx, chatRequest{Question: question}, u.Name)

@@ -42,6 +42,7 @@ var openAIType = map[string]string{
 	CodeNotFound:        "invalid_request_error",
 	CodeMisdirected:     "invalid_request_error",
 	CodeGone:            "invalid_request_error",
+	CodeRateLimited:     "requests",
 	CodeUnavailable:     "server_error",
 	CodeInternal:        "server_error",
 }
@@ -71,8 +72,11 @@ func openAIError(err error, ce *Error) map[string]openAIErrorDetail {
 			code = pe.OpenAICode
 		}
 	}
-	if ce.Code == CodeUnauthenticated {
+	switch ce.Code {
+	case CodeUnauthenticated:
 		code = "invalid_api_key" // what OpenAI clients expect for a 401
+	case CodeRateLimited:
+		code = "rate_limit_exceeded" // what OpenAI clients retry on
 	}
 	d.Code = &code
 	return map[string]openAIErrorDetail{"error": d}

@@ -59,12 +59,14 @@ type Config struct {
 	// RetentionDays is told in the transparency notice; 0: kept.
 	RetentionDays int
 	// Endpoints are the effective Ollama and database endpoints
-	// (passwords redacted), shown by /readyz.
+	// (passwords redacted), shown by the detailed readiness (health.go).
 	Endpoints map[string]string
 	// PublicURLs are the addresses users reach the assistant at; a
 	// request for any other Host is refused (host.go). Empty: loopback
 	// names only.
 	PublicURLs []string
+	// Limits bound answers, uploads and writes (limits.go).
+	Limits Limits
 }
 
 // Server holds the dependencies of the handlers.
@@ -78,6 +80,8 @@ type Server struct {
 	library  Library
 	authn    *auth.Authenticator
 	metrics  *metrics
+	gate     *answerGate
+	ready    readyCache // the public /readyz's last answer (health.go)
 	auditDB  audit.DB
 	privacy  *privacy.Service
 	web      *web.Assets
@@ -127,7 +131,9 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 		}
 		authn = auth.New(cfg.Auth, st, nil)
 	}
-	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn, metrics: newMetrics(),
+	m := newMetrics()
+	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn,
+		metrics: m, gate: newAnswerGate(cfg.Limits, m),
 		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin,
 		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles()}
 }
@@ -145,8 +151,9 @@ func storeDB(st *store.Store) audit.DB {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.healthz)
+	// Only ready or not: the details and the metrics are on the
+	// operator's listener (MetricsHandler).
 	mux.HandleFunc("GET /readyz", s.readyz)
-	mux.HandleFunc("GET /metrics", s.serveMetrics)
 
 	// Sign-in (auth.go): open, since they establish the caller.
 	mux.HandleFunc("GET /auth/login", s.login)
@@ -163,11 +170,13 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/documents/{id}", authed(s.getDocument))
 	mux.Handle("GET /api/documents/{id}/file", authed(s.getDocumentFile))
 	mux.Handle("GET /api/me", authed(s.me))
+	mux.Handle("GET /api/status", authed(s.status))
 
 	admin := func(h http.HandlerFunc) http.Handler { return member(s.roles.Admin, h) }
 	mux.Handle("POST /api/admin/apikeys", admin(s.createAPIKey))
 	mux.Handle("GET /api/admin/apikeys", admin(s.listAPIKeys))
 	mux.Handle("DELETE /api/admin/apikeys/{id}", admin(s.revokeAPIKey))
+	mux.Handle("GET /api/admin/readiness", admin(s.readinessDetail))
 
 	mux.Handle("POST /api/answers/{id}/feedback", authed(s.postFeedback))
 
@@ -185,7 +194,7 @@ func (s *Server) Handler() http.Handler {
 		return member(s.roles.KnowledgeManager, s.whenEnabled(s.library != nil, "the document library", h))
 	}
 	mux.Handle("GET /api/library", librarian(s.listLibrary))
-	mux.Handle("POST /api/library/uploads", librarian(s.uploadDocuments))
+	mux.Handle("POST /api/library/uploads", librarian(s.longUpload(s.uploadDocuments)))
 	mux.Handle("GET /api/library/documents/{id}/versions", librarian(s.documentVersions))
 	mux.Handle("POST /api/library/documents/{id}/reingest", librarian(s.reingestDocument))
 	mux.Handle("DELETE /api/library/documents/{id}", librarian(s.deleteDocument))
@@ -229,15 +238,14 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		rec := &statusRecorder{ResponseWriter: s.writeDeadlines(w), status: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		route := r.Pattern
 		if route == "" {
 			route = "unmatched"
 		}
 		d := time.Since(start)
-		s.metrics.add("civitas_http_requests_total", 1, "route", route, "method", r.Method, "status", http.StatusText(rec.status))
-		s.metrics.observe("civitas_http_request_duration_seconds", d, "route", route)
+		s.metrics.request(route, r.Method, rec.status, d)
 		s.log.LogAttrs(r.Context(), slog.LevelDebug, "http request",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status), slog.Duration("duration", d))

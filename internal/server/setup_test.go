@@ -39,6 +39,7 @@ type bundle struct {
 	embedModel string
 	chatModel  string
 	collection string
+	metricsURL string // the operator listener (MetricsHandler)
 }
 
 type setupOpts struct {
@@ -52,6 +53,10 @@ type setupOpts struct {
 	authn func(t testing.TB, baseURL string, st *store.Store) *auth.Authenticator
 	// log, if set, receives the server's log (text, debug level).
 	log io.Writer
+	// limits bound answers and writes, readTimeout requests (zero: none),
+	// as cmd/assistant sets them.
+	limits      server.Limits
+	readTimeout time.Duration
 }
 
 func newCollection() string { return dbtest.UniqueName("srv-") }
@@ -110,11 +115,15 @@ func setup(t testing.TB, o setupOpts) bundle {
 		authn = o.authn(t, b.url, st)
 	}
 	srv := server.New(server.Config{ChatModel: b.chatModel, EmbedModel: b.embedModel, Auth: a, PromptVersion: set.Version(),
-		RetentionDays: o.retentionDays, PublicURLs: []string{b.url}},
+		RetentionDays: o.retentionDays, PublicURLs: []string{b.url}, Limits: o.limits},
 		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn, AuditDB: pool, Privacy: priv})
 	ts.Config.Handler = srv.Handler()
+	ts.Config.WriteTimeout, ts.Config.ReadTimeout = o.limits.WriteTimeout, o.readTimeout
 	ts.Start()
 	t.Cleanup(ts.Close)
+	ms := httptest.NewServer(srv.MetricsHandler())
+	t.Cleanup(ms.Close)
+	b.metricsURL = ms.URL
 	return b
 }
 

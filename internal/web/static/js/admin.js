@@ -1,7 +1,7 @@
 // The administration page: issue, list and revoke API keys; export or
 // erase a person's data; show the effective endpoints. The models section
 // belongs to admin-models.js, started at the end.
-import { start, readiness as readyz } from './layout.js';
+import { start, readinessDetail as readyz } from './layout.js';
 import { t, formatDate, onChange } from './i18n.js';
 import { get, post, del } from './api.js';
 import { el, button, cell, fact, copyText, announcer, confirmAction, showError } from './ui.js';

@@ -139,6 +139,11 @@ export class Turn {
     this.state.classList.add('answer-error');
   }
 
+  // queued says the question waits for a free answer slot, at position.
+  queued(position) {
+    this.setState('answer.queued', { position });
+  }
+
   stopped() {
     this.end();
     this.setState('answer.stopped');

@@ -102,8 +102,14 @@ async function ask(question) {
     const resp = await stream('/api/chat', body, 'text/event-stream', controller.signal);
     const header = Number(resp.headers.get('X-Conversation-ID'));
     if (header) conversationId = header;
+    let queued = false;
     for await (const { event, data } of readSSE(resp.body)) {
-      if (event === 'sources') turn.setSources(data.sources);
+      if (event === 'queued') {
+        turn.queued(data.position);
+        // Said once; the visible state follows the position.
+        if (!queued) announce(t('answer.queued', { position: data.position }));
+        queued = true;
+      } else if (event === 'sources') turn.setSources(data.sources);
       else if (event === 'token') turn.appendToken(data.token);
       else if (event === 'done') {
         turn.finish(data);
@@ -112,9 +118,11 @@ async function ask(question) {
         // The finished answer is announced once, not token by token.
         $('answer-live').textContent = t('answer.announce', { text: turn.plain(false) || t('answer.searchOnly') });
       } else if (event === 'error') {
-        turn.fail(data.error);
+        // A question that waited too long in the queue says when to retry.
+        const reason = data.retry_after ? t('answer.busy', { seconds: data.retry_after }) : data.error;
+        turn.fail(reason);
         finished = true;
-        announce(t('answer.failed', { reason: data.error || '' }));
+        announce(t('answer.failed', { reason: reason || '' }));
       }
     }
     if (!finished) turn.fail(t('answer.cutOff'));
@@ -123,8 +131,10 @@ async function ask(question) {
       turn.stopped();
       announce(t('answer.stopped'));
     } else {
-      turn.fail(err.message);
-      announce(t('answer.failed', { reason: err.message }));
+      // 429: a limit (questions per minute, answers under way) refused it.
+      const reason = err.status === 429 ? t('answer.limited', { reason: err.message }) : err.message;
+      turn.fail(reason);
+      announce(t('answer.failed', { reason }));
     }
   } finally {
     controller = null;

@@ -1,17 +1,28 @@
 // What every page does first: translate it, and tell the user when the
-// assistant runs degraded (search or lexical-only mode, from /readyz).
+// assistant runs degraded (search or lexical-only mode, from /api/status;
+// the public /readyz says only ready or not).
 import { init as initI18n, t, onChange } from './i18n.js';
 import { get, post } from './api.js';
 
 let mode = null;
 let ready = null;
 
-// readiness is the body of /readyz (a 503 still describes the state),
-// fetched once per page: the mode banner and the admin page's endpoints
-// share it. It rejects when the server cannot be asked.
+// readiness is {status, mode} from /api/status (a 503 still describes
+// the state), fetched once per page for the mode banner. It rejects when
+// the server cannot be asked.
 export function readiness() {
-  ready ??= fetch('/readyz', { headers: { Accept: 'application/json' } }).then((resp) => resp.json());
+  ready ??= fetchState('/api/status');
   return ready;
+}
+
+// readinessDetail is the whole readiness (models, versions, endpoints),
+// for admins only.
+export function readinessDetail() {
+  return fetchState('/api/admin/readiness');
+}
+
+function fetchState(url) {
+  return fetch(url, { headers: { Accept: 'application/json' }, credentials: 'same-origin' }).then((resp) => resp.json());
 }
 
 function showMode() {
