@@ -16,7 +16,8 @@ import (
 
 func newTestServer(t *testing.T, lim Limits) *Server {
 	t.Helper()
-	return New(Config{Limits: lim}, slog.New(slog.NewTextHandler(io.Discard, nil)), Deps{})
+	// httptest requests name example.com: the Host check must let them in.
+	return New(Config{Limits: lim, PublicURLs: []string{"http://example.com"}}, slog.New(slog.NewTextHandler(io.Discard, nil)), Deps{})
 }
 
 // scrape returns the metrics text of s.
