@@ -189,7 +189,9 @@ func CheckMigrated(ctx context.Context, db DB) error {
 	var done map[int][]byte
 	err = pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
 		var exists bool
-		if err := tx.QueryRow(ctx, "SELECT to_regclass('schema_migrations') IS NOT NULL").Scan(&exists); err != nil {
+		// In the current schema only, as Migrate creates it: a table of
+		// that name further down the search_path belongs to another schema.
+		if err := tx.QueryRow(ctx, "SELECT to_regclass(format('%I.schema_migrations', current_schema())) IS NOT NULL").Scan(&exists); err != nil {
 			return fmt.Errorf("look for schema_migrations: %w", err)
 		}
 		if !exists {

@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"sync"
 	"testing"
 
@@ -118,5 +120,31 @@ func TestMigrateRefusesEditedOrUnknownMigrations(t *testing.T) {
 				t.Fatalf("Migrate error = %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestCheckMigrated: the read-only check of --migrate=false names the
+// command to run on a schema that lacks migrations, and passes once they
+// are applied.
+func TestCheckMigrated(t *testing.T) {
+	ctx := context.Background()
+	tx, err := dbtest.Pool(t).Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
+	id := pgx.Identifier{dbtest.SchemaName()}.Sanitize()
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+id+"; SET LOCAL search_path TO "+id+", public"); err != nil {
+		t.Fatal(err)
+	}
+	err = store.CheckMigrated(ctx, tx)
+	if !errors.Is(err, store.ErrMigrationsPending) || !strings.Contains(err.Error(), "assistant migrate") || !strings.Contains(err.Error(), "0001_init") {
+		t.Fatalf("CheckMigrated on an empty schema = %v, want ErrMigrationsPending naming 0001_init and `assistant migrate`", err)
+	}
+	if _, err := store.Migrate(ctx, tx, store.MigrateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.CheckMigrated(ctx, tx); err != nil {
+		t.Fatalf("CheckMigrated after Migrate: %v", err)
 	}
 }
