@@ -93,6 +93,12 @@ for pkg in $(grep -rl --include='*_test.go' '^func Fuzz' internal | xargs -n1 di
 done
 log "all fuzz targets passed"
 
+# The parser sandbox's limits are checked once without the race detector,
+# whose shadow memory counts against a child's data limit (a stack
+# overflow under -race is refused as memory before it overflows).
+log "go test: parser sandbox without the race detector"
+go test -count=1 -run 'Sandbox' ./internal/extract
+
 log "go test (race detector on)"
 go test -race -count=1 -timeout 20m "$@" ./...
 log "browser test artefacts (screenshots, axe-core reports): $CIVITAS_ARTIFACTS_DIR"

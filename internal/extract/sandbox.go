@@ -211,7 +211,11 @@ func childFailure(fail func(string, ...any) error, runErr error, ps *os.ProcessS
 		return fail("parser exceeded its CPU time limit of %s: %w", cpu, ErrTimeout)
 	case strings.Contains(stderr, "stack overflow") || strings.Contains(stderr, "stack exceeds"):
 		return fail("parser crashed: stack overflow: %w", ErrPanic)
-	case strings.Contains(stderr, "out of memory") || strings.Contains(stderr, "cannot allocate memory"):
+	// ENOMEM in any wording: the Go runtime's, the C library's, or a
+	// sanitizer runtime's own allocation refused by RLIMIT_DATA (the race
+	// detector's shadow memory counts against the limit too).
+	case strings.Contains(stderr, "out of memory") || strings.Contains(stderr, "cannot allocate memory") ||
+		strings.Contains(stderr, "(errno: 12)"):
 		return fail("parser exceeded its memory limit of %s: %w", formatBytes(memory), ErrMemory)
 	}
 	why := crashLine(stderr)

@@ -119,6 +119,13 @@ func checkSandboxFailure(t *testing.T, sb *Sandbox, opts Options, name string, w
 }
 
 func TestSandboxStackOverflowIsPerFileError(t *testing.T) {
+	if raceDetector {
+		// The race runtime's shadow of a growing stack is refused by the
+		// data limit before the stack overflows (reported, rightly, as the
+		// memory limit): scripts/test.sh runs the sandbox tests without
+		// -race as well, where this one is checked.
+		t.Skip("stack overflow in a sandboxed child is checked without -race")
+	}
 	t.Parallel()
 	sb := &Sandbox{Memory: 512 << 20, CPU: time.Minute, Timeout: time.Minute}
 	checkSandboxFailure(t, sb, sandboxTestOptions(sb), "stack-overflow.pdf", ErrPanic, "parser crashed: stack overflow")
