@@ -105,6 +105,8 @@ type Config struct {
 
 	// Parse bounds the parsing of document files (parse.go).
 	Parse ParseConfig
+	// Originals says where original files are kept (originals.go).
+	Originals OriginalsConfig
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -232,7 +234,8 @@ func Settings() []Setting {
 			Usage: "folder GGUF model files are delivered to, which admins may import from over the API (empty: API imports off)",
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
-		parseSettings())...)
+		parseSettings(),
+		originalsSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.
@@ -302,6 +305,7 @@ func Load(program string, args []string, getenv func(string) string, out io.Writ
 	if program == "assistant" {
 		errs = append(errs, validateAuth(&c)...)
 	}
+	errs = append(errs, validateOriginals(&c)...)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fs, fmt.Errorf("invalid configuration: %w", err)
 	}
