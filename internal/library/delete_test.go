@@ -2,7 +2,6 @@ package library_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -78,7 +77,8 @@ func TestDeleteWaitsForRunningJob(t *testing.T) {
 	path := filepath.Join(e.dir, coll, "wahlordnung.pdf")
 
 	gate.armed.Store(true)
-	v2 := upload(t, w.lib, coll, "wahlordnung.pdf", makePDF(t, "Wahlordnung", "Die Wahl findet am dritten Sonntag im Juni statt."))
+	second := makePDF(t, "Wahlordnung", "Die Wahl findet am dritten Sonntag im Juni statt.")
+	v2 := upload(t, w.lib, coll, "wahlordnung.pdf", second)
 	waitEntered(t, gate.entered)
 	deleted := make(chan error, 1)
 	go func() { deleted <- w.lib.Delete(ctx, cur.Documents[0].ID) }()
@@ -100,7 +100,7 @@ func TestDeleteWaitsForRunningJob(t *testing.T) {
 	if docs, _, _ := versions(t, e.pool, coll); docs != 0 {
 		t.Errorf("%d versions left after the delete; want none", docs)
 	}
-	if _, err := os.Stat(path); !os.IsNotExist(err) {
-		t.Errorf("document file after the delete: %v, want it gone", err)
+	if hasOriginal(t, e, sha256Hex(second)) {
+		t.Errorf("document file still stored after the delete; want it gone")
 	}
 }

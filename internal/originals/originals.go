@@ -17,6 +17,10 @@ import (
 	"hash"
 	"io"
 	"os"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/civitas-eu/civitas/internal/config"
 )
 
 // ErrNotFound means no original is stored under the hash.
@@ -128,3 +132,17 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 }
 
 func (h *hashingReader) ref() Ref { return Ref{Hash: h.h.Sum(nil), Size: h.n} }
+
+// OpenConfigured returns the store the settings choose (--originals): the database
+// behind pool, or the S3 bucket, checked to exist.
+func OpenConfigured(ctx context.Context, c config.OriginalsConfig, pool *pgxpool.Pool) (Store, error) {
+	if c.Store == "s3" {
+		s, err := NewS3(ctx, S3Config{Endpoint: c.S3Endpoint, Bucket: c.S3Bucket, Region: c.S3Region,
+			AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey}, pool)
+		if err != nil {
+			return nil, fmt.Errorf("%w (check %s and %s)", err, config.Describe("s3-endpoint"), config.Describe("s3-bucket"))
+		}
+		return s, nil
+	}
+	return NewPostgres(pool)
+}
