@@ -42,7 +42,9 @@ func (r Ref) Hex() string { return hex.EncodeToString(r.Hash) }
 // Store is where originals live.
 type Store interface {
 	// Put stores what r yields and returns its hash; content stored
-	// already is not stored twice.
+	// already is not stored twice (the new copy replaces the old, which
+	// repairs a damaged one). Callers that only need the content there
+	// ask Has first.
 	Put(ctx context.Context, r io.Reader) (Ref, error)
 	// Open streams the file stored under hash. The reader's last Read
 	// returns ErrCorrupt instead of io.EOF when the bytes do not match

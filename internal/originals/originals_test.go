@@ -124,6 +124,14 @@ func TestOriginalsInPostgresStreamAndHash(t *testing.T) {
 		})
 	}
 
+	// Storing the file again repairs it.
+	if _, err := s.Put(ctx, bytes.NewReader(content)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := readAll(ctx, s, ref.Hash); err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("after storing it again: %d bytes, %v", len(got), err)
+	}
+
 	// Nothing refers to the file: Release deletes it with its chunks.
 	if ok, err := s.Release(ctx, ref.Hash); err != nil || !ok {
 		t.Fatalf("Release = %v, %v; want deleted", ok, err)
@@ -172,6 +180,12 @@ func TestOriginalsS3(t *testing.T) {
 	}
 	if _, err := readAll(ctx, s, ref.Hash); !errors.Is(err, originals.ErrCorrupt) {
 		t.Fatalf("reading a replaced object = %v, want ErrCorrupt", err)
+	}
+	if _, err := s.Put(ctx, bytes.NewReader(content)); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := readAll(ctx, s, ref.Hash); err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("after storing it again: %d bytes, %v", len(got), err)
 	}
 	if ok, err := s.Release(ctx, ref.Hash); err != nil || !ok {
 		t.Fatalf("Release = %v, %v; want deleted", ok, err)

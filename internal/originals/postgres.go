@@ -47,8 +47,8 @@ func NewPostgres(pool *pgxpool.Pool) (*Postgres, error) {
 }
 
 // Put writes r in chunks under a fresh row and names it by its hash once
-// complete. When the same content is stored already (or meanwhile, by
-// another replica), this copy is dropped and the stored one kept.
+// complete, in place of any copy stored before. When another writer
+// stores the same content at the same moment, one copy is kept.
 func (p *Postgres) Put(ctx context.Context, r io.Reader) (ref Ref, err error) {
 	var id int64
 	if err := p.pool.QueryRow(ctx, p.q.Get("begin")).Scan(&id); err != nil {
@@ -81,10 +81,19 @@ func (p *Postgres) Put(ctx context.Context, r io.Reader) (ref Ref, err error) {
 		}
 	}
 	ref = hr.ref()
-	_, err = p.pool.Exec(ctx, p.q.Get("finish"), id, ref.Hash, ref.Size, seq)
+	// A copy stored earlier is replaced by this one, just written from
+	// bytes that had the hash: a damaged original is repaired by storing
+	// its file again.
+	err = pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, p.q.Get("replace"), ref.Hash, id); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, p.q.Get("finish"), id, ref.Hash, ref.Size, seq)
+		return err
+	})
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23505" {
-		// Stored already: keep that one, drop this copy.
+		// Stored meanwhile by another writer: keep that one, drop this copy.
 		if _, err := p.pool.Exec(ctx, p.q.Get("drop"), id); err != nil {
 			return Ref{}, fmt.Errorf("originals: drop duplicate: %w", err)
 		}

@@ -67,8 +67,7 @@ func NewS3(ctx context.Context, cfg S3Config, pool *pgxpool.Pool) (*S3, error) {
 func objectName(hash []byte) string { return "sha256/" + hex.EncodeToString(hash) }
 
 // Put spools r to a temporary file to learn its hash and size (the object
-// is named by the hash and S3 wants the length up front), then uploads it
-// unless an object of that name exists already.
+// is named by the hash and S3 wants the length up front), then uploads it.
 func (s *S3) Put(ctx context.Context, r io.Reader) (Ref, error) {
 	f, err := os.CreateTemp("", "original-*")
 	if err != nil {
@@ -83,9 +82,8 @@ func (s *S3) Put(ctx context.Context, r io.Reader) (Ref, error) {
 		return Ref{}, fmt.Errorf("originals: spool upload: %w", err)
 	}
 	ref := hr.ref()
-	if ok, err := s.Has(ctx, ref.Hash); err != nil || ok {
-		return ref, err
-	}
+	// Uploaded even when an object of the name exists: the same bytes
+	// again, or a damaged object repaired.
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
 		return Ref{}, fmt.Errorf("originals: spool upload: %w", err)
 	}

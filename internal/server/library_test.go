@@ -300,8 +300,9 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 		t.Fatalf("versions %v: want version 2 current, version 1 not", vs)
 	}
 
-	// Re-ingesting a document whose file is gone says so.
-	if err := os.Remove(filepath.Join(b.uploadDir, b.collection, "buergerbuero.txt")); err != nil {
+	// Re-ingesting a document whose file is gone (from the store, with
+	// none at its path) says so.
+	if _, err := b.pool.Exec(context.Background(), `DELETE FROM originals WHERE hash = (SELECT content_hash FROM documents WHERE id = $1)`, txtID); err != nil {
 		t.Fatal(err)
 	}
 	status, body = libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(txtID)+"/reingest", km, nil, nil)

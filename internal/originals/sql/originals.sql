@@ -11,6 +11,11 @@ INSERT INTO original_chunks (original_id, seq, data) VALUES ($1, $2, $3);
 -- the same content was stored meanwhile (the caller then drops its copy).
 UPDATE originals SET hash = $2, size = $3, chunks = $4 WHERE id = $1;
 
+-- name: replace
+-- Removes an earlier copy of the content $1 before the new one $2 takes
+-- its name.
+DELETE FROM originals WHERE hash = $1 AND id <> $2;
+
 -- name: drop
 DELETE FROM originals WHERE id = $1;
 
