@@ -17,6 +17,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/civitas-eu/civitas/internal/config"
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/originals"
 )
@@ -161,9 +162,14 @@ func TestOriginalsS3(t *testing.T) {
 	if _, err := originals.NewS3(ctx, originals.S3Config{Endpoint: u, Bucket: "missing", AccessKey: "k", SecretKey: "s"}, pool); err == nil {
 		t.Fatal("NewS3 with a bucket that does not exist: no error")
 	}
-	s, err := originals.NewS3(ctx, cfg, pool)
+	// As the settings open it (--originals=s3).
+	s, err := originals.OpenConfigured(ctx, config.OriginalsConfig{Store: "s3", S3Endpoint: u, S3Bucket: cfg.Bucket,
+		S3Region: cfg.Region, S3AccessKey: cfg.AccessKey, S3SecretKey: cfg.SecretKey}, pool)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if _, ok := s.(*originals.S3); !ok {
+		t.Fatalf("--originals=s3 opened a %T", s)
 	}
 	content := randomBytes(t, 2<<20+77)
 	ref := checkRoundTrip(t, s, content)
