@@ -79,8 +79,8 @@ type Config struct {
 	// ModelsImportDir is where admins may import GGUF files from over the
 	// API; "" turns API imports off.
 	ModelsImportDir string
-	// UploadDir keeps the files uploaded on the documents page; they are
-	// the originals that citations open, so it must persist.
+	// UploadDir is scratch space for uploads; it also names uploaded
+	// documents (their originals are in the originals store).
 	UploadDir string
 	// MaxUploadBytes bounds one uploaded file; MaxUploadRequestBytes one
 	// upload request, all its files together.
@@ -191,7 +191,7 @@ func Settings() []Setting {
 				return err
 			}},
 		{Flag: "upload-dir", Env: "CIVITAS_UPLOAD_DIR", Default: ".state/uploads", Only: "assistant",
-			Usage: "folder keeping the files uploaded on the documents page (persistent: citations open them from there)",
+			Usage: "scratch folder for uploads being checked and files being ingested; the originals live in the --originals store. Give every replica the same path: it names uploaded documents",
 			set:   func(c *Config, v string) error { c.UploadDir = v; return nil }},
 		{Flag: "max-upload-size", Env: "CIVITAS_MAX_UPLOAD_SIZE", Default: "100", Only: "assistant",
 			Usage: "largest file accepted on the documents page, in MiB",

@@ -25,7 +25,9 @@ const maxSweptJobs = 100000
 // SweepIncoming removes the files of .incoming that no queued or running
 // job names and that are older than a day: uploads of jobs cancelled
 // before they ran, and of requests whose process died between receiving
-// the files and queuing them. The assistant calls it at start-up.
+// the files and queuing them; and originals in the database whose writer
+// died before finishing them, a day old. The assistant calls it at
+// start-up.
 func (s *Service) SweepIncoming(ctx context.Context) (int, error) {
 	js, err := s.queue.List(ctx, jobs.ListOptions{Kinds: []string{s.cfg.Kind},
 		Statuses: []string{jobs.StatusQueued, jobs.StatusRunning}, Limit: maxSweptJobs})
@@ -58,6 +60,14 @@ func (s *Service) SweepIncoming(ctx context.Context) (int, error) {
 			continue
 		}
 		removed++
+	}
+	// Originals whose writer died mid-file (the database store only).
+	if sw, ok := s.cfg.Originals.(interface {
+		SweepUnfinished(context.Context, time.Duration) (int64, error)
+	}); ok {
+		if _, err := sw.SweepUnfinished(ctx, incomingMaxAge); err != nil {
+			s.log.Warn("library: cannot sweep unfinished originals", "err", err)
+		}
 	}
 	return removed, nil
 }
