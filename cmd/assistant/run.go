@@ -16,6 +16,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/library"
 	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
@@ -110,10 +111,15 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	defer stopRefresh()
 	go active.Run(refreshCtx)
 
+	// Original files live where every replica reaches them (--originals).
+	orig, err := originals.OpenConfigured(ctx, cfg.Originals, pool)
+	if err != nil {
+		return err
+	}
 	// The documents page's uploads. The embedding model is asked per job,
 	// so that a switch of the active model can apply without a restart.
 	lib, err := library.New(st, queue, llm, log, library.Config{
-		UploadDir: cfg.UploadDir, MaxFileBytes: cfg.MaxUploadBytes, Sandbox: parseSandbox(cfg.Parse),
+		UploadDir: cfg.UploadDir, MaxFileBytes: cfg.MaxUploadBytes, Sandbox: parseSandbox(cfg.Parse), Originals: orig,
 		EmbedModel: func(context.Context) (string, error) {
 			if _, embed := active.ActiveModels(); embed != "" {
 				return embed, nil
@@ -167,7 +173,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		PublicURLs:            cfg.Auth.PublicURLs,
 		Limits:                serverLimits(cfg),
 	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
-		Active: active, ModelAdmin: modelSvc})
+		Active: active, ModelAdmin: modelSvc, Originals: orig})
 	httpSrv := newHTTPServer(cfg, srv.Handler(), baseCtx)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -104,6 +105,11 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	// The originals of the files go where every replica opens them.
+	orig, err := originals.OpenConfigured(ctx, cfg.Originals, pool)
+	if err != nil {
+		return err
+	}
 	in := ingest.New(st, ollama.New(cfg.OllamaURL, nil), log)
 	// Chunks are embedded with the model retrieval searches: the active
 	// one an admin chose, which --embed-model only seeds.
@@ -142,6 +148,13 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	if runErr != nil {
 		return fmt.Errorf("ingest stopped: %w", runErr)
+	}
+	if !f.dryRun {
+		n, err := keepOriginals(ctx, st, orig, report, log)
+		log.Debug("originals stored", "files", n)
+		if err != nil {
+			return err
+		}
 	}
 	if report.Failed > 0 {
 		return errFilesFailed

@@ -79,8 +79,8 @@ type Config struct {
 	// ModelsImportDir is where admins may import GGUF files from over the
 	// API; "" turns API imports off.
 	ModelsImportDir string
-	// UploadDir keeps the files uploaded on the documents page; they are
-	// the originals that citations open, so it must persist.
+	// UploadDir is scratch space for uploads; it also names uploaded
+	// documents (their originals are in the originals store).
 	UploadDir string
 	// MaxUploadBytes bounds one uploaded file; MaxUploadRequestBytes one
 	// upload request, all its files together.
@@ -108,6 +108,9 @@ type Config struct {
 
 	// Limits bound requests and answers (limits.go).
 	Limits LimitsConfig
+
+	// Originals says where original files are kept (originals.go).
+	Originals OriginalsConfig
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -192,7 +195,7 @@ func Settings() []Setting {
 				return err
 			}},
 		{Flag: "upload-dir", Env: "CIVITAS_UPLOAD_DIR", Default: ".state/uploads", Only: "assistant",
-			Usage: "folder keeping the files uploaded on the documents page (persistent: citations open them from there)",
+			Usage: "scratch folder for uploads being checked and files being ingested; the originals live in the --originals store. Give every replica the same path: it names uploaded documents",
 			set:   func(c *Config, v string) error { c.UploadDir = v; return nil }},
 		{Flag: "max-upload-size", Env: "CIVITAS_MAX_UPLOAD_SIZE", Default: "100", Only: "assistant",
 			Usage: "largest file accepted on the documents page, in MiB",
@@ -235,7 +238,8 @@ func Settings() []Setting {
 			Usage: "folder GGUF model files are delivered to, which admins may import from over the API (empty: API imports off)",
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
-		parseSettings(), limitsSettings())...)
+		parseSettings(), limitsSettings(),
+		originalsSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.
@@ -305,6 +309,7 @@ func Load(program string, args []string, getenv func(string) string, out io.Writ
 	if program == "assistant" {
 		errs = append(errs, validateAuth(&c)...)
 	}
+	errs = append(errs, validateOriginals(&c)...)
 	if err := errors.Join(errs...); err != nil {
 		return Config{}, fs, fmt.Errorf("invalid configuration: %w", err)
 	}

@@ -124,7 +124,7 @@ func DatabaseTarget(setting, dsn string) (Target, error) {
 	return t, nil
 }
 
-// CheckConfig checks the Ollama and database endpoints of cfg, allowing
+// CheckConfig checks the Ollama, database and S3 endpoints of cfg, allowing
 // the hosts of cfg.AllowRemoteHosts.
 func CheckConfig(ctx context.Context, cfg config.Config, r Resolver) error {
 	db, err := DatabaseTarget(config.Describe("database-url"), cfg.DatabaseURL)
@@ -132,7 +132,12 @@ func CheckConfig(ctx context.Context, cfg config.Config, r Resolver) error {
 		return err
 	}
 	g := Guard{Allow: cfg.AllowRemoteHosts, Resolver: r}
-	if err := g.Check(ctx, URLTarget(config.Describe("ollama-url"), cfg.OllamaURL), db); err != nil {
+	targets := []Target{URLTarget(config.Describe("ollama-url"), cfg.OllamaURL), db}
+	// The originals' bucket holds every document: it too must be local.
+	if cfg.Originals.Store == "s3" && cfg.Originals.S3Endpoint != nil {
+		targets = append(targets, URLTarget(config.Describe("s3-endpoint"), cfg.Originals.S3Endpoint))
+	}
+	if err := g.Check(ctx, targets...); err != nil {
 		return fmt.Errorf("egress guard: %w", err)
 	}
 	return nil

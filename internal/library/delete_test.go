@@ -2,7 +2,6 @@ package library_test
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -78,7 +77,8 @@ func TestDeleteWaitsForRunningJob(t *testing.T) {
 	path := filepath.Join(e.dir, coll, "wahlordnung.pdf")
 
 	gate.armed.Store(true)
-	v2 := upload(t, w.lib, coll, "wahlordnung.pdf", makePDF(t, "Wahlordnung", "Die Wahl findet am dritten Sonntag im Juni statt."))
+	second := makePDF(t, "Wahlordnung", "Die Wahl findet am dritten Sonntag im Juni statt.")
+	v2 := upload(t, w.lib, coll, "wahlordnung.pdf", second)
 	waitEntered(t, gate.entered)
 	deleted := make(chan error, 1)
 	go func() { deleted <- w.lib.Delete(ctx, cur.Documents[0].ID) }()
@@ -100,7 +100,42 @@ func TestDeleteWaitsForRunningJob(t *testing.T) {
 	if docs, _, _ := versions(t, e.pool, coll); docs != 0 {
 		t.Errorf("%d versions left after the delete; want none", docs)
 	}
-	if _, err := os.Stat(path); !os.IsNotExist(err) {
-		t.Errorf("document file after the delete: %v, want it gone", err)
+	if hasOriginal(t, e, sha256Hex(second)) {
+		t.Errorf("document file still stored after the delete; want it gone")
+	}
+}
+
+// TestDeleteKeepsSharedOriginal: the store keeps one file per content;
+// deleting one of two documents made from it keeps it for the other, and
+// deleting the last one removes it.
+func TestDeleteKeepsSharedOriginal(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	w := e.worker(t, "w", e.emb)
+	content := []byte("Aushang " + dbtest.UniqueName("") + ": Die Stadtbibliothek schließt am Freitag um 15 Uhr.\n")
+	var ids []int64
+	for range 2 {
+		coll := dbtest.UniqueName("lib-")
+		v := upload(t, w.lib, coll, "aushang.txt", content)
+		if j := waitJob(t, w.queue, v.ID); j.Status != jobs.StatusDone {
+			t.Fatalf("upload: %s %s", j.Status, j.Error)
+		}
+		l, err := w.lib.List(ctx, coll)
+		if err != nil || len(l.Documents) != 1 {
+			t.Fatalf("listing %+v, %v", l.Documents, err)
+		}
+		ids = append(ids, l.Documents[0].ID)
+	}
+	if err := w.lib.Delete(ctx, ids[0]); err != nil {
+		t.Fatal(err)
+	}
+	if !hasOriginal(t, e, sha256Hex(content)) {
+		t.Fatal("deleting one document removed the original another one still has")
+	}
+	if err := w.lib.Delete(ctx, ids[1]); err != nil {
+		t.Fatal(err)
+	}
+	if hasOriginal(t, e, sha256Hex(content)) {
+		t.Fatal("the original is still stored after its last document was deleted")
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/originals"
 )
 
 // Args are a job's arguments.
@@ -21,8 +22,11 @@ type Args struct {
 	Groups     []string `json:"groups"`
 	// Path is the document's source URI: the file that is ingested.
 	Path string `json:"path,omitempty"`
-	// Incoming, for an upload, is where the file waits until the job moves
-	// it to Path.
+	// Original is the SHA-256 (hex) under which the file to ingest is in
+	// the originals store: an upload's, or a re-ingested document's.
+	Original string `json:"original,omitempty"`
+	// Incoming, for an upload queued before originals were kept in the
+	// store, is where the file waits until the job moves it to Path.
 	Incoming string `json:"incoming,omitempty"`
 	// Force re-processes the file even when its content is unchanged (a
 	// re-ingest).
@@ -76,11 +80,13 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 	defer unlock()
 	_ = rep.Progress(ctx, 0, 1, "processing "+a.File)
 
-	from, done, err := s.source(j, a)
+	from, done, err := s.source(ctx, j, a)
 	if err != nil || done {
 		return err
 	}
-	if from != a.Path {
+	if a.Original != "" {
+		defer os.Remove(from)
+	} else if from != a.Path {
 		// The folder the upload goes to is made (inside the upload
 		// directory) before its version is stored, so that a folder that
 		// cannot be used fails the job with nothing stored.
@@ -112,7 +118,7 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 	}
 	res := report.Files[0]
 	if res.Status == ingest.StatusFailed {
-		return jobs.Permanent(errors.New(userReason(res.Reason, a)))
+		return jobs.Permanent(errors.New(userReason(strings.ReplaceAll(res.Reason, from, a.Path), a)))
 	}
 	if res.DocumentID == 0 {
 		return fmt.Errorf("ingest of %s reported %s but no document", a.File, res.Status)
@@ -123,7 +129,7 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 	if err := rep.SetResult(ctx, out); err != nil {
 		return err
 	}
-	if from != a.Path {
+	if a.Original == "" && from != a.Path {
 		if err := s.place(from, a); err != nil {
 			return err
 		}
@@ -132,10 +138,20 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 	return nil
 }
 
-// source returns the file a job ingests: an upload's incoming file, or
-// for a re-ingest the document's own. done reports an upload that an
-// earlier run of the job stored and moved into place already.
-func (s *Service) source(j jobs.Job, a Args) (path string, done bool, err error) {
+// source returns the file a job ingests: a copy of its original from the
+// originals store (checked against its hash; the caller removes it), or,
+// for jobs of before the store, an upload's incoming file or the
+// document's own. done reports an upload that an earlier run of the job
+// stored and moved into place already.
+func (s *Service) source(ctx context.Context, j jobs.Job, a Args) (path string, done bool, err error) {
+	if a.Original != "" {
+		// The result is recorded once the version is stored: a run that
+		// finds it has nothing left to do.
+		if recorded(j) != nil {
+			return "", true, nil
+		}
+		return s.spool(ctx, a)
+	}
 	path = a.Path
 	if a.Incoming != "" {
 		path = a.Incoming
@@ -152,6 +168,25 @@ func (s *Service) source(j jobs.Job, a Args) (path string, done bool, err error)
 		return "", false, jobs.Permanent(fmt.Errorf("%s is not a regular file", a.File))
 	}
 	return path, false, nil
+}
+
+// spool copies a job's original out of the store for the ingest.
+func (s *Service) spool(ctx context.Context, a Args) (string, bool, error) {
+	hash, err := originals.ParseHash(a.Original)
+	if err != nil {
+		return "", false, jobs.Permanent(err)
+	}
+	f, err := originals.Spool(ctx, s.cfg.Originals, hash, s.incoming)
+	switch {
+	case errors.Is(err, originals.ErrNotFound):
+		return "", false, jobs.Permanent(fmt.Errorf("%s: file is gone: the file is no longer on the server; upload it again", a.File))
+	case errors.Is(err, originals.ErrCorrupt):
+		return "", false, jobs.Permanent(fmt.Errorf("%s: the stored file is damaged; upload it again", a.File))
+	case err != nil:
+		return "", false, fmt.Errorf("%s: %w", a.File, err)
+	}
+	f.Close()
+	return f.Name(), false, nil
 }
 
 // recorded returns the result an earlier run of j recorded, or nil.
@@ -212,6 +247,9 @@ func userReason(reason string, a Args) string {
 	reason = strings.ReplaceAll(reason, a.Path, a.File)
 	if a.Incoming != "" {
 		reason = strings.ReplaceAll(reason, a.Incoming, a.File)
+	}
+	if a.Original != "" {
+		reason = strings.ReplaceAll(reason, a.Original, a.File)
 	}
 	if !strings.Contains(reason, a.File) {
 		reason = a.File + ": " + reason

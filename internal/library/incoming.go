@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/originals"
 )
 
 // incomingMaxAge is how old a file in .incoming that no queued or running
@@ -24,7 +25,9 @@ const maxSweptJobs = 100000
 // SweepIncoming removes the files of .incoming that no queued or running
 // job names and that are older than a day: uploads of jobs cancelled
 // before they ran, and of requests whose process died between receiving
-// the files and queuing them. The assistant calls it at start-up.
+// the files and queuing them; and originals in the database whose writer
+// died before finishing them, a day old. The assistant calls it at
+// start-up.
 func (s *Service) SweepIncoming(ctx context.Context) (int, error) {
 	js, err := s.queue.List(ctx, jobs.ListOptions{Kinds: []string{s.cfg.Kind},
 		Statuses: []string{jobs.StatusQueued, jobs.StatusRunning}, Limit: maxSweptJobs})
@@ -58,6 +61,14 @@ func (s *Service) SweepIncoming(ctx context.Context) (int, error) {
 		}
 		removed++
 	}
+	// Originals whose writer died mid-file (the database store only).
+	if sw, ok := s.cfg.Originals.(interface {
+		SweepUnfinished(context.Context, time.Duration) (int64, error)
+	}); ok {
+		if _, err := sw.SweepUnfinished(ctx, incomingMaxAge); err != nil {
+			s.log.Warn("library: cannot sweep unfinished originals", "err", err)
+		}
+	}
 	return removed, nil
 }
 
@@ -65,9 +76,23 @@ func (s *Service) SweepIncoming(ctx context.Context) (int, error) {
 // calls it only then): failed, cancelled, or done, when the file has been
 // moved into place already. A job given back on shutdown, waiting for a
 // retry or taken over by another worker keeps its file for the next run.
-func (s *Service) ended(_ context.Context, j jobs.Job, _ string) {
+//
+// A job's original in the store is released: deleted unless a current
+// document was made from it (a failed or cancelled upload's file goes; a
+// stored one stays).
+func (s *Service) ended(ctx context.Context, j jobs.Job, _ string) {
 	var a Args
-	if j.DecodeArgs(&a) != nil || a.Incoming == "" {
+	if j.DecodeArgs(&a) != nil {
+		return
+	}
+	if a.Original != "" {
+		if hash, err := originals.ParseHash(a.Original); err == nil {
+			if _, err := s.cfg.Originals.Release(ctx, hash); err != nil {
+				s.log.Warn("library: cannot release the original of an ended job", "job", j.ID, "err", err)
+			}
+		}
+	}
+	if a.Incoming == "" {
 		return
 	}
 	if err := os.Remove(a.Incoming); err != nil && !errors.Is(err, fs.ErrNotExist) {

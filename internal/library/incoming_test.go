@@ -55,6 +55,9 @@ func TestEndedJobDropsItsUpload(t *testing.T) {
 		t.Fatalf("broken upload: %s, want failed", j.Status)
 	}
 	waitIncomingEmpty(t, e.dir)
+	if hasOriginal(t, e, sha256Hex(broken)) {
+		t.Fatal("the failed upload's file is still stored")
+	}
 
 	gate.armed.Store(true)
 	v = upload(t, w.lib, coll, "haushalt.pdf", makePDF(t, "Haushaltssatzung", "Der Haushalt umfasst 12 Millionen Euro."))
@@ -96,8 +99,8 @@ func TestShutdownKeepsUpload(t *testing.T) {
 	if j, err := a.queue.Get(context.Background(), v.ID); err != nil || j.Status != jobs.StatusQueued {
 		t.Fatalf("job after its worker stopped: %+v, %v; want queued", j, err)
 	}
-	if files := incomingFiles(t, e.dir); len(files) != 1 {
-		t.Fatalf(".incoming holds %v; want the upload of the job given back", files)
+	if !hasOriginal(t, e, sha256Hex(broken)) {
+		t.Fatal("the upload of the job given back is no longer stored")
 	}
 
 	b := e.worker(t, "b", e.emb)
@@ -106,6 +109,9 @@ func TestShutdownKeepsUpload(t *testing.T) {
 		t.Fatalf("next run: %s %q; want failed for the file's own reason", j.Status, j.Error)
 	}
 	waitIncomingEmpty(t, e.dir)
+	if hasOriginal(t, e, sha256Hex(broken)) {
+		t.Fatal("the failed upload's file is still stored")
+	}
 }
 
 // TestSweepIncoming: start-up removes day-old uploads that no job waits
@@ -116,7 +122,7 @@ func TestSweepIncoming(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lib, err := library.New(e.store, q, e.emb, e.log, library.Config{UploadDir: e.dir, Kind: e.kind,
+	lib, err := library.New(e.store, q, e.emb, e.log, library.Config{UploadDir: e.dir, Kind: e.kind, Originals: e.orig,
 		EmbedModel: func(context.Context) (string, error) { return e.model, nil }})
 	if err != nil {
 		t.Fatal(err)
@@ -133,7 +139,7 @@ func TestSweepIncoming(t *testing.T) {
 		t.Fatal(err)
 	}
 	old := time.Now().Add(-25 * time.Hour)
-	for _, in := range []library.Incoming{orphan, queued} {
+	for _, in := range []library.Incoming{orphan} {
 		if err := os.Chtimes(in.Path, old, old); err != nil {
 			t.Fatal(err)
 		}
@@ -145,7 +151,7 @@ func TestSweepIncoming(t *testing.T) {
 	for _, c := range []struct {
 		in   library.Incoming
 		kept bool
-	}{{orphan, false}, {fresh, true}, {queued, true}} {
+	}{{orphan, false}, {fresh, true}, {queued, false /* moved to the originals store when queued */}} {
 		if _, err := os.Stat(c.in.Path); (err == nil) != c.kept {
 			t.Errorf("%s: stat %v, want kept %v", c.in.Name, err, c.kept)
 		}

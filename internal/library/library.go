@@ -4,16 +4,20 @@
 // runs those jobs through the same ingest pipeline as cmd/ingest. It also
 // lists the library, its versions and jobs, re-ingests and deletes.
 //
-// An uploaded file lives at <upload dir>/<collection>/<file name>, and that
-// path is the document's source URI: uploading a changed file under the
-// same name makes a new version of the same document, exactly as editing a
-// file in an ingested folder does, and GET /api/documents/{id}/file serves
-// it from there. Until its job has stored it, an upload waits under
-// <upload dir>/.incoming/ with a unique name and is ingested from there,
-// so that two uploads of the same name become two versions in the order
-// their jobs run rather than overwriting each other before either is
-// read, and a file that fails to ingest never replaces the current
-// version's original.
+// An uploaded file is checked where it arrives, under <upload dir>/.incoming/
+// with a unique name, then stored in the originals store (internal/
+// originals: the database or a bucket, which every replica reaches) under
+// its SHA-256, and its job names it by that hash: whichever replica's
+// worker claims the job reads the file from there, so the upload directory
+// is scratch space of one process and need not be shared. The document's
+// source URI is still <upload dir>/<collection>/<file name> (a name, no
+// file lies there any more): uploading a changed file under the same name
+// makes a new version of the same document, exactly as editing a file in
+// an ingested folder does, provided every replica has the same
+// --upload-dir. GET /api/documents/{id}/file serves the original from the
+// store. Two uploads of the same name become two versions in the order
+// their jobs run, and a file that fails to ingest never replaces the
+// current version's original (the store keeps one file per content).
 package library
 
 import (
@@ -28,6 +32,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/extract"
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -36,8 +41,12 @@ const Kind = "ingest"
 
 // Config tunes the library; zero values take the defaults.
 type Config struct {
-	// UploadDir holds uploaded files (required); it is created if missing.
+	// UploadDir holds uploads while they are checked, and files being
+	// ingested (required); it is created if missing. It also names the
+	// documents' source URIs, so replicas should all be given the same.
 	UploadDir string
+	// Originals keeps the uploaded files (required).
+	Originals originals.Store
 	// MaxFileBytes is the largest file accepted (default 100 MiB).
 	MaxFileBytes int64
 	// Concurrency is how many files this process ingests at once
@@ -102,6 +111,9 @@ type pathLock struct {
 func New(st *store.Store, q *jobs.Queue, emb ingest.Embedder, log *slog.Logger, cfg Config) (*Service, error) {
 	if cfg.UploadDir == "" {
 		return nil, errors.New("library: no upload directory configured")
+	}
+	if cfg.Originals == nil {
+		return nil, errors.New("library: no originals store configured")
 	}
 	if cfg.EmbedModel == nil {
 		return nil, errors.New("library: no embedding model configured")

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +21,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/library"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
+	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/pdfmake"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -35,6 +35,7 @@ type env struct {
 	kind  string
 	dir   string
 	log   *slog.Logger
+	orig  *originals.Postgres
 }
 
 func newEnv(t *testing.T) env {
@@ -44,9 +45,13 @@ func newEnv(t *testing.T) env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	orig, err := originals.NewPostgres(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
 	llm := ollamatest.Client(t)
 	return env{pool: pool, store: st, emb: llm, model: ollamatest.Model(t, llm, ollamatest.RandomFile),
-		kind: dbtest.UniqueName("ingest-test-"), dir: t.TempDir(), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		kind: dbtest.UniqueName("ingest-test-"), dir: t.TempDir(), log: slog.New(slog.NewTextHandler(io.Discard, nil)), orig: orig}
 }
 
 // worker is one queue with the library's handler, as one assistant
@@ -65,7 +70,7 @@ func (e env) worker(t *testing.T, name string, emb ingest.Embedder, options ...f
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := library.Config{UploadDir: e.dir, Kind: e.kind, EmbedModel: func(context.Context) (string, error) { return e.model, nil }}
+	cfg := library.Config{UploadDir: e.dir, Kind: e.kind, Originals: e.orig, EmbedModel: func(context.Context) (string, error) { return e.model, nil }}
 	for _, o := range options {
 		o(&cfg)
 	}
@@ -205,13 +210,10 @@ func TestWorkerDiesMidJob(t *testing.T) {
 	}
 
 	// The worker dies after storing the version but before recording its
-	// result and moving the file: the re-run finds the content stored,
-	// adds nothing and moves the file into place.
+	// result: the re-run finds the content stored and adds nothing; the
+	// upload's original is still in the store.
 	var args library.Args
 	if err := json.Unmarshal(j.Args, &args); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Rename(args.Path, args.Incoming); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := e.pool.Exec(context.Background(), `UPDATE jobs SET result = NULL WHERE id = $1`, v.ID); err != nil {
@@ -228,9 +230,29 @@ func TestWorkerDiesMidJob(t *testing.T) {
 	if docs, current, _ := versions(t, e.pool, coll); docs != 1 || current != 1 {
 		t.Fatalf("after the re-run: %d documents, %d current; want 1 and 1", docs, current)
 	}
-	if _, err := os.Stat(args.Path); err != nil {
-		t.Fatalf("the file was not moved into place: %v", err)
+	if !hasOriginal(t, e, args.Original) {
+		t.Fatal("the upload's original is not in the store")
 	}
+}
+
+// hasOriginal reports whether the store holds the file with the hex hash.
+func hasOriginal(t *testing.T, e env, hexHash string) bool {
+	t.Helper()
+	h, err := originals.ParseHash(hexHash)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, err := e.orig.Has(context.Background(), h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ok
+}
+
+// sha256Hex is the hex SHA-256 of data.
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // TestSameNameMakesVersions: a changed file uploaded under the same name
@@ -273,7 +295,7 @@ func TestReceiveRejects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lib, err := library.New(e.store, q, e.emb, e.log, library.Config{UploadDir: e.dir, MaxFileBytes: 1 << 20, Kind: e.kind,
+	lib, err := library.New(e.store, q, e.emb, e.log, library.Config{UploadDir: e.dir, MaxFileBytes: 1 << 20, Kind: e.kind, Originals: e.orig,
 		EmbedModel: func(context.Context) (string, error) { return e.model, nil }})
 	if err != nil {
 		t.Fatal(err)

@@ -29,7 +29,31 @@ func TestReingestErrorsNameOnlyTheFile(t *testing.T) {
 	if err != nil || len(l.Documents) != 1 {
 		t.Fatalf("listing %+v, %v", l.Documents, err)
 	}
+	// Re-ingest reads the stored original on any replica, with no file in
+	// the upload directory.
 	path := filepath.Join(e.dir, coll, "marktordnung.pdf")
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Fatalf("upload directory holds the document's file (%v); want it only in the store", err)
+	}
+	rv, err := w.lib.Reingest(context.Background(), l.Documents[0].ID, "km")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j := waitJob(t, w.queue, rv.ID); j.Status != jobs.StatusDone {
+		t.Fatalf("re-ingest from the store: %s %s", j.Status, j.Error)
+	}
+	// The forced re-ingest made a new version.
+	if l, err = w.lib.List(context.Background(), coll); err != nil || len(l.Documents) != 1 {
+		t.Fatalf("listing %+v, %v", l.Documents, err)
+	}
+	// A document whose original is not in the store (ingested before it
+	// existed) is re-ingested from its file, if that is there.
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.pool.Exec(context.Background(), `DELETE FROM originals WHERE hash = (SELECT content_hash FROM documents WHERE id = $1)`, l.Documents[0].ID); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name  string
 		setup func() error

@@ -15,6 +15,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/extract"
 	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/originals"
 )
 
 // Incoming is one received file, stored under .incoming until its job
@@ -117,6 +118,11 @@ func (s *Service) Enqueue(ctx context.Context, u Upload, files []Incoming) ([]Jo
 		}
 		if f.Rejected == "" {
 			a.Path = filepath.Join(s.cfg.UploadDir, u.Collection, f.Name)
+			ref, err := s.keepOriginal(ctx, f.Path)
+			if err != nil {
+				return views, fmt.Errorf("library: store %s: %w", f.Name, err)
+			}
+			a.Original, a.Incoming = ref.Hex(), ""
 		}
 		opts := jobs.EnqueueOptions{CreatedBy: u.User}
 		if f.Rejected != "" {
@@ -129,6 +135,24 @@ func (s *Service) Enqueue(ctx context.Context, u Upload, files []Incoming) ([]Jo
 		views = append(views, jobView(j))
 	}
 	return views, nil
+}
+
+// keepOriginal moves a received file into the originals store, where every
+// replica's worker finds it.
+func (s *Service) keepOriginal(ctx context.Context, path string) (originals.Ref, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return originals.Ref{}, err
+	}
+	defer f.Close()
+	ref, err := s.cfg.Originals.Put(ctx, f)
+	if err != nil {
+		return originals.Ref{}, err
+	}
+	if err := os.Remove(path); err != nil {
+		s.log.Warn("library: cannot remove a stored upload", "path", path, "err", err)
+	}
+	return ref, nil
 }
 
 // ValidateCollection checks a collection name given for an upload. It

@@ -194,6 +194,18 @@ func (s *Service) Reingest(ctx context.Context, id int64, user string) (JobView,
 	// The messages name the file as users know it; the server path and
 	// the system's error go to the log only.
 	name := filepath.Base(d.SourceURI)
+	a := Args{File: name, Collection: d.Collection, Groups: d.AccessGroups, Path: d.SourceURI, Force: true, DocumentID: d.ID}
+	if a.Groups == nil {
+		a.Groups = []string{}
+	}
+	// The version's original, from the store, on whichever replica; a
+	// document ingested before the store existed, from its file.
+	if ok, err := s.cfg.Originals.Has(ctx, d.ContentHash); err != nil {
+		return JobView{}, fmt.Errorf("library: re-ingest of document %d: %w", id, err)
+	} else if ok {
+		a.Original = hex.EncodeToString(d.ContentHash)
+		return s.enqueueReingest(ctx, d.Collection, a, user)
+	}
 	st, err := s.statSource(d.SourceURI)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -206,13 +218,14 @@ func (s *Service) Reingest(ctx context.Context, id int64, user string) (JobView,
 		s.log.Warn("library: re-ingest: the document's file is not a regular file", "document", id, "path", d.SourceURI, "mode", st.Mode().String())
 		return JobView{}, inputErr("", "the file of %s is not a regular file on the server", name)
 	}
-	a := Args{File: name, Collection: d.Collection, Groups: d.AccessGroups, Path: d.SourceURI, Force: true, DocumentID: d.ID}
-	if a.Groups == nil {
-		a.Groups = []string{}
-	}
-	j, err := s.queue.Enqueue(ctx, s.cfg.Kind, a, jobs.EnqueueOptions{CreatedBy: user, Unique: "reingest:" + d.Collection + ":" + d.SourceURI})
+	return s.enqueueReingest(ctx, d.Collection, a, user)
+}
+
+// enqueueReingest queues a re-ingest, or returns the one waiting already.
+func (s *Service) enqueueReingest(ctx context.Context, collection string, a Args, user string) (JobView, error) {
+	j, err := s.queue.Enqueue(ctx, s.cfg.Kind, a, jobs.EnqueueOptions{CreatedBy: user, Unique: "reingest:" + collection + ":" + a.Path})
 	if err != nil {
-		return JobView{}, fmt.Errorf("library: queue re-ingest of document %d: %w", id, err)
+		return JobView{}, fmt.Errorf("library: queue re-ingest of document %d: %w", a.DocumentID, err)
 	}
 	return jobView(j), nil
 }
@@ -236,10 +249,13 @@ func (s *Service) statSource(path string) (fs.FileInfo, error) {
 }
 
 // Delete removes document id with every version, chunk and embedding of
-// its source, or returns store.ErrNotFound. A file this library stored is
-// deleted too; a file ingested from a folder by cmd/ingest stays where it
-// is (the folder is the city's, mounted read-only), so the next ingest
-// run of that folder adds it again unless it is removed there.
+// its source, or returns store.ErrNotFound. The versions' originals are
+// released from the store (deleted unless another current document has
+// the same content), and a file this library stored in the upload
+// directory before the store existed is deleted too; a file ingested
+// from a folder by cmd/ingest stays where it is (the folder is the
+// city's, mounted read-only), so the next ingest run of that folder adds
+// it again unless it is removed there.
 func (s *Service) Delete(ctx context.Context, id int64) error {
 	d, err := s.store.GetDocument(ctx, id)
 	if err != nil {
@@ -251,9 +267,18 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 	// removed, instead of reappearing after the delete.
 	unlock := s.lockPath(d.SourceURI)
 	defer unlock()
+	vs, err := s.store.DocumentVersions(ctx, id)
+	if err != nil {
+		return err
+	}
 	source, err := s.store.DeleteSource(ctx, id)
 	if err != nil {
 		return err
+	}
+	for _, v := range vs {
+		if _, err := s.cfg.Originals.Release(ctx, v.ContentHash); err != nil {
+			s.log.Warn("library: document deleted but its original could not be released", "document", v.ID, "err", err)
+		}
 	}
 	if s.uploaded(source) {
 		// Inside the upload directory only: a collection folder linked

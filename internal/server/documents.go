@@ -11,8 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"time"
 
 	"github.com/civitas-eu/civitas/internal/auth"
+	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -32,12 +34,18 @@ func (s *Server) getDocument(w http.ResponseWriter, r *http.Request) {
 }
 
 // getDocumentFile serves the original file of a document the caller may
-// see, from the path it was ingested from: the assistant needs read access
-// to the documents folder (compose mounts it read-only). Only the current
-// version's file is served, and only while it still holds the bytes that
-// version was made from: the path of a source holds one file, its newest,
-// and a file edited (or swapped) since its ingest is not what the row
+// see. Only the current version's file is served, and only with the bytes
+// that version was made from: a path holds one file, its newest, and a
+// file edited (or swapped) since its ingest is not what the row
 // describes, and may carry content under other access groups.
+//
+// The file comes from the originals store (internal/originals), where
+// uploads and cmd/ingest put it and every replica finds it, under the
+// version's content hash; the store checks the bytes against that hash,
+// and damaged ones are answered 410. A document ingested before the store
+// existed (or by a tool that does not fill it) is served from its source
+// path, with the same check, if this server can read that path (compose
+// mounts the documents folder read-only).
 func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
 	d, err := s.visibleDocument(r)
 	if err != nil {
@@ -47,6 +55,28 @@ func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
 	if !d.Current() {
 		s.writeError(w, r, errorf(CodeGone, "this is an earlier version of the document; only the current version's file is kept"))
 		return
+	}
+	if s.originals != nil {
+		// Copied to a temporary file, checked on the way: a damaged
+		// original is found before anything is sent, and range requests
+		// of PDF viewers are served from the copy.
+		f, err := originals.Spool(r.Context(), s.originals, d.ContentHash, "")
+		switch {
+		case err == nil:
+			defer func() {
+				f.Close()
+				os.Remove(f.Name())
+			}()
+			s.serveDocumentFile(w, r, d, f, time.Time{})
+			return
+		case errors.Is(err, originals.ErrCorrupt):
+			s.log.Warn("document original does not match its hash", "document", d.ID, "err", err)
+			s.writeError(w, r, errorf(CodeGone, "the stored file of this document is damaged; it is served again once it is re-uploaded or re-ingested"))
+			return
+		case !errors.Is(err, originals.ErrNotFound):
+			s.writeError(w, r, err)
+			return
+		}
 	}
 	f, err := openSourceFile(d.SourceURI)
 	if err != nil {
@@ -67,6 +97,11 @@ func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(CodeGone, "the file on the server has changed since this version was ingested; it is served again once it is re-ingested"))
 		return
 	}
+	s.serveDocumentFile(w, r, d, f, st.ModTime())
+}
+
+// serveDocumentFile sends a document's checked file f.
+func (s *Server) serveDocumentFile(w http.ResponseWriter, r *http.Request, d store.VisibleDocument, f *os.File, modTime time.Time) {
 	w.Header().Set("Content-Type", d.MediaType)
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": d.Source}))
 	// A document's HTML must not run in our origin. PDFs are shown by the
@@ -77,7 +112,7 @@ func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
 	} else {
 		w.Header().Set("Content-Security-Policy", "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; frame-ancestors 'self'")
 	}
-	http.ServeContent(w, r, "", st.ModTime(), f)
+	http.ServeContent(w, r, "", modTime, f)
 }
 
 // openSourceFile opens a document's file inside its own folder: a symlink

@@ -83,16 +83,17 @@ func TestOldVersionIDServesNoRestrictedFile(t *testing.T) {
 }
 
 // TestChangedDocumentFileIsGone: a file edited on the server after its
-// ingest is not what its row describes; it is not served (410).
+// ingest is not what its row describes; it is not served (410). (A
+// document from before the originals store, served from its path.)
 func TestChangedDocumentFileIsGone(t *testing.T) {
 	b := setupLibrary(t, 1<<20, 8<<20, auth.Config{})
 	b.startWorker()
 	id := b.uploadMemo(t, memoV1, "", 1)
 	url := b.url + "/api/documents/" + itoa(id) + "/file"
+	path := b.legacyFile(t, id, memoV1)
 	if resp, raw := request(t, "GET", url, "otto", nil, nil, nil); resp.StatusCode != http.StatusOK || !bytes.Equal(raw, memoV1) {
 		t.Fatalf("unchanged file: %d %q", resp.StatusCode, raw)
 	}
-	path := filepath.Join(b.uploadDir, b.collection, "memo.txt")
 	if err := os.WriteFile(path, memoV2, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +104,8 @@ func TestChangedDocumentFileIsGone(t *testing.T) {
 
 // TestDocumentFileSymlinkOutsideRefused: a document's file replaced by a
 // symlink leading out of its folder is not followed, even to a file with
-// the very bytes the row describes.
+// the very bytes the row describes. (A document from before the
+// originals store, served from its path.)
 func TestDocumentFileSymlinkOutsideRefused(t *testing.T) {
 	b := setupLibrary(t, 1<<20, 8<<20, auth.Config{})
 	b.startWorker()
@@ -112,10 +114,7 @@ func TestDocumentFileSymlinkOutsideRefused(t *testing.T) {
 	if err := os.WriteFile(outside, memoV1, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(b.uploadDir, b.collection, "memo.txt")
-	if err := os.Remove(path); err != nil {
-		t.Fatal(err)
-	}
+	path := b.legacyFile(t, id, nil)
 	if err := os.Symlink(outside, path); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/library"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
+	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/pdfmake"
 	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/sharedtest"
@@ -57,12 +58,16 @@ func setupLibrary(t *testing.T, maxFile, maxRequest int64, a auth.Config) libBun
 		t.Fatal(err)
 	}
 	b := libBundle{pool: pool, uploadDir: t.TempDir(), collection: newCollection()}
-	lib, err := library.New(st, q, llm, log, library.Config{UploadDir: b.uploadDir, MaxFileBytes: maxFile,
+	orig, err := originals.NewPostgres(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := library.New(st, q, llm, log, library.Config{UploadDir: b.uploadDir, MaxFileBytes: maxFile, Originals: orig,
 		Kind: "ingest-" + b.collection, EmbedModel: func(context.Context) (string, error) { return model, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := server.New(server.Config{EmbedModel: model, MaxUploadRequestBytes: maxRequest, Auth: orProxyHeaders(a)}, log, server.Deps{DB: pool, Models: llm, Store: st, Library: lib})
+	srv := server.New(server.Config{EmbedModel: model, MaxUploadRequestBytes: maxRequest, Auth: orProxyHeaders(a)}, log, server.Deps{DB: pool, Models: llm, Store: st, Library: lib, Originals: orig})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	started := false
@@ -295,8 +300,9 @@ func TestLibraryUploadLifecycle(t *testing.T) {
 		t.Fatalf("versions %v: want version 2 current, version 1 not", vs)
 	}
 
-	// Re-ingesting a document whose file is gone says so.
-	if err := os.Remove(filepath.Join(b.uploadDir, b.collection, "buergerbuero.txt")); err != nil {
+	// Re-ingesting a document whose file is gone (from the store, with
+	// none at its path) says so.
+	if _, err := b.pool.Exec(context.Background(), `DELETE FROM originals WHERE hash = (SELECT content_hash FROM documents WHERE id = $1)`, txtID); err != nil {
 		t.Fatal(err)
 	}
 	status, body = libraryDo(t, "POST", b.url+"/api/library/documents/"+itoa(txtID)+"/reingest", km, nil, nil)

@@ -17,6 +17,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/store"
 	"github.com/civitas-eu/civitas/internal/web"
@@ -88,6 +89,7 @@ type Server struct {
 	// active names the models in force, read per request; nil: cfg's.
 	active     answer.Models
 	modelAdmin *models.Service
+	originals  originals.Store
 	hosts      []publicHost // from cfg.PublicURLs
 	roles      auth.Roles   // the groups granting roles, from the authenticator
 }
@@ -113,6 +115,9 @@ type Deps struct {
 	Active answer.Models
 	// ModelAdmin serves the admin model routes; nil answers them 503.
 	ModelAdmin *models.Service
+	// Originals holds documents' original files (documents.go); nil
+	// serves only files found at their source path.
+	Originals originals.Store
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
@@ -134,7 +139,7 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 	m := newMetrics()
 	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn,
 		metrics: m, gate: newAnswerGate(cfg.Limits, m),
-		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin,
+		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin, originals: d.Originals,
 		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles()}
 }
 
