@@ -102,6 +102,9 @@ type Config struct {
 	// checks that none is pending (servers running as a role without DDL
 	// rights, with `assistant migrate` run by the owner role).
 	Migrate bool
+	// RunJobs runs the job queue's handlers in this server; off, the
+	// server only enqueues and `assistant worker` runs them (jobs.go).
+	RunJobs bool
 
 	// Parse bounds the parsing of document files (parse.go).
 	Parse ParseConfig
@@ -235,7 +238,8 @@ func Settings() []Setting {
 			Usage: "folder GGUF model files are delivered to, which admins may import from over the API (empty: API imports off)",
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
-		parseSettings(), limitsSettings())...)
+		parseSettings(), limitsSettings(),
+		jobsSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.
