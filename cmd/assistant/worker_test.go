@@ -52,7 +52,9 @@ func libraryJobs(t *testing.T, addr, collection string) []struct{ Status, Error 
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var l struct{ Jobs []struct{ Status, Error string } }
+	var l struct {
+		Jobs []struct{ Status, Error string }
+	}
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(resp.Body)
 		t.Fatalf("GET /api/library: %d %s", resp.StatusCode, body)
