@@ -49,7 +49,10 @@ func startReplica(t *testing.T, name string, shared map[string]string) replica {
 	t.Helper()
 	addr := freeLoopbackAddr(t)
 	r := replica{url: "http://" + addr, uploadDir: t.TempDir(), logs: &syncBuffer{}}
-	env := map[string]string{"CIVITAS_LISTEN": addr, "CIVITAS_PUBLIC_URL": r.url, "CIVITAS_UPLOAD_DIR": r.uploadDir}
+	// No operator listener: three replicas in one test would contend for
+	// its default port.
+	env := map[string]string{"CIVITAS_LISTEN": addr, "CIVITAS_PUBLIC_URL": r.url, "CIVITAS_UPLOAD_DIR": r.uploadDir,
+		"CIVITAS_METRICS_LISTEN": "off"}
 	for k, v := range shared {
 		env[k] = v
 	}
@@ -72,6 +75,7 @@ func startReplica(t *testing.T, name string, shared map[string]string) replica {
 	select {
 	case <-ready:
 	case err := <-done:
+		done <- err // for the cleanup, which waits for it
 		t.Fatalf("replica %s stopped before listening: %v\n%s", name, err, r.logs.String())
 	case <-time.After(90 * time.Second):
 		t.Fatalf("replica %s did not listen within 90s\n%s", name, r.logs.String())
@@ -215,7 +219,7 @@ func TestUploadOpensOnAnotherReplica(t *testing.T) {
 	for name, r := range map[string]replica{"B": b, "C": c} {
 		deadline := time.Now().Add(30 * time.Second) // the refresh interval is 5 s
 		for {
-			_, body := r.call(t, "GET", "/readyz", "", nil)
+			_, body := r.call(t, "GET", "/api/admin/readiness", "", nil) // the public /readyz names no models
 			var rd struct {
 				ChatModel struct{ Detail string } `json:"chat_model"`
 			}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"time"
@@ -12,11 +13,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/config"
-	"github.com/civitas-eu/civitas/internal/jobs"
-	"github.com/civitas-eu/civitas/internal/library"
 	"github.com/civitas-eu/civitas/internal/models"
-	"github.com/civitas-eu/civitas/internal/ollama"
-	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
@@ -48,6 +45,12 @@ type Main struct {
 func (m *Main) Run(ctx context.Context, args []string) error {
 	if len(args) > 0 {
 		switch args[0] {
+		case "--version", "-version", "version":
+			return m.printVersion()
+		case "healthcheck":
+			return m.runHealthcheck(ctx, args[1:])
+		case "worker":
+			return m.runWorker(ctx, args[1:])
 		case "models":
 			return m.runModels(ctx, args[1:])
 		case "eval":
@@ -65,7 +68,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	log := cfg.NewLogger(m.Stderr).With("app", "civitas-assistant")
-	log.Info("starting Civitas assistant", append([]any{"version", version}, cfg.LogAttrs()...)...)
+	log.Info("starting Civitas assistant", append([]any{"version", version, "jobs", cfg.RunJobs}, cfg.LogAttrs()...)...)
 
 	tmpl, err := prompts.Load(cfg.PromptsDir)
 	if err != nil {
@@ -73,63 +76,13 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	}
 	log.Info("prompt templates loaded", "version", tmpl.Version(), "system", tmpl.Source(prompts.System))
 
-	pool, err := connect(ctx, cfg, 16, log)
+	c, err := openCore(ctx, cfg, 16, log)
 	if err != nil {
 		return err
 	}
-	defer pool.Close()
+	defer c.close()
+	pool, llm, st, lib, priv := c.pool, c.llm, c.st, c.lib, c.priv
 
-	llm := ollama.New(cfg.OllamaURL, nil)
-	if v, err := llm.Version(ctx); err != nil {
-		// Not fatal: the assistant serves search results without Ollama
-		// and recovers when it comes back.
-		log.Warn("Ollama does not answer; serving in search mode until it does", "url", llm.URL(), "err", err)
-	} else {
-		log.Info("Ollama reachable", "url", llm.URL(), "version", v)
-	}
-
-	st, err := store.New(pool)
-	if err != nil {
-		return err
-	}
-	// Background jobs (uploads, re-embedding, retention) run in this
-	// process from a Postgres-backed queue; services register their
-	// handlers on it before it starts.
-	queue, err := jobs.New(pool, log, jobs.Config{})
-	if err != nil {
-		return err
-	}
-	// The active models come from the database (the flags only seed it),
-	// so that every replica answers with the same models and an admin's
-	// switch reaches all of them within the refresh interval.
-	active := models.NewActive(st, 5*time.Second, log)
-	modelSvc := models.New(models.Deps{Store: st, Ollama: llm, Active: active, Queue: queue}, modelsConfig(cfg), log)
-	if err := modelSvc.Seed(ctx, cfg.ChatModel, cfg.EmbedModel); err != nil {
-		return err
-	}
-	refreshCtx, stopRefresh := context.WithCancel(ctx)
-	defer stopRefresh()
-	go active.Run(refreshCtx)
-
-	// Original files live where every replica reaches them (--originals).
-	orig, err := originals.OpenConfigured(ctx, cfg.Originals, pool)
-	if err != nil {
-		return err
-	}
-	// The documents page's uploads. The embedding model is asked per job,
-	// so that a switch of the active model can apply without a restart.
-	lib, err := library.New(st, queue, llm, log, library.Config{
-		UploadDir: cfg.UploadDir, MaxFileBytes: cfg.MaxUploadBytes, Sandbox: parseSandbox(cfg.Parse), Originals: orig,
-		EmbedModel: func(context.Context) (string, error) {
-			if _, embed := active.ActiveModels(); embed != "" {
-				return embed, nil
-			}
-			return cfg.EmbedModel, nil
-		},
-	})
-	if err != nil {
-		return err
-	}
 	// Uploads left behind by cancelled jobs or by a process that died
 	// while receiving them; a failure only leaves them for the next start.
 	if n, err := lib.SweepIncoming(ctx); err != nil {
@@ -145,15 +98,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	log.Info("sign-in", "mode", authn.Mode(), "oidc_issuer", cfg.Auth.OIDCIssuer, "public_urls", cfg.Auth.PublicURLs,
 		"trusted_proxies", cfg.Auth.TrustedProxies, "roles", authn.Roles())
 
-	priv, err := privacy.New(pool, privacyConfig(cfg), log)
-	if err != nil {
-		return err
-	}
-	queue.Handle(privacy.JobKind, 1, priv.Handler())
-
 	retriever := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
 	ac := answerConfig(cfg)
-	ac.Models = active
+	ac.Models = c.active
 	answerer, err := answer.New(ac, retriever, llm, documentSource{st}, tmpl, log)
 	if err != nil {
 		return err
@@ -173,7 +120,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		PublicURLs:            cfg.Auth.PublicURLs,
 		Limits:                serverLimits(cfg),
 	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
-		Active: active, ModelAdmin: modelSvc, Originals: orig})
+		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig})
 	httpSrv := newHTTPServer(cfg, srv.Handler(), baseCtx)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -182,39 +129,30 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	// The operator listener: metrics and the detailed readiness, kept off
 	// the public one. It stops with the process; nothing on it streams.
 	if addr := cfg.Limits.MetricsListen; addr != "" {
-		mln, err := net.Listen("tcp", addr)
+		stopMetrics, err := m.serveOperator(addr, srv.MetricsHandler(), log)
 		if err != nil {
 			ln.Close()
-			return fmt.Errorf("listen on %s (--metrics-listen): %w", addr, err)
+			return err
 		}
-		metricsSrv := newMetricsServer(srv.MetricsHandler())
-		defer metricsSrv.Close()
-		go func() { _ = metricsSrv.Serve(mln) }()
-		log.Info("serving metrics", "addr", "http://"+mln.Addr().String()+"/metrics")
-		if m.MetricsReady != nil {
-			m.MetricsReady <- mln.Addr().String()
-		}
+		defer stopMetrics()
 	}
 	log.Info("listening", "addr", "http://"+ln.Addr().String())
 	if m.Ready != nil {
 		m.Ready <- ln.Addr().String()
 	}
 
-	jobsCtx, stopJobs := context.WithCancel(context.WithoutCancel(ctx))
+	// With --jobs=false the queue only takes jobs here (the library
+	// enqueues uploads on it) and `assistant worker` runs them.
+	stopJobs := func() {}
+	if cfg.RunJobs {
+		stopJobs = c.runJobs(ctx)
+	}
 	defer stopJobs()
-	jobsDone := make(chan error, 1)
-	go func() { jobsDone <- queue.Run(jobsCtx) }()
-	// Retention runs daily as a job, on whichever replica claims it.
-	scheduled := make(chan struct{})
-	go func() { defer close(scheduled); priv.Schedule(jobsCtx, queue, 24*time.Hour) }()
 
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		stopJobs()
-		<-jobsDone
-		<-scheduled
 		return fmt.Errorf("serve HTTP: %w", err)
 	case <-ctx.Done():
 	}
@@ -229,12 +167,24 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	// Running jobs go back to the queue (resumed by the next start or
 	// another replica) before the pool closes.
 	stopJobs()
-	if err := <-jobsDone; err != nil {
-		log.Warn("background jobs stopped with an error", "err", err)
-	}
-	<-scheduled
 	log.Info("stopped")
 	return nil
+}
+
+// serveOperator serves h on the operator listener addr until the returned
+// stop is called, and reports its address to m.MetricsReady.
+func (m *Main) serveOperator(addr string, h http.Handler, log *slog.Logger) (stop func(), err error) {
+	mln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s (--metrics-listen): %w", addr, err)
+	}
+	metricsSrv := newMetricsServer(h)
+	go func() { _ = metricsSrv.Serve(mln) }()
+	log.Info("serving operator endpoints", "addr", "http://"+mln.Addr().String())
+	if m.MetricsReady != nil {
+		m.MetricsReady <- mln.Addr().String()
+	}
+	return func() { _ = metricsSrv.Close() }, nil
 }
 
 // maxHeaderBytes bounds a request's headers (Go's default is 1 MB); the

@@ -21,6 +21,14 @@ import (
 	"github.com/civitas-eu/civitas/internal/extract"
 )
 
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// isVersion reports whether args ask for the version alone.
+func isVersion(args []string) bool {
+	return len(args) == 1 && (args[0] == "--version" || args[0] == "-version")
+}
+
 func main() {
 	// A document is parsed in a child process of this binary, which
 	// becomes the child here before anything else happens.

@@ -75,6 +75,10 @@ func (f *flags) register(fs *flag.FlagSet) {
 
 // Run ingests the files and folders named in args.
 func (m *Main) Run(ctx context.Context, args []string) error {
+	if isVersion(args) {
+		fmt.Fprintln(m.Stdout, "civitas ingest", version)
+		return nil
+	}
 	var f flags
 	cfg, fs, err := config.Load("ingest", interleave(args), m.Getenv, m.Stderr, f.register)
 	if err != nil {

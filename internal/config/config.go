@@ -102,6 +102,9 @@ type Config struct {
 	// checks that none is pending (servers running as a role without DDL
 	// rights, with `assistant migrate` run by the owner role).
 	Migrate bool
+	// RunJobs runs the job queue's handlers in this server; off, the
+	// server only enqueues and `assistant worker` runs them (jobs.go).
+	RunJobs bool
 
 	// Parse bounds the parsing of document files (parse.go).
 	Parse ParseConfig
@@ -239,7 +242,7 @@ func Settings() []Setting {
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
 		parseSettings(), limitsSettings(),
-		originalsSettings())...)
+		originalsSettings(), jobsSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.

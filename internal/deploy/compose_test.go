@@ -22,6 +22,12 @@ const (
 type composeFile struct {
 	Services map[string]service `yaml:"services"`
 	Volumes  map[string]any     `yaml:"volumes"`
+	Networks map[string]network `yaml:"networks"`
+}
+
+// network is one entry under networks.
+type network struct {
+	Internal bool `yaml:"internal"`
 }
 
 // service is one entry under services. compose.yaml uses the list form for
@@ -29,8 +35,10 @@ type composeFile struct {
 // depends_on; decoding fails if it stops doing so.
 type service struct {
 	Image       string                `yaml:"image"`
-	Build       string                `yaml:"build"`
+	Build       *build                `yaml:"build"`
 	Restart     string                `yaml:"restart"`
+	Networks    []string              `yaml:"networks"`
+	ReadOnly    bool                  `yaml:"read_only"`
 	Profiles    []string              `yaml:"profiles"`
 	DependsOn   map[string]dependency `yaml:"depends_on"`
 	Environment map[string]string     `yaml:"environment"`
@@ -41,9 +49,16 @@ type service struct {
 	Command     []string              `yaml:"command"`
 }
 
+// build is the long form of a service's build.
+type build struct {
+	Context string `yaml:"context"`
+	Target  string `yaml:"target"`
+}
+
 // dependency is the long form of a depends_on entry.
 type dependency struct {
 	Condition string `yaml:"condition"`
+	Required  *bool  `yaml:"required"`
 }
 
 // healthcheck is a service's healthcheck; Test is in the list form
@@ -131,7 +146,7 @@ func mountParts(t *testing.T, mount string) (source, target, mode string) {
 func TestComposeServicesExist(t *testing.T) {
 	t.Parallel()
 	f := loadCompose(t)
-	for _, name := range []string{"db", "ollama", "ollama-pull", "assistant", "ingest"} {
+	for _, name := range []string{"db", "ollama", "ollama-pull", "migrate", "assistant", "worker", "ingest", "keycloak"} {
 		if _, ok := f.Services[name]; !ok {
 			t.Errorf("compose.yaml: service %q is missing", name)
 		}
@@ -200,12 +215,16 @@ func TestComposeOllama(t *testing.T) {
 	f := loadCompose(t)
 	for _, name := range []string{"ollama", "ollama-pull"} {
 		s := mustService(t, f, name)
-		repo, tag, _ := strings.Cut(s.Image, ":")
+		image, digest, pinned := strings.Cut(s.Image, "@")
+		repo, tag, _ := strings.Cut(image, ":")
 		if repo != "ollama/ollama" {
 			t.Errorf("service %s: image %q, want ollama/ollama", name, s.Image)
 		}
 		if !regexp.MustCompile(`^\d+\.\d+\.\d+$`).MatchString(tag) {
 			t.Errorf("service %s: image %q must be pinned to a version such as ollama/ollama:0.17.4, not %q", name, s.Image, tag)
+		}
+		if pinned && !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(digest) {
+			t.Errorf("service %s: image %q: malformed digest", name, s.Image)
 		}
 	}
 	if a, b := f.Services["ollama"].Image, f.Services["ollama-pull"].Image; a != b {
@@ -213,37 +232,82 @@ func TestComposeOllama(t *testing.T) {
 	}
 }
 
+// TestComposeOllamaPull: the model download is a one-off of its own
+// profile that runs its own Ollama on the egress network, so that the
+// serving Ollama stays on the internal network.
 func TestComposeOllamaPull(t *testing.T) {
 	t.Parallel()
-	pull := mustService(t, loadCompose(t), "ollama-pull")
+	f := loadCompose(t)
+	pull := mustService(t, f, "ollama-pull")
 	if pull.Restart != "no" {
 		t.Errorf(`service ollama-pull: restart %q, want "no" (it is a one-shot job)`, pull.Restart)
 	}
-	if got := pull.DependsOn["ollama"].Condition; got != "service_healthy" {
-		t.Errorf("service ollama-pull: depends_on ollama condition %q, want service_healthy", got)
+	if !slices.Contains(pull.Profiles, "pull") {
+		t.Errorf("service ollama-pull: profiles %q, want pull (a one-off, not part of every up)", pull.Profiles)
 	}
-	if got := pull.Environment["OLLAMA_HOST"]; got != "ollama:11434" {
-		t.Errorf("service ollama-pull: OLLAMA_HOST %q, want ollama:11434", got)
+	if got := pull.Environment["OLLAMA_HOST"]; got != "127.0.0.1:11434" {
+		t.Errorf("service ollama-pull: OLLAMA_HOST %q, want its own server on 127.0.0.1:11434", got)
+	}
+	for _, n := range pull.Networks {
+		if f.Networks[n].Internal {
+			t.Errorf("service ollama-pull: on internal network %s; it is the one service that downloads", n)
+		}
+		if slices.Contains(mustService(t, f, "ollama").Networks, n) || slices.Contains(mustService(t, f, "db").Networks, n) {
+			t.Errorf("service ollama-pull: shares network %s with the database or the serving Ollama", n)
+		}
 	}
 	script := strings.Join(append(slices.Clone(pull.Entrypoint), pull.Command...), " ")
 	for _, name := range []string{"CIVITAS_CHAT_MODEL", "CIVITAS_EMBED_MODEL"} {
-		if !strings.Contains(script, "ollama pull") || !strings.Contains(script, name) {
-			t.Errorf("service ollama-pull: entrypoint and command %q should ollama pull $%s", script, name)
+		if !strings.Contains(script, "ollama serve") || !strings.Contains(script, "ollama pull") || !strings.Contains(script, name) {
+			t.Errorf("service ollama-pull: entrypoint and command %q should run ollama serve and ollama pull $%s", script, name)
 		}
 	}
 }
 
-func TestComposeAssistant(t *testing.T) {
+// TestComposeNetworks: PostgreSQL, Ollama and the worker have no route out
+// (only internal networks); the assistant reaches the published port and
+// the identity provider through a second one.
+func TestComposeNetworks(t *testing.T) {
 	t.Parallel()
-	a := mustService(t, loadCompose(t), "assistant")
-	if a.Build == "" || a.Image == "" {
-		t.Errorf("service assistant: build %q image %q, want both set (build: . and image: civitas:latest)", a.Build, a.Image)
+	f := loadCompose(t)
+	for _, name := range []string{"db", "ollama", "worker", "migrate", "ingest"} {
+		s := mustService(t, f, name)
+		if len(s.Networks) == 0 {
+			t.Errorf("service %s: no networks: it would join the default one, which has a route out", name)
+		}
+		for _, n := range s.Networks {
+			if !f.Networks[n].Internal {
+				t.Errorf("service %s: network %s is not internal: true", name, n)
+			}
+		}
 	}
-	if a.Restart != "unless-stopped" {
-		t.Errorf("service assistant: restart %q, want unless-stopped", a.Restart)
+	a := mustService(t, f, "assistant")
+	if !slices.ContainsFunc(a.Networks, func(n string) bool { return f.Networks[n].Internal }) {
+		t.Errorf("service assistant: networks %q, want the internal backend too", a.Networks)
 	}
-	if got := a.Environment["CIVITAS_LISTEN"]; got != "0.0.0.0:8080" {
-		t.Errorf("service assistant: CIVITAS_LISTEN %q, want 0.0.0.0:8080 (inside the container)", got)
+}
+
+// TestComposeHealthchecksAndRestarts: every service has a health check (the
+// distroless ones run `assistant healthcheck`, no shell), and no service
+// running a Civitas binary restarts forever on a configuration error.
+func TestComposeHealthchecksAndRestarts(t *testing.T) {
+	t.Parallel()
+	f := loadCompose(t)
+	for name, s := range f.Services {
+		if s.Healthcheck == nil || len(s.Healthcheck.Test) < 2 {
+			t.Errorf("service %s: no healthcheck", name)
+		}
+	}
+	for name, want := range map[string]string{"assistant": "assistant healthcheck", "worker": "assistant healthcheck --operator"} {
+		if got := strings.Join(mustService(t, f, name).Healthcheck.Test, " "); got != "CMD /usr/local/bin/"+want {
+			t.Errorf("service %s: healthcheck %q, want CMD /usr/local/bin/%s", name, got, want)
+		}
+	}
+	bounded := regexp.MustCompile(`^(no|on-failure:[1-9][0-9]?)$`)
+	for _, name := range []string{"assistant", "worker", "migrate", "ingest", "keycloak", "ollama-pull"} {
+		if r := mustService(t, f, name).Restart; !bounded.MatchString(r) {
+			t.Errorf("service %s: restart %q, want \"no\" or on-failure:N, so that a refused setting stops it instead of a restart loop", name, r)
+		}
 	}
 }
 
@@ -258,8 +322,13 @@ func TestComposeDependencies(t *testing.T) {
 		{service: "assistant", dependsOn: "db", condition: "service_healthy"},
 		{service: "assistant", dependsOn: "ollama", condition: "service_healthy"},
 		{service: "assistant", dependsOn: "ollama-pull", condition: "service_completed_successfully"},
+		{service: "assistant", dependsOn: "migrate", condition: "service_completed_successfully"},
+		{service: "worker", dependsOn: "migrate", condition: "service_completed_successfully"},
+		{service: "worker", dependsOn: "ollama", condition: "service_healthy"},
+		{service: "migrate", dependsOn: "db", condition: "service_healthy"},
 		{service: "ingest", dependsOn: "db", condition: "service_healthy"},
 		{service: "ingest", dependsOn: "ollama", condition: "service_healthy"},
+		{service: "ingest", dependsOn: "migrate", condition: "service_completed_successfully"},
 	}
 	for _, tt := range tests {
 		s := mustService(t, f, tt.service)
@@ -278,7 +347,15 @@ func TestComposeOnlyAssistantPublishesPorts(t *testing.T) {
 	t.Parallel()
 	f := loadCompose(t)
 	for name, s := range f.Services {
-		if name != "assistant" && len(s.Ports) > 0 {
+		switch {
+		case name == "keycloak":
+			// The demo provider, published on loopback for the browser.
+			for _, p := range s.Ports {
+				if !strings.HasPrefix(p, "127.0.0.1:") {
+					t.Errorf("service keycloak: port %q, want loopback only", p)
+				}
+			}
+		case name != "assistant" && len(s.Ports) > 0:
 			t.Errorf("service %s: publishes ports %q; only the assistant may (PostgreSQL and Ollama stay internal)", name, s.Ports)
 		}
 	}
@@ -335,8 +412,8 @@ func TestComposeIngest(t *testing.T) {
 	if !slices.Contains(in.Profiles, "tools") {
 		t.Errorf("service ingest: profiles %q, want tools (so that docker compose up does not start it)", in.Profiles)
 	}
-	if in.Image != f.Services["assistant"].Image {
-		t.Errorf("service ingest: image %q, want the assistant's %q", in.Image, f.Services["assistant"].Image)
+	if in.Image != f.Services["worker"].Image {
+		t.Errorf("service ingest: image %q, want the worker's %q (it has tesseract and poppler for scanned PDFs)", in.Image, f.Services["worker"].Image)
 	}
 	if len(in.Entrypoint) == 0 || !strings.HasSuffix(in.Entrypoint[0], "ingest") {
 		t.Errorf("service ingest: entrypoint %q, want the ingest binary", in.Entrypoint)

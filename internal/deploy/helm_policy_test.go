@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -154,10 +155,7 @@ func mountsEmptyDirAt(spec corev1.PodSpec, path string) bool {
 // /readyz on 8080 and never runs migrations.
 func checkAssistant(t *testing.T, r rendered, wantHPA bool) {
 	t.Helper()
-	if len(r.deployments) != 1 {
-		t.Fatalf("want one Deployment (the assistant; there is no worker mode yet), got %d", len(r.deployments))
-	}
-	d := r.deployments[0]
+	d := r.deployment(t, "assistant")
 	switch {
 	case wantHPA:
 		if len(r.hpas) != 1 || r.hpas[0].Spec.ScaleTargetRef.Kind != "Deployment" || r.hpas[0].Spec.ScaleTargetRef.Name != d.Name {
@@ -191,6 +189,89 @@ func checkAssistant(t *testing.T, r rendered, wantHPA bool) {
 		if env(c, name) == "" {
 			t.Errorf("assistant: %s is not set", name)
 		}
+	}
+}
+
+// deployment returns the one Deployment of component (its
+// app.kubernetes.io/component label).
+func (r rendered) deployment(t *testing.T, component string) appsv1.Deployment {
+	t.Helper()
+	var found []appsv1.Deployment
+	for _, d := range r.deployments {
+		if d.Spec.Template.Labels["app.kubernetes.io/component"] == component {
+			found = append(found, d)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("want one Deployment of component %s, got %d", component, len(found))
+	}
+	return found[0]
+}
+
+// checkWorker: with the worker on, a Deployment runs `assistant worker`
+// from the worker image, with the assistant's app-role database URL, the
+// same uploads volume, an exec liveness probe (no port), egress to the
+// database and Ollama, and the assistant pods leave jobs to it; off, the
+// assistant runs them.
+func checkWorker(t *testing.T, r rendered, want bool) {
+	t.Helper()
+	a := r.deployment(t, "assistant")
+	ac := a.Spec.Template.Spec.Containers[0]
+	if !want {
+		if len(r.deployments) != 1 {
+			t.Errorf("worker.enabled=false, yet %d Deployments", len(r.deployments))
+		}
+		if env(ac, "CIVITAS_JOBS") == "false" {
+			t.Error("worker.enabled=false, yet the assistant leaves jobs to a worker (CIVITAS_JOBS=false)")
+		}
+		return
+	}
+	w := r.deployment(t, "worker")
+	c := w.Spec.Template.Spec.Containers[0]
+	if env(ac, "CIVITAS_JOBS") != "false" {
+		t.Error("assistant: CIVITAS_JOBS must be false while the worker runs the jobs")
+	}
+	repo, _, _ := strings.Cut(c.Image, "@")
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
+	}
+	if !strings.HasSuffix(repo, "-worker") {
+		t.Errorf("worker image %q, want the worker image (…-worker: tesseract and poppler)", c.Image)
+	}
+	if cmd := strings.Join(append(c.Command, c.Args...), " "); !strings.HasSuffix(cmd, "assistant worker") {
+		t.Errorf("worker runs %q, want assistant worker", cmd)
+	}
+	if env(c, "CIVITAS_MIGRATE") != "false" {
+		t.Error("worker: CIVITAS_MIGRATE must be false: the migration Job runs the DDL")
+	}
+	if wk, ak := secretRef(c, "CIVITAS_DATABASE_URL"), secretRef(ac, "CIVITAS_DATABASE_URL"); wk == nil || ak == nil || wk.Key != ak.Key {
+		t.Errorf("worker: CIVITAS_DATABASE_URL %+v, want the assistant's app-role Secret key %+v", wk, ak)
+	}
+	if len(c.Ports) != 0 {
+		t.Errorf("worker: ports %+v, want none (no public API)", c.Ports)
+	}
+	if p := c.LivenessProbe; p == nil || p.Exec == nil || strings.Join(p.Exec.Command, " ") != "/usr/local/bin/assistant healthcheck --operator" {
+		t.Errorf("worker: liveness probe %+v, want exec assistant healthcheck --operator", p)
+	}
+	claim := func(d appsv1.Deployment) string {
+		for _, v := range d.Spec.Template.Spec.Volumes {
+			if v.PersistentVolumeClaim != nil {
+				return v.PersistentVolumeClaim.ClaimName
+			}
+		}
+		return ""
+	}
+	if claim(w) == "" || claim(w) != claim(a) {
+		t.Errorf("worker mounts claim %q, the assistant %q: the worker parses the files the assistant received", claim(w), claim(a))
+	}
+	egress := false
+	for _, np := range r.policies {
+		if len(np.Spec.Egress) > 0 && selects(t, &np.Spec.PodSelector, w.Spec.Template.Labels) {
+			egress = true
+		}
+	}
+	if len(r.policies) > 0 && !egress {
+		t.Error("no NetworkPolicy lets the worker reach the database and Ollama")
 	}
 }
 
@@ -241,7 +322,7 @@ func checkMigrationJob(t *testing.T, r rendered) {
 	if cmd := strings.Join(append(c.Command, c.Args...), " "); !strings.HasSuffix(cmd, "assistant migrate") {
 		t.Errorf("Job %s runs %q; want assistant migrate", j.Name, cmd)
 	}
-	owner, app := secretRef(c, "CIVITAS_DATABASE_URL"), secretRef(r.deployments[0].Spec.Template.Spec.Containers[0], "CIVITAS_DATABASE_URL")
+	owner, app := secretRef(c, "CIVITAS_DATABASE_URL"), secretRef(r.deployment(t, "assistant").Spec.Template.Spec.Containers[0], "CIVITAS_DATABASE_URL")
 	if owner == nil || app == nil || owner.Key == app.Key {
 		t.Errorf("the Job and the assistant must read two Secret keys (owner and app role URL), got %+v and %+v", owner, app)
 	}
@@ -349,7 +430,7 @@ func checkOllama(t *testing.T, r rendered, want, wantGPU bool) {
 	if requested != wantGPU || limited != wantGPU {
 		t.Errorf("Ollama GPU request %v, limit %v; want %v", requested, limited, wantGPU)
 	}
-	if url := env(r.deployments[0].Spec.Template.Spec.Containers[0], "CIVITAS_OLLAMA_URL"); !strings.Contains(url, s.Name) {
+	if url := env(r.deployment(t, "assistant").Spec.Template.Spec.Containers[0], "CIVITAS_OLLAMA_URL"); !strings.Contains(url, s.Name) {
 		t.Errorf("the assistant's CIVITAS_OLLAMA_URL %q does not name the Ollama service %s", url, s.Name)
 	}
 }
@@ -363,9 +444,9 @@ func checkConfig(t *testing.T, r rendered) {
 	for _, s := range config.For("assistant") {
 		known[s.Env] = true
 	}
-	containers := map[string]corev1.Container{
-		"assistant":     r.deployments[0].Spec.Template.Spec.Containers[0],
-		"migration Job": r.jobs[0].Spec.Template.Spec.Containers[0],
+	containers := map[string]corev1.Container{"migration Job": r.jobs[0].Spec.Template.Spec.Containers[0]}
+	for _, d := range r.deployments {
+		containers[d.Name] = d.Spec.Template.Spec.Containers[0]
 	}
 	for name, c := range containers {
 		vars := map[string]string{}

@@ -186,6 +186,8 @@ func TestHelmChartRendersRestrictedManifests(t *testing.T) {
 		wantSecret bool
 		// wantHPA: replicas are the autoscaler's.
 		wantHPA bool
+		// noWorker: the assistant runs the jobs itself.
+		noWorker bool
 	}{
 		{
 			name:       "defaults with the required values",
@@ -210,7 +212,13 @@ func TestHelmChartRendersRestrictedManifests(t *testing.T) {
 				"--set", "replicaCount=3",
 				"--set", "ingress.enabled=true",
 				"--set", "image.digest=sha256:" + strings.Repeat("ab", 32),
+				"--set", "worker.image.digest=sha256:" + strings.Repeat("cd", 32),
 			},
+		},
+		{
+			name:       "no worker: the assistant runs the jobs",
+			args:       append([]string{"--set", "worker.enabled=false"}, required...),
+			wantOllama: true, wantSecret: true, wantHPA: true, noWorker: true,
 		},
 		{
 			name: "secrets from values: OIDC client secret and pseudonym key",
@@ -236,6 +244,7 @@ func TestHelmChartRendersRestrictedManifests(t *testing.T) {
 			r := decodeAll(t, out)
 			checkPods(t, r)
 			checkAssistant(t, r, tc.wantHPA)
+			checkWorker(t, r, !tc.noWorker)
 			checkMigrationJob(t, r)
 			checkConfig(t, r)
 			checkNetworkPolicies(t, r)
@@ -276,6 +285,7 @@ func TestHelmChartRefusesUnsafeValues(t *testing.T) {
 		{"Ollama tag latest", append(required, "--set", "ollama.image.tag=latest"), "ollama.image.tag must name a pinned release"},
 		{"Ollama tag empty", append(required, "--set", "ollama.image.tag="), "ollama.image.tag must name a pinned release"},
 		{"bad digest", append(required, "--set", "image.digest=abc"), "image.digest must look like sha256"},
+		{"worker tag latest", append(required, "--set", "worker.image.tag=latest"), "worker.image.tag must name a pinned release"},
 		{"external Ollama without URL", append(required, "--set", "ollama.enabled=false"), "ollama.url is required"},
 		{"secret in extraEnv", append(required, "--set", "extraEnv.CIVITAS_DATABASE_URL=postgres://x"), "extraEnv.CIVITAS_DATABASE_URL is a secret setting"},
 		{"autoscaler below two", append(required, "--set", "autoscaling.minReplicas=1"), "autoscaling.minReplicas must be at least 2"},

@@ -53,17 +53,20 @@ func TestImageRefusesToStartWithoutAuth(t *testing.T) {
 	}
 }
 
-// compose chooses a sign-in mode (never dev) and needs the public URL
-// from .env: compose itself refuses to start without it, rather than the
-// assistant failing in a restart loop.
+// compose needs the sign-in mode and the public URL from .env: compose
+// itself refuses to start without them, naming the variable, rather than
+// the assistant failing in a restart loop (it used to default to oidc
+// with no issuer). .env.example chooses oidc, never dev.
 func TestComposeAssistantIdentity(t *testing.T) {
 	t.Parallel()
 	a := mustService(t, loadCompose(t), "assistant")
-	if mode := expandDefaults(a.Environment["CIVITAS_AUTH"]); mode != "oidc" && mode != "proxy" {
-		t.Errorf("service assistant: CIVITAS_AUTH defaults to %q, want oidc or proxy", mode)
+	for _, name := range []string{"CIVITAS_AUTH", "CIVITAS_PUBLIC_URL"} {
+		refs := interpolations(a.Environment[name])
+		if len(refs) != 1 || refs[0].Name != name || refs[0].Op != ":?" || !strings.Contains(refs[0].Arg, name) {
+			t.Errorf("service assistant: %s %q, want ${%s:?message naming it} (required in .env)", name, a.Environment[name], name)
+		}
 	}
-	refs := interpolations(a.Environment["CIVITAS_PUBLIC_URL"])
-	if len(refs) != 1 || refs[0].Name != "CIVITAS_PUBLIC_URL" || refs[0].Op != ":?" {
-		t.Errorf("service assistant: CIVITAS_PUBLIC_URL %q, want ${CIVITAS_PUBLIC_URL:?message} (required in .env)", a.Environment["CIVITAS_PUBLIC_URL"])
+	if mode := envExample(t)["CIVITAS_AUTH"]; mode != "oidc" && mode != "proxy" {
+		t.Errorf(".env.example: CIVITAS_AUTH=%q, want oidc or proxy", mode)
 	}
 }

@@ -248,3 +248,26 @@ migration Job share. */}}
     {{- toYaml . | nindent 4 }}
   {{- end }}
 {{- end -}}
+
+{{/* civitas.egressOllama: the egress rule to Ollama, in the release or
+outside it, shared by the assistant and the worker. */}}
+{{- define "civitas.egressOllama" -}}
+{{- $np := .Values.networkPolicy -}}
+{{- if .Values.ollama.enabled -}}
+- to:
+    - podSelector:
+        matchLabels:
+          {{- include "civitas.selectorLabels" (dict "root" $ "component" "ollama") | nindent 10 }}
+  ports:
+    - port: 11434
+      protocol: TCP
+{{- else -}}
+- ports:
+    - port: {{ $np.externalOllama.port }}
+      protocol: TCP
+  {{- with $np.externalOllama.to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}
+{{- end -}}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/civitas-eu/civitas/internal/config"
+	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/library"
+	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/ollama"
+	"github.com/civitas-eu/civitas/internal/originals"
+	"github.com/civitas-eu/civitas/internal/privacy"
+	"github.com/civitas-eu/civitas/internal/store"
+)
+
+// core is what the server and `assistant worker` both start: the
+// database, Ollama, the job queue with every handler registered, and the
+// services that own the jobs. A server enqueues on the queue whether or
+// not it runs it (--jobs); a worker only runs it.
+type core struct {
+	pool     *pgxpool.Pool
+	llm      *ollama.Client
+	st       *store.Store
+	queue    *jobs.Queue
+	active   *models.Active
+	modelSvc *models.Service
+	orig     originals.Store
+	lib      *library.Service
+	priv     *privacy.Service
+	log      *slog.Logger
+
+	stopRefresh context.CancelFunc
+}
+
+// openCore connects (migrating per --migrate), seeds the active models and
+// registers the job handlers. close releases it.
+func openCore(ctx context.Context, cfg config.Config, maxConns int32, log *slog.Logger) (*core, error) {
+	pool, err := connect(ctx, cfg, maxConns, log)
+	if err != nil {
+		return nil, err
+	}
+	c := &core{pool: pool, log: log, stopRefresh: func() {}}
+	if err := c.open(ctx, cfg); err != nil {
+		c.close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *core) open(ctx context.Context, cfg config.Config) error {
+	log := c.log
+	c.llm = ollama.New(cfg.OllamaURL, nil)
+	if v, err := c.llm.Version(ctx); err != nil {
+		// Not fatal: the assistant serves search results without Ollama
+		// and recovers when it comes back.
+		log.Warn("Ollama does not answer; serving in search mode until it does", "url", c.llm.URL(), "err", err)
+	} else {
+		log.Info("Ollama reachable", "url", c.llm.URL(), "version", v)
+	}
+
+	var err error
+	if c.st, err = store.New(c.pool); err != nil {
+		return err
+	}
+	// Background jobs (uploads, re-embedding, retention) come from a
+	// Postgres-backed queue; services register their handlers on it
+	// before it runs, in this process or in a worker.
+	if c.queue, err = jobs.New(c.pool, log, jobs.Config{}); err != nil {
+		return err
+	}
+	// The active models come from the database (the flags only seed it),
+	// so that every replica answers with the same models and an admin's
+	// switch reaches all of them within the refresh interval.
+	c.active = models.NewActive(c.st, 5*time.Second, log)
+	c.modelSvc = models.New(models.Deps{Store: c.st, Ollama: c.llm, Active: c.active, Queue: c.queue}, modelsConfig(cfg), log)
+	if err := c.modelSvc.Seed(ctx, cfg.ChatModel, cfg.EmbedModel); err != nil {
+		return err
+	}
+	refreshCtx, stopRefresh := context.WithCancel(ctx)
+	c.stopRefresh = stopRefresh
+	go c.active.Run(refreshCtx)
+
+	// Original files live where every replica reaches them (--originals).
+	if c.orig, err = originals.OpenConfigured(ctx, cfg.Originals, c.pool); err != nil {
+		return err
+	}
+	// The documents page's uploads. The embedding model is asked per job,
+	// so that a switch of the active model can apply without a restart.
+	c.lib, err = library.New(c.st, c.queue, c.llm, log, library.Config{
+		UploadDir: cfg.UploadDir, MaxFileBytes: cfg.MaxUploadBytes, Sandbox: parseSandbox(cfg.Parse), Originals: c.orig,
+		EmbedModel: func(context.Context) (string, error) {
+			if _, embed := c.active.ActiveModels(); embed != "" {
+				return embed, nil
+			}
+			return cfg.EmbedModel, nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+	if c.priv, err = privacy.New(c.pool, privacyConfig(cfg), log); err != nil {
+		return err
+	}
+	c.queue.Handle(privacy.JobKind, 1, c.priv.Handler())
+	return nil
+}
+
+// close stops the model refresh and closes the pool; jobs must have
+// stopped before.
+func (c *core) close() {
+	c.stopRefresh()
+	c.pool.Close()
+}
+
+// runJobs runs the queue and the daily retention schedule until the
+// returned stop is called (idempotent), which puts running jobs back in
+// the queue for the next start or another process, and waits for them.
+// They do not stop with ctx: the caller stops them after draining HTTP.
+func (c *core) runJobs(ctx context.Context) (stop func()) {
+	jobsCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan error, 1)
+	go func() { done <- c.queue.Run(jobsCtx) }()
+	// Retention runs daily as a job, on whichever process claims it.
+	scheduled := make(chan struct{})
+	go func() { defer close(scheduled); c.priv.Schedule(jobsCtx, c.queue, 24*time.Hour) }()
+	stopped := false
+	return func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			c.log.Warn("background jobs stopped with an error", "err", err)
+		}
+		<-scheduled
+	}
+}
