@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"strconv"
 
-	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -106,9 +105,12 @@ func hashMatches(f *os.File, want []byte) (bool, error) {
 
 // visibleDocument loads the document named by the {id} path value if the
 // caller may see it; otherwise the error is "not found". Only current
-// versions are visible, except that knowledge managers, who see the
-// version history in the library, may look at an earlier version's
-// record (never its file).
+// versions are visible, except that knowledge managers (the configured
+// role group, never the default name), who see the version history in the
+// library, may look at an earlier version's record (never its file). That
+// record is not filtered by the version's own access groups: a knowledge
+// manager is trusted with the whole library, whose listing and version
+// history already show every document's metadata whatever its groups.
 func (s *Server) visibleDocument(r *http.Request) (store.VisibleDocument, error) {
 	id, err := pathID(r)
 	if err != nil {
@@ -116,7 +118,7 @@ func (s *Server) visibleDocument(r *http.Request) (store.VisibleDocument, error)
 	}
 	u := user(r)
 	d, err := s.store.VisibleDocument(r.Context(), id, u.Groups)
-	if errors.Is(err, store.ErrNotFound) && u.InGroup(auth.GroupKnowledgeManager) {
+	if errors.Is(err, store.ErrNotFound) && u.InGroup(s.roles.KnowledgeManager) {
 		if old, oerr := s.store.AnyDocumentVersion(r.Context(), id); oerr == nil && !old.Current() {
 			return old, nil
 		}
