@@ -67,6 +67,10 @@ type Config struct {
 	PublicURLs []string
 	// Limits bound answers, uploads and writes (limits.go).
 	Limits Limits
+	// MetricsListen is the operator listener's address (--metrics-listen):
+	// besides loopback names and IP literals, its host is the one Host
+	// name that listener answers (operator_host.go).
+	MetricsListen string
 }
 
 // Server holds the dependencies of the handlers.
