@@ -1,11 +1,8 @@
 package server
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"os"
@@ -59,7 +56,7 @@ func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(CodeNotFound, "the original file of this document is not available on this server"))
 		return
 	}
-	if same, err := hashMatches(f, d.ContentHash); err != nil {
+	if same, err := s.fileHashes.matches(f, d.SourceURI, st, d.ContentHash); err != nil {
 		s.writeError(w, r, err)
 		return
 	} else if !same {
@@ -86,21 +83,6 @@ func openSourceFile(path string) (*os.File, error) {
 		return nil, fmt.Errorf("source %q is not an absolute path", path)
 	}
 	return os.OpenInRoot(filepath.Dir(path), filepath.Base(path))
-}
-
-// hashMatches reports whether f's content has the SHA-256 want, and
-// rewinds f for serving. The file is read once more to serve it; a file
-// replaced meanwhile (a new version is moved into place by rename) does
-// not change the open one.
-func hashMatches(f *os.File, want []byte) (bool, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return false, fmt.Errorf("hash document file: %w", err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return false, fmt.Errorf("rewind document file: %w", err)
-	}
-	return bytes.Equal(h.Sum(nil), want), nil
 }
 
 // visibleDocument loads the document named by the {id} path value if the

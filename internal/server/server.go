@@ -94,6 +94,7 @@ type Server struct {
 	modelAdmin *models.Service
 	hosts      []publicHost // from cfg.PublicURLs
 	roles      auth.Roles   // the groups granting roles, from the authenticator
+	fileHashes *fileHashes  // sums of served document files (filehash.go)
 }
 
 // Deps are the services the handlers call.
@@ -139,7 +140,7 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn,
 		metrics: m, gate: newAnswerGate(cfg.Limits, m),
 		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin,
-		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles()}
+		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles(), fileHashes: newFileHashes()}
 }
 
 // storeDB is st's connection, or nil without a store.
