@@ -118,6 +118,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		Endpoints:             map[string]string{"database": config.RedactURL(cfg.DatabaseURL), "ollama": config.RedactURL(cfg.OllamaURL.String())},
 		Auth:                  authConfig(cfg),
 		PublicURLs:            cfg.Auth.PublicURLs,
+		MetricsListen:         cfg.Limits.MetricsListen,
 		Limits:                serverLimits(cfg),
 	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
 		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig})

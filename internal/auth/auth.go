@@ -24,7 +24,11 @@ import (
 
 // Default names of the groups with a role in the product itself, beyond
 // document access: the identity provider (or proxy) puts users into them.
-// A city whose directory names them otherwise sets Config.Roles.
+// A city whose directory names them otherwise sets Config.Roles. They are
+// defaults only: every authorization decision asks the configured Roles
+// (Authenticator.Roles), since with a role renamed a directory group that
+// happens to carry the default name grants nothing
+// (TestRoleGroupConstantsOnlyDefaults keeps it so).
 const (
 	// GroupKnowledgeManager may upload, re-ingest and delete documents.
 	GroupKnowledgeManager = "knowledge-manager"

@@ -50,6 +50,19 @@ func (a *Authenticator) CanLogin() bool { return a.oidc != nil && a.Mode() == Mo
 // ErrUnauthenticated when there is none; other errors are failures of
 // the store.
 func (a *Authenticator) Identify(r *http.Request) (User, error) {
+	u, err := a.identify(r)
+	if err != nil {
+		return User{}, err
+	}
+	// Every source ends here, so every one is held to the same rule:
+	// a proxy header or a claim with a malformed name identifies nobody.
+	if err := CheckUserName(u.Name); err != nil {
+		return User{}, fmt.Errorf("%s identity: %w: %w", u.Method, err, ErrUnauthenticated)
+	}
+	return u, nil
+}
+
+func (a *Authenticator) identify(r *http.Request) (User, error) {
 	ctx := r.Context()
 	if a.Mode() == ModeProxy {
 		if err := a.cfg.checkProxyHeaders(r); err != nil {

@@ -217,6 +217,10 @@ func (o *OIDC) user(claims map[string]any, method string) (User, error) {
 	if name == "" {
 		return User{}, fmt.Errorf("no user name in claim %q, email or sub", o.cfg.UsernameClaim)
 	}
+	// A session made from this name outlives the login: refuse it here.
+	if err := CheckUserName(name); err != nil {
+		return User{}, fmt.Errorf("user name claim: %w", err)
+	}
 	groups, err := GroupsClaim(claims[o.cfg.GroupsClaim])
 	if err != nil {
 		return User{}, fmt.Errorf("claim %q: %w", o.cfg.GroupsClaim, err)

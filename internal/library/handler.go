@@ -97,7 +97,7 @@ func (s *Service) run(ctx context.Context, j jobs.Job, a Args, rep *jobs.Reporte
 			}
 			return root.MkdirAll(filepath.Dir(dst), 0o750)
 		}); err != nil {
-			return jobs.Permanent(fmt.Errorf("%s: cannot store the file in the upload directory: %w", a.File, err))
+			return s.unstorable(a, err)
 		}
 	}
 	model, err := s.cfg.EmbedModel(ctx)
@@ -218,9 +218,19 @@ func (s *Service) place(from string, a Args) error {
 		return root.Rename(src, dst)
 	})
 	if err != nil {
-		return jobs.Permanent(fmt.Errorf("move %s into place: %w", a.File, err))
+		return s.unstorable(a, err)
 	}
 	return nil
+}
+
+// unstorable fails the job of a file whose folder in the upload directory
+// cannot be used (a collection folder replaced by a symlink, no space,
+// no permission). The job's reason is shown on the library page, so it
+// says what the user can act on; the error itself, with server paths and
+// system calls ("mkdirat …: path escapes from parent"), goes to the log.
+func (s *Service) unstorable(a Args, err error) error {
+	s.log.Warn("upload cannot be stored", "file", a.File, "collection", a.Collection, "path", a.Path, "err", err)
+	return jobs.Permanent(fmt.Errorf("%s cannot be stored: its collection folder on the server cannot be used (invalid collection folder); ask an administrator", a.File))
 }
 
 // inUploads runs fn with the upload directory opened as an os.Root, and

@@ -351,7 +351,10 @@ func TestValidation(t *testing.T) {
 		in   string
 		want []string
 		ok   bool
-	}{{"", []string{}, true}, {"staff, hr,staff", []string{"staff", "hr"}, true}, {"two words", nil, false}} {
+	}{{"", []string{}, true}, {"staff, hr,staff", []string{"staff", "hr"}, true},
+		// Spaces are part of a group's name, as for the proxy, OIDC and CLI (finding F6).
+		{" IT Abteilung ,Bürger büro", []string{"IT Abteilung", "Bürger büro"}, true},
+		{"tab\tgroup", nil, false}, {"bad\xffutf8", nil, false}, {strings.Repeat("g", 101), nil, false}} {
 		got, err := library.ParseGroups(tt.in)
 		if (err == nil) != tt.ok || strings.Join(got, "|") != strings.Join(tt.want, "|") {
 			t.Errorf("ParseGroups(%q) = %v, %v", tt.in, got, err)

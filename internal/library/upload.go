@@ -13,6 +13,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/extract"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/originals"
@@ -175,22 +176,18 @@ func ValidateCollection(name string) error {
 	return nil
 }
 
-// ParseGroups splits the comma-separated access groups of an upload. Group
-// names are what the identity provider sends: no spaces or commas.
-// None means the documents are visible to everyone.
+// ParseGroups splits the comma-separated access groups of an upload the
+// way every identity source reads groups (auth.ParseGroups): commas
+// separate, spaces inside a name are part of it ("IT Abteilung"), ends
+// are trimmed, duplicates dropped. A name must be valid UTF-8 without
+// control characters, at most 100 bytes. None means the documents are
+// visible to everyone.
 func ParseGroups(s string) ([]string, error) {
-	groups := []string{}
-	seen := map[string]bool{}
-	for g := range strings.SplitSeq(s, ",") {
-		g = strings.TrimSpace(g)
-		if g == "" || seen[g] {
-			continue
+	groups := auth.ParseGroups(s)
+	for _, g := range groups {
+		if len(g) > 100 || !utf8.ValidString(g) || strings.ContainsFunc(g, unicode.IsControl) {
+			return nil, inputErr("groups", "%q is not a group name (no control characters, at most 100 bytes)", g)
 		}
-		if len(g) > 100 || strings.IndexFunc(g, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-			return nil, inputErr("groups", "%q is not a group name (no spaces, at most 100 characters)", g)
-		}
-		seen[g] = true
-		groups = append(groups, g)
 	}
 	if len(groups) > 50 {
 		return nil, inputErr("groups", "at most 50 groups")

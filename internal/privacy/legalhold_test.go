@@ -84,3 +84,36 @@ func TestAdminCannotEraseSelf(t *testing.T) {
 	}
 	mustVerify(t, w.tx)
 }
+
+// TestAdminCannotEraseOwnPseudonym reproduces finding F4: an admin naming
+// their own pseudonym as the subject ("pseud-…" of alice, erased as
+// alice) got round the self-erasure check and deleted the rows kept under
+// it. Another admin's pseudonym is still erasable.
+func TestAdminCannotEraseOwnPseudonym(t *testing.T) {
+	w := newWorld(t)
+	s := w.service(t, privacy.ActionPseudonymise)
+	ctx := context.Background()
+	own, err := s.Pseudonym(ctx, "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, actx := range []context.Context{
+		auth.NewContext(ctx, auth.User{Name: "alice", Groups: []string{"admin"}}),
+		audit.WithActor(ctx, audit.CommandActor("cli", func(string) string { return "alice" })),
+	} {
+		if _, err := s.EraseSubject(actx, own); !errors.Is(err, privacy.ErrSelfErasure) {
+			t.Errorf("erasing their own pseudonym as %s: err = %v, want ErrSelfErasure", audit.ActorFrom(actx), err)
+		}
+	}
+	if _, ok := w.answer(t, w.newAns); !ok {
+		t.Fatal("a refused self-erasure erased")
+	}
+	other, err := s.Pseudonym(ctx, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.EraseSubject(auth.NewContext(ctx, auth.User{Name: "alice", Groups: []string{"admin"}}), other); err != nil {
+		t.Errorf("erasing another person's pseudonym: %v", err)
+	}
+	mustVerify(t, w.tx)
+}

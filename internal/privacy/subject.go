@@ -76,11 +76,33 @@ type Erasure struct {
 // not erase themselves; another administrator must.
 var ErrSelfErasure = errors.New("privacy: nobody may erase their own data: another administrator must do it")
 
-// samePerson reports whether actor (audit.ActorFrom) is user: their name,
-// their pseudonym, or a command run by the operating-system user of that
-// name ("cli:alice", audit.CommandActor).
-func samePerson(actor, user, pseud string) bool {
-	return actor == user || actor == pseud || strings.HasSuffix(actor, ":"+user)
+// isSelf reports whether actor (audit.ActorFrom) is the subject user
+// (whose pseudonym is pseud): the actor is a person by their name, or by
+// a command run by the operating-system user of that name ("cli:alice",
+// audit.CommandActor); the subject is that person when it is their name
+// or their pseudonym, either way round. Comparing only the actor with
+// the subject's pseudonym let "alice" erase "pseud-<alice's pseudonym>",
+// the rows kept under her own pseudonym.
+func (s *Service) isSelf(ctx context.Context, actor, user, pseud string) (bool, error) {
+	persons := []string{actor}
+	for i, c := range actor { // "cli:alice": alice (any prefix, as before)
+		if c == ':' && i+1 < len(actor) {
+			persons = append(persons, actor[i+1:])
+		}
+	}
+	for _, p := range persons {
+		if p == user || p == pseud {
+			return true, nil
+		}
+		own, err := s.Pseudonym(ctx, p)
+		if err != nil {
+			return false, err
+		}
+		if own == user {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 func validUser(user string) error {
@@ -174,7 +196,9 @@ func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error
 	if err != nil {
 		return Erasure{}, err
 	}
-	if samePerson(audit.ActorFrom(ctx), user, pseud) {
+	if self, err := s.isSelf(ctx, audit.ActorFrom(ctx), user, pseud); err != nil {
+		return Erasure{}, err
+	} else if self {
 		return Erasure{}, ErrSelfErasure
 	}
 	er := Erasure{Pseudonym: pseud}

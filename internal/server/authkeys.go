@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/civitas-eu/civitas/internal/auth"
 )
@@ -34,8 +35,14 @@ func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	case req.User == "":
 		s.writeError(w, r, errorf(CodeInvalid, "\"user\" must name the user the key acts for"))
 		return
+	case auth.CheckUserName(req.User) != nil:
+		s.writeError(w, r, errorf(CodeInvalid, "\"user\": "+auth.CheckUserName(req.User).Error()))
+		return
 	case len(req.Name) > 200:
 		s.writeError(w, r, errorf(CodeInvalid, "\"name\" must be at most 200 characters"))
+		return
+	case strings.ContainsFunc(req.Name, unicode.IsControl):
+		s.writeError(w, r, errorf(CodeInvalid, "\"name\" must not contain control characters"))
 		return
 	}
 	groups := auth.CleanGroups(req.Groups)

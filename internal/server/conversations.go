@@ -41,7 +41,9 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	answers, err := s.store.Answers(r.Context(), c.ID)
+	// Sources of documents the caller may no longer see are redacted
+	// (store.AnswersFor); the answers' text is the user's own history.
+	answers, err := s.store.AnswersFor(r.Context(), c.ID, user(r).Groups)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -1,11 +1,8 @@
 package server
 
 import (
-	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"os"
@@ -13,7 +10,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -90,7 +86,7 @@ func (s *Server) getDocumentFile(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(CodeNotFound, "the original file of this document is not available on this server"))
 		return
 	}
-	if same, err := hashMatches(f, d.ContentHash); err != nil {
+	if same, err := s.fileHashes.matches(f, d.SourceURI, st, d.ContentHash); err != nil {
 		s.writeError(w, r, err)
 		return
 	} else if !same {
@@ -124,26 +120,14 @@ func openSourceFile(path string) (*os.File, error) {
 	return os.OpenInRoot(filepath.Dir(path), filepath.Base(path))
 }
 
-// hashMatches reports whether f's content has the SHA-256 want, and
-// rewinds f for serving. The file is read once more to serve it; a file
-// replaced meanwhile (a new version is moved into place by rename) does
-// not change the open one.
-func hashMatches(f *os.File, want []byte) (bool, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return false, fmt.Errorf("hash document file: %w", err)
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return false, fmt.Errorf("rewind document file: %w", err)
-	}
-	return bytes.Equal(h.Sum(nil), want), nil
-}
-
 // visibleDocument loads the document named by the {id} path value if the
 // caller may see it; otherwise the error is "not found". Only current
-// versions are visible, except that knowledge managers, who see the
-// version history in the library, may look at an earlier version's
-// record (never its file).
+// versions are visible, except that knowledge managers (the configured
+// role group, never the default name), who see the version history in the
+// library, may look at an earlier version's record (never its file). That
+// record is not filtered by the version's own access groups: a knowledge
+// manager is trusted with the whole library, whose listing and version
+// history already show every document's metadata whatever its groups.
 func (s *Server) visibleDocument(r *http.Request) (store.VisibleDocument, error) {
 	id, err := pathID(r)
 	if err != nil {
@@ -151,7 +135,7 @@ func (s *Server) visibleDocument(r *http.Request) (store.VisibleDocument, error)
 	}
 	u := user(r)
 	d, err := s.store.VisibleDocument(r.Context(), id, u.Groups)
-	if errors.Is(err, store.ErrNotFound) && u.InGroup(auth.GroupKnowledgeManager) {
+	if errors.Is(err, store.ErrNotFound) && u.InGroup(s.roles.KnowledgeManager) {
 		if old, oerr := s.store.AnyDocumentVersion(r.Context(), id); oerr == nil && !old.Current() {
 			return old, nil
 		}

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/jackc/pgx/v5/pgconn"
+
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -59,6 +61,8 @@ func clientError(err error) *Error {
 		return errorf(CodeUnauthenticated, "authentication required")
 	case errors.Is(err, context.DeadlineExceeded):
 		return errorf(CodeUnavailable, "the request took too long")
+	case isEncodingError(err):
+		return errorf(CodeInvalid, "the request contains characters that cannot be stored (a NUL byte or invalid UTF-8)")
 	default:
 		return errorf(CodeInternal, "internal error")
 	}
@@ -86,4 +90,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	writeJSON(w, r, status, map[string]any{"error": map[string]string{"code": ce.Code, "message": ce.Message}})
+}
+
+// isEncodingError reports whether PostgreSQL refused text the client sent
+// for its characters: 22021 character_not_in_repertoire (a NUL byte,
+// invalid UTF-8) or 22P05 untranslatable_character. Whatever field
+// slipped past validation, that is the client's input, not our failure.
+func isEncodingError(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "22021" || pe.Code == "22P05")
 }

@@ -342,7 +342,7 @@ func TestLibraryRefusals(t *testing.T) {
 		{"not a knowledge manager", []string{"staff"}, []part{formField("collection", b.collection), pdf}, 403, "knowledge-manager"},
 		{"no collection", km, []part{pdf}, 400, "collection"},
 		{"bad collection", km, []part{formField("collection", "../etc"), pdf}, 400, "collection"},
-		{"bad groups", km, []part{formField("collection", b.collection), formField("groups", "a b"), pdf}, 400, "groups"},
+		{"bad groups", km, []part{formField("collection", b.collection), formField("groups", "a\tb"), pdf}, 400, "groups"},
 		{"no file", km, []part{formField("collection", b.collection)}, 400, "file"},
 		{"request too large", km, []part{formField("collection", b.collection), file("x.txt", bytes.Repeat([]byte("x"), 3<<20))}, 400, "per request"},
 	}

@@ -113,11 +113,13 @@ func (m *metrics) handler() http.Handler {
 // MetricsHandler is the operator's side of the assistant, for a listener
 // of its own that only the monitoring network reaches: GET /metrics (the
 // Prometheus series) and GET /readyz (the detailed readiness, with models
-// and endpoints). Neither is on the public Handler.
+// and endpoints). Neither is on the public Handler. Like the public
+// handler, it answers only Host names no rebinding page can use
+// (operator_host.go).
 func (s *Server) MetricsHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", s.metrics.handler())
 	mux.HandleFunc("GET /readyz", s.readinessDetail)
 	mux.HandleFunc("GET /healthz", s.healthz)
-	return mux
+	return s.operatorHostGuard(mux)
 }

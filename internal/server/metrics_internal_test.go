@@ -24,7 +24,9 @@ func newTestServer(t *testing.T, lim Limits) *Server {
 func scrape(t *testing.T, s *Server) string {
 	t.Helper()
 	rec := httptest.NewRecorder()
-	s.MetricsHandler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	req := httptest.NewRequest("GET", "/metrics", nil)
+	req.Host = "127.0.0.1:9464" // the operator listener answers loopback names
+	s.MetricsHandler().ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		t.Fatalf("GET /metrics = %d", rec.Code)
 	}

@@ -68,6 +68,10 @@ type Config struct {
 	PublicURLs []string
 	// Limits bound answers, uploads and writes (limits.go).
 	Limits Limits
+	// MetricsListen is the operator listener's address (--metrics-listen):
+	// besides loopback names and IP literals, its host is the one Host
+	// name that listener answers (operator_host.go).
+	MetricsListen string
 }
 
 // Server holds the dependencies of the handlers.
@@ -92,6 +96,7 @@ type Server struct {
 	originals  originals.Store
 	hosts      []publicHost // from cfg.PublicURLs
 	roles      auth.Roles   // the groups granting roles, from the authenticator
+	fileHashes *fileHashes  // sums of served document files (filehash.go)
 }
 
 // Deps are the services the handlers call.
@@ -140,7 +145,7 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn,
 		metrics: m, gate: newAnswerGate(cfg.Limits, m),
 		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin, originals: d.Originals,
-		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles()}
+		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles(), fileHashes: newFileHashes()}
 }
 
 // storeDB is st's connection, or nil without a store.

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/privacy"
 )
 
@@ -15,6 +16,9 @@ func subjectName(r *http.Request) (string, error) {
 	name := strings.TrimSpace(r.PathValue("user"))
 	if name == "" {
 		return "", errorf(CodeInvalid, "name the user in the path")
+	}
+	if err := auth.CheckUserName(name); err != nil {
+		return "", errorf(CodeInvalid, "the user in the path: "+err.Error())
 	}
 	return name, nil
 }

@@ -51,3 +51,17 @@ SELECT d.id, c.name, d.source_uri, d.title, d.media_type, d.language, d.version,
        d.content_hash
 FROM documents d JOIN collections c ON c.id = d.collection_id
 WHERE d.id = $1;
+
+-- name: VisibleDocumentIDs
+-- Of the documents $1, those a caller in groups $2 may still see: the
+-- version itself and the current version of its source are both public
+-- or share a group with the caller (a superseded version's row keeps the
+-- groups it had, which may be wider). Deleted documents, or a source whose
+-- current version is gone, are not returned.
+SELECT d.id
+FROM documents d
+JOIN documents cur ON cur.collection_id = d.collection_id AND cur.source_uri = d.source_uri
+                  AND cur.superseded_by IS NULL
+WHERE d.id = ANY($1::bigint[])
+  AND (cardinality(d.access_groups) = 0 OR d.access_groups && $2::text[])
+  AND (cardinality(cur.access_groups) = 0 OR cur.access_groups && $2::text[]);

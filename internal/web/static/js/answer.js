@@ -62,6 +62,11 @@ export class Turn {
     const list = el('ol', { className: 'source-list' });
     for (const src of this.sources) {
       const li = el('li', { value: src.n });
+      if (src.unavailable) {
+        li.append(document.createTextNode(src.title));
+        list.append(li);
+        continue;
+      }
       const a = el('a', { className: 'source-link', href: sourceURL(src), 'data-document': src.document_id }, src.title || src.source_uri);
       a.addEventListener('click', (ev) => {
         ev.preventDefault();
@@ -98,7 +103,9 @@ export class Turn {
     let last = 0;
     for (const m of this.text.matchAll(/\[(\d{1,3})\]/g)) {
       const src = this.byN(Number(m[1]));
-      if (!src) continue;
+      // A source the reader may no longer see (src.unavailable) stays
+      // plain text: there is nothing to open.
+      if (!src || src.unavailable) continue;
       parts.push(document.createTextNode(this.text.slice(last, m.index)));
       const a = el('a', { className: 'cite', href: sourceURL(src), 'data-n': src.n,
         'aria-label': t('answer.citeLabel', { n: src.n, title: src.title, pages: pagesLabel(src) }) }, `[${src.n}]`);
