@@ -108,6 +108,8 @@ type Config struct {
 
 	// Limits bound requests and answers (limits.go).
 	Limits LimitsConfig
+	// Shutdown is the SIGTERM sequence and stream keep-alives (shutdown.go).
+	Shutdown ShutdownConfig
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -235,7 +237,8 @@ func Settings() []Setting {
 			Usage: "folder GGUF model files are delivered to, which admins may import from over the API (empty: API imports off)",
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
-		parseSettings(), limitsSettings())...)
+		parseSettings(), limitsSettings(),
+		shutdownSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.
