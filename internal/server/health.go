@@ -54,6 +54,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	status, code := "ready", http.StatusOK
 	if s.Draining() || !s.dbUp(r.Context()) {
 		status, code = "unavailable", http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", retryAfterSeconds(unavailableRetryAfter))
 	}
 	writeJSON(w, r, code, map[string]string{"status": status})
 }
