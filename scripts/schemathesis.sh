@@ -46,7 +46,7 @@ wait_for "assistant (schemathesis)" 120 curl -fsS "http://127.0.0.1:$PORT/readyz
 
 log "schemathesis $SCHEMATHESIS_VERSION against http://127.0.0.1:$PORT/api/openapi.json"
 start_s=$SECONDS
-"$ST" run "http://127.0.0.1:$PORT/api/openapi.json" \
+"$ST" --config-file "$ROOT/scripts/schemathesis.toml" run "http://127.0.0.1:$PORT/api/openapi.json" \
 	--checks not_a_server_error,response_schema_conformance \
 	--max-examples "${CIVITAS_SCHEMATHESIS_EXAMPLES:-10}" --phases examples,coverage,fuzzing --seed "${CIVITAS_SCHEMATHESIS_SEED:-1}" \
 	--request-timeout 60 --workers 2 \

@@ -53,7 +53,11 @@ func TestSlowAnswerReceivesKeepAlives(t *testing.T) {
 			release := make(chan struct{})
 			b := setup(t, setupOpts{answerer: &scriptedAnswerer{AnswerFunc: silentAnswer(release)},
 				limits: server.Limits{KeepAlive: 20 * time.Millisecond, WriteTimeout: 5 * time.Second}})
-			req, _ := http.NewRequest("POST", b.url+tc.path, strings.NewReader(tc.body))
+			// Without keep-alives the answer is never released: the
+			// deadline fails the test instead of hanging it.
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, "POST", b.url+tc.path, strings.NewReader(tc.body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("X-Forwarded-User", "kim")
 			resp, err := http.DefaultClient.Do(req)
