@@ -48,7 +48,7 @@ log "schemathesis $SCHEMATHESIS_VERSION against http://127.0.0.1:$PORT/api/opena
 start_s=$SECONDS
 "$ST" --config-file "$ROOT/scripts/schemathesis.toml" run "http://127.0.0.1:$PORT/api/openapi.json" \
 	--checks not_a_server_error,response_schema_conformance \
-	--max-examples "${CIVITAS_SCHEMATHESIS_EXAMPLES:-10}" --phases examples,coverage,fuzzing --seed "${CIVITAS_SCHEMATHESIS_SEED:-1}" \
+	--max-examples "${CIVITAS_SCHEMATHESIS_EXAMPLES:-20}" --phases examples,coverage,fuzzing --seed "${CIVITAS_SCHEMATHESIS_SEED:-1}" \
 	--request-timeout 60 --workers 2 \
 	--exclude-operation-id removeModel --exclude-operation-id pullModel \
 	--report junit --report-junit-path "$LOGS/schemathesis-junit.xml" ||
