@@ -37,6 +37,10 @@ type Main struct {
 	// MetricsReady, if set, receives the address of the operator listener
 	// (--metrics-listen) once it accepts connections.
 	MetricsReady chan<- string
+
+	// wrapAnswerer, if set, replaces the answer service (tests: a slow
+	// scripted answer).
+	wrapAnswerer func(server.Answerer) server.Answerer
 }
 
 // Run is the assistant's start-up and shutdown, owned by one function:
@@ -101,9 +105,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	retriever := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
 	ac := answerConfig(cfg)
 	ac.Models = c.active
-	answerer, err := answer.New(ac, retriever, llm, documentSource{st}, tmpl, log)
-	if err != nil {
+	var answerer server.Answerer
+	if answerer, err = answer.New(ac, retriever, llm, documentSource{st}, tmpl, log); err != nil {
 		return err
+	}
+	if m.wrapAnswerer != nil {
+		answerer = m.wrapAnswerer(answerer)
 	}
 
 	// Requests get their own base context, not the signal's: on SIGTERM
@@ -157,14 +164,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return fmt.Errorf("serve HTTP: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-	defer cancel()
-	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		log.Warn("HTTP drain timed out; cancelling in-flight requests", "err", err)
-		cancelRequests()
-		_ = httpSrv.Close()
-	}
+	drainHTTP(log, cfg.Shutdown, srv, httpSrv, cancelRequests)
 	// Running jobs go back to the queue (resumed by the next start or
 	// another replica) before the pool closes.
 	stopJobs()
@@ -186,6 +186,24 @@ func (m *Main) serveOperator(addr string, h http.Handler, log *slog.Logger) (sto
 		m.MetricsReady <- mln.Addr().String()
 	}
 	return func() { _ = metricsSrv.Close() }, nil
+}
+
+// drainHTTP is the shutdown of the public server (SIGTERM): readiness
+// turns 503 and new questions are refused (server.Drain); after
+// --shutdown-delay, for load balancers to notice, the listener closes and
+// the answers under way have --shutdown-grace to finish; what is left then
+// is cancelled.
+func drainHTTP(log *slog.Logger, sc config.ShutdownConfig, srv *server.Server, httpSrv *http.Server, cancelRequests context.CancelFunc) {
+	srv.Drain()
+	log.Info("shutting down: readiness is 503", "delay", sc.Delay, "grace", sc.Grace)
+	time.Sleep(sc.Delay)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), sc.Grace)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("HTTP drain timed out; cancelling in-flight requests", "err", err, "grace", sc.Grace)
+		cancelRequests()
+		_ = httpSrv.Close()
+	}
 }
 
 // maxHeaderBytes bounds a request's headers (Go's default is 1 MB); the
@@ -230,6 +248,7 @@ func serverLimits(cfg config.Config) server.Limits {
 	return server.Limits{
 		RatePerMinute: l.RatePerMinute, MaxAnswersPerUser: l.MaxAnswersPerUser, MaxAnswers: l.MaxAnswers,
 		QueueWait: l.AnswerQueueWait, UploadTimeout: l.UploadTimeout, WriteTimeout: l.WriteTimeout,
+		KeepAlive: cfg.Shutdown.KeepAlive,
 	}
 }
 

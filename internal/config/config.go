@@ -114,6 +114,9 @@ type Config struct {
 
 	// Originals says where original files are kept (originals.go).
 	Originals OriginalsConfig
+
+	// Shutdown is the SIGTERM sequence and stream keep-alives (shutdown.go).
+	Shutdown ShutdownConfig
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -242,7 +245,7 @@ func Settings() []Setting {
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
 		parseSettings(), limitsSettings(),
-		originalsSettings(), jobsSettings())...)
+		originalsSettings(), jobsSettings(), shutdownSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.

@@ -128,11 +128,16 @@ func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(CodeInvalid, "\"name\" must not be empty"))
 		return
 	}
-	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	// Blank lines keep the connection alive while a layer downloads
+	// without progress (keepalive.go).
+	kept := s.keepAlive(w, ndjsonKeepAlive)
+	defer kept.end()
+	w = kept
+	rc := http.NewResponseController(w)
 	enc := json.NewEncoder(w)
 	send := func(v any) error {
 		if err := enc.Encode(v); err != nil {

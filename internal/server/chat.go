@@ -99,6 +99,11 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(http.StatusOK)
 	flusher.Flush()
+	// From here on keep-alive comments flow while the question waits or
+	// the model is silent (keepalive.go).
+	kept := s.keepAlive(w, sseKeepAlive)
+	defer kept.end()
+	w, flusher = kept, kept
 	if !s.waitInStream(ctx, w, flusher, ticket) {
 		return
 	}

@@ -4,9 +4,14 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
 
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -63,6 +68,8 @@ func clientError(err error) *Error {
 		return errorf(CodeUnavailable, "the request took too long")
 	case isEncodingError(err):
 		return errorf(CodeInvalid, "the request contains characters that cannot be stored (a NUL byte or invalid UTF-8)")
+	case backendDown(err):
+		return errorf(CodeUnavailable, "the database or model server does not answer; try again shortly")
 	default:
 		return errorf(CodeInternal, "internal error")
 	}
@@ -75,8 +82,13 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	ce := clientError(err)
 	status := codeStatus[ce.Code]
 	var le *limitError
-	if errors.As(err, &le) {
+	switch {
+	case errors.As(err, &le):
 		w.Header().Set("Retry-After", retryAfterSeconds(le.RetryAfter()))
+	case status == http.StatusServiceUnavailable:
+		// Every 503 says when to ask again: a database outage, a timeout,
+		// a feature not configured on this server.
+		w.Header().Set("Retry-After", retryAfterSeconds(unavailableRetryAfter))
 	}
 	if status >= 500 && !errors.Is(err, context.Canceled) {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
@@ -99,4 +111,27 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 func isEncodingError(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && (pe.Code == "22021" || pe.Code == "22P05")
+}
+
+// unavailableRetryAfter is the Retry-After of a 503 that no limit timed.
+const unavailableRetryAfter = 5 * time.Second
+
+// backendDown reports whether err says the database (or another service
+// over the network) cannot be reached, rather than that a request failed:
+// a connection refused or broken, the server shutting down or refusing
+// connections (SQLSTATE class 08, 57P01-57P03), a network
+// timeout. Such a failure is a 503 with Retry-After, never a 500.
+func backendDown(err error) bool {
+	var ce *pgconn.ConnectError
+	var pe *pgconn.PgError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce), pgconn.Timeout(err):
+		return true
+	case errors.As(err, &pe):
+		return strings.HasPrefix(pe.Code, "08") || pe.Code == "57P01" || pe.Code == "57P02" || pe.Code == "57P03"
+	case errors.As(err, &ne), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+		return true
+	}
+	return false
 }

@@ -30,7 +30,7 @@ type componentStatus struct {
 }
 
 type readiness struct {
-	Status     string          `json:"status"` // "ready" or "unavailable"
+	Status     string          `json:"status"` // "ready", "unavailable" or "draining"
 	Mode       string          `json:"mode"`
 	Database   componentStatus `json:"database"`
 	Ollama     componentStatus `json:"ollama"`
@@ -52,8 +52,9 @@ type readiness struct {
 // cannot turn it into a flood of database pings.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	status, code := "ready", http.StatusOK
-	if !s.dbUp(r.Context()) {
+	if s.Draining() || !s.dbUp(r.Context()) {
 		status, code = "unavailable", http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", retryAfterSeconds(unavailableRetryAfter))
 	}
 	writeJSON(w, r, code, map[string]string{"status": status})
 }
@@ -136,7 +137,10 @@ func (s *Server) checkReadiness(ctx context.Context) readiness {
 		rd.Mode = ModeFull
 	}
 	rd.Status = "ready"
-	if !rd.Database.OK {
+	switch {
+	case s.Draining():
+		rd.Status = "draining" // stopping: no new requests (drain.go)
+	case !rd.Database.OK:
 		rd.Status = "unavailable"
 	}
 	return rd

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/textproto"
 	"strings"
 
 	"github.com/civitas-eu/civitas/internal/library"
@@ -128,7 +129,9 @@ func (s *Server) uploadReadError(err error) error {
 		return ce
 	case errors.As(err, &tooLarge):
 		return errorf(CodeInvalid, fmt.Sprintf("the upload is larger than the limit of %d MiB per request; send fewer files at once", tooLarge.Limit>>20))
-	case strings.Contains(err.Error(), "multipart"):
+	case strings.Contains(err.Error(), "multipart"), errors.As(err, new(textproto.ProtocolError)), errors.Is(err, io.ErrUnexpectedEOF):
+		// A part header that is no MIME header, a body cut short: the
+		// client's malformed request (schemathesis found it a 500).
 		return errorf(CodeInvalid, "the multipart/form-data body is malformed")
 	}
 	return err

@@ -371,3 +371,15 @@ func TestLibraryRefusals(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestLibraryMalformedMultipartIs400: a part header that is no MIME
+// header (schemathesis sent one) is the client's error, not a 500.
+func TestLibraryMalformedMultipartIs400(t *testing.T) {
+	b := setupLibrary(t, 1<<20, 2<<20, auth.Config{})
+	body := "--XX\r\nContent-Disposition: form-data; name=\"[\x066\xf3\x8a\xa4\xb4\xc3\xae\"\r\n\r\nx\r\n--XX--\r\n"
+	status, out := libraryDo(t, "POST", b.url+"/api/library/uploads", km, strings.NewReader(body),
+		map[string]string{"Content-Type": "multipart/form-data; boundary=XX"})
+	if status != http.StatusBadRequest {
+		t.Fatalf("malformed multipart upload = %d %v, want 400", status, out)
+	}
+}

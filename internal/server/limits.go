@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +31,9 @@ type Limits struct {
 	// reading is dropped), not the whole reply: a streamed answer may take
 	// minutes (timeouts.go).
 	WriteTimeout time.Duration
+	// KeepAlive is the interval of a streamed reply's keep-alives
+	// (keepalive.go); 0: DefaultKeepAlive.
+	KeepAlive time.Duration
 }
 
 // Retry-After of the refusals that depend on other answers finishing.
@@ -67,6 +71,8 @@ type answerGate struct {
 	lim     Limits
 	metrics *metrics
 	now     func() time.Time
+	// draining refuses new questions while the server stops (drain.go).
+	draining atomic.Bool
 
 	mu      sync.Mutex
 	running int
@@ -98,6 +104,10 @@ type ticket struct {
 // enter admits a question of user, or refuses it with a *limitError. The
 // ticket holds a slot at once, or is queued (position > 0) and must wait.
 func (g *answerGate) enter(user string) (*ticket, error) {
+	if g.draining.Load() {
+		g.metrics.refusals.WithLabelValues("draining").Inc()
+		return nil, drainRefusal()
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if wait := g.take(user); wait > 0 {

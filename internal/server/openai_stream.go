@@ -68,14 +68,13 @@ func (o *openAI) stream(w http.ResponseWriter, r *http.Request, ar answer.Reques
 		o.s.writeError(w, r, out.err)
 		return out
 	}
-	flusher, canFlush := w.(http.Flusher)
-	flush := func() {
-		if canFlush {
-			flusher.Flush()
-		}
-	}
 	sseHeaders(w)
 	w.WriteHeader(http.StatusOK)
+	// Keep-alive comments while the model is silent (keepalive.go).
+	kept := o.s.keepAlive(w, sseKeepAlive)
+	defer kept.end()
+	w = kept
+	flush := kept.Flush
 	empty := ""
 	writeData(w, c.chunk(openAIDelta{Role: "assistant", Content: &empty}, nil))
 	flush()

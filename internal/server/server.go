@@ -159,7 +159,13 @@ func storeDB(st *store.Store) audit.DB {
 // Handler returns the full route table wrapped in the middleware every
 // request goes through. Every route is listed here, in one place.
 func (s *Server) Handler() http.Handler {
-	mux := http.NewServeMux()
+	return s.instrument(securityHeaders(s.hostGuard(s.crossOriginGuard(s.routes()))))
+}
+
+// routes is the route table; openapi.yaml documents its /api and /v1
+// routes (openapi_test.go checks both ways).
+func (s *Server) routes() *routeTable {
+	mux := &routeTable{ServeMux: http.NewServeMux()}
 	mux.HandleFunc("GET /healthz", s.healthz)
 	// Only ready or not: the details and the metrics are on the
 	// operator's listener (MetricsHandler).
@@ -241,7 +247,9 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/admin/models/embed", modelRoute(s.useEmbedModel))
 	mux.Handle("DELETE /api/admin/models/{name}/embeddings", modelRoute(s.dropEmbeddings))
 
-	return s.instrument(securityHeaders(s.hostGuard(s.crossOriginGuard(mux))))
+	// The API's contract (openapi.go), open like the sign-in routes.
+	mux.HandleFunc("GET /api/openapi.json", s.openAPI)
+	return mux
 }
 
 // instrument counts and times every request, and logs it at debug level.

@@ -196,6 +196,8 @@ func readSSE(t *testing.T, r io.Reader) []sseEvent {
 			if !json.Valid(cur.Data) {
 				t.Fatalf("event %s has invalid JSON data: %s", cur.Event, cur.Data)
 			}
+		case strings.HasPrefix(line, ":"): // a keep-alive comment, framed on its own
+		case line == "" && cur.Event == "" && cur.Data == nil: // the comment's blank line
 		case line == "":
 			if cur.Event == "" || cur.Data == nil {
 				t.Fatalf("malformed SSE frame: %+v", cur)
