@@ -1,0 +1,216 @@
+package store_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/civitas-eu/civitas/internal/audit"
+	"github.com/civitas-eu/civitas/internal/dbtest"
+	"github.com/civitas-eu/civitas/internal/store"
+)
+
+// TestAppRoleCannotRunDDL runs the store's work as the role `assistant
+// migrate --grant-app-role` prepares: registering and dropping a model
+// (through the owner's functions), writing and retrieving a document,
+// appending to and reading the audit trail and deleting a personal part,
+// as erasure does, all work; DDL and rewriting the audit trail are
+// refused by the database itself with SQLSTATE 42501.
+func TestAppRoleCannotRunDDL(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.AppRole(t, nil)
+	st, err := store.New(db.Pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.RegisterEmbeddingModel(ctx, "app-embed", 16, "")
+	if err != nil {
+		t.Fatalf("register a model as the app role: %v", err)
+	}
+	sum := sha256.Sum256([]byte("app"))
+	_, ids, err := st.InsertDocument(ctx, store.Document{Collection: "app", SourceURI: "/docs/app.md", Title: "Hundesteuer",
+		MediaType: "text/markdown", TSConfig: "german", ContentHash: sum[:]},
+		[]store.Chunk{{Content: "Die Hundesteuer beträgt 100 Euro.", TokenCount: 5}, {Content: "Anträge im Bürgerbüro.", TokenCount: 3}})
+	if err != nil {
+		t.Fatalf("insert a document as the app role: %v", err)
+	}
+	if err := st.UpsertEmbeddings(ctx, m, ids, [][]float32{unit(16, 0, 0.1), unit(16, 5, 0.1)}); err != nil {
+		t.Fatal(err)
+	}
+	hits, err := st.RetrieveHybrid(ctx, m, store.RetrieveQuery{Text: "Hundesteuer", Vector: unit(16, 0, 0), K: 1})
+	if err != nil || len(hits) != 1 || hits[0].ChunkID != ids[0] {
+		t.Fatalf("retrieve as the app role: %v %+v", err, hits)
+	}
+	rec, err := audit.Append(ctx, db.Pool, audit.Event{Action: "test.event", Actor: "alice", Personal: map[string]string{"q": "x"}})
+	if err != nil {
+		t.Fatalf("append to the audit trail as the app role: %v", err)
+	}
+	if res, err := audit.Verify(ctx, db.Pool); err != nil || !res.OK {
+		t.Fatalf("read and verify the audit trail as the app role: %v %+v", err, res)
+	}
+	// Erasure: lock the personal part, then delete it (internal/privacy).
+	err = pgx.BeginFunc(ctx, db.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "SELECT audit_id FROM audit_personal WHERE actor = 'alice' FOR UPDATE"); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "DELETE FROM audit_personal WHERE audit_id = $1", rec.ID)
+		return err
+	})
+	if err != nil {
+		t.Fatalf("erase a personal part as the app role: %v", err)
+	}
+	// A personal part for the UPDATEs below to be refused on.
+	if _, err := audit.Append(ctx, db.Pool, audit.Event{Action: "test.event", Actor: "bob"}); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, sql := range []string{
+		"CREATE TABLE scratch (id int)",
+		"CREATE INDEX ON documents (title)",
+		"ALTER TABLE documents ADD COLUMN x int",
+		"DROP TABLE jobs",
+		"TRUNCATE jobs",
+		fmt.Sprintf("DROP TABLE embeddings_%d", m.ID),
+		"CREATE TABLE embeddings_999 PARTITION OF embeddings FOR VALUES IN (999)",
+		"CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1'",
+		"UPDATE audit_log SET action = 'rewritten'",
+		"DELETE FROM audit_log",
+		"TRUNCATE audit_log",
+		"UPDATE audit_personal SET actor = 'mallory'",
+		"UPDATE audit_personal SET audit_id = audit_id", // the column granted for row locks: the trigger refuses
+		"DELETE FROM audit_head",
+		"DELETE FROM schema_migrations",
+	} {
+		_, err := db.Pool.Exec(ctx, sql)
+		if pgErr := (*pgconn.PgError)(nil); !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+			t.Errorf("%s as the app role: error %v, want SQLSTATE 42501", sql, err)
+		}
+	}
+
+	n, err := st.DropEmbeddings(ctx, m.Name)
+	if err != nil || n != 2 {
+		t.Fatalf("drop a model's vectors as the app role: %d, %v; want 2", n, err)
+	}
+}
+
+// TestDropEmbeddingsDropsPartition: every model's vectors are a partition
+// of their own, with its HNSW index on it, and dropping a model drops its
+// partition whole and leaves the other model's vectors alone.
+func TestDropEmbeddingsDropsPartition(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	f := setup(t)
+	tx := f.st.DB()
+	other, err := f.st.RegisterEmbeddingModel(ctx, "other-embed", 8, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.UpsertEmbeddings(ctx, other, f.ids, [][]float32{unit(8, 0, 0), unit(8, 1, 0), unit(8, 2, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	var kind string
+	if err := tx.QueryRow(ctx, "SELECT relkind::text FROM pg_class WHERE oid = 'embeddings'::regclass").Scan(&kind); err != nil || kind != "p" {
+		t.Fatalf("embeddings relkind %q (%v), want p (partitioned)", kind, err)
+	}
+	partitions := func() []string {
+		t.Helper()
+		rows, err := tx.Query(ctx, `SELECT c.relname || ':' || coalesce((SELECT string_agg(i.indexrelid::regclass::text, ',')
+				FROM pg_index i WHERE i.indrelid = c.oid AND i.indexrelid::regclass::text LIKE 'embeddings_hnsw_%'), '')
+			FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid
+			WHERE h.inhparent = 'embeddings'::regclass ORDER BY c.relname`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	want := []string{fmt.Sprintf("embeddings_%d:embeddings_hnsw_%d", f.model.ID, f.model.ID),
+		fmt.Sprintf("embeddings_%d:embeddings_hnsw_%d", other.ID, other.ID)}
+	slices.Sort(want)
+	if got := partitions(); !slices.Equal(got, want) {
+		t.Fatalf("partitions:indexes %q, want %q", got, want)
+	}
+	n, err := f.st.DropEmbeddings(ctx, f.model.Name)
+	if err != nil || n != 3 {
+		t.Fatalf("DropEmbeddings: %d, %v; want 3", n, err)
+	}
+	want = []string{fmt.Sprintf("embeddings_%d:embeddings_hnsw_%d", other.ID, other.ID)}
+	if got := partitions(); !slices.Equal(got, want) {
+		t.Errorf("after the drop, partitions:indexes %q, want %q", got, want)
+	}
+	var left int
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM embeddings WHERE model_id = $1", other.ID).Scan(&left); err != nil || left != 3 {
+		t.Errorf("other model keeps %d vectors (%v), want 3", left, err)
+	}
+	if _, err := f.st.EmbeddingModel(ctx, f.model.Name); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("dropped model still registered: %v", err)
+	}
+}
+
+// TestHalfvecRetrieval: with --vector-type halfvec a model's index is
+// built in half precision, and vector and hybrid retrieval cast to it, so
+// they find the nearest chunk through that index.
+func TestHalfvecRetrieval(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx := dbtest.Tx(t)
+	st, err := store.New(tx, store.WithVectorType(store.VectorHalf))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.RegisterEmbeddingModel(ctx, "half-embed", 16, "")
+	if err != nil || m.VectorType != store.VectorHalf {
+		t.Fatalf("register: %+v, %v; want a halfvec model", m, err)
+	}
+	var def string
+	if err := tx.QueryRow(ctx, "SELECT pg_get_indexdef($1::regclass)", fmt.Sprintf("embeddings_hnsw_%d", m.ID)).Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(def, "halfvec(16)") || !strings.Contains(def, "halfvec_cosine_ops") {
+		t.Errorf("index %s is not a halfvec index", def)
+	}
+	sum := sha256.Sum256([]byte("half"))
+	_, ids, err := st.InsertDocument(ctx, store.Document{Collection: "half", SourceURI: "/docs/half.md", Title: "Half",
+		MediaType: "text/markdown", ContentHash: sum[:]},
+		[]store.Chunk{{Content: "eins", TokenCount: 1}, {Content: "zwei", TokenCount: 1}, {Content: "drei", TokenCount: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpsertEmbeddings(ctx, m, ids, [][]float32{unit(16, 0, 0.1), unit(16, 5, 0.1), unit(16, 10, 0.1)}); err != nil {
+		t.Fatal(err)
+	}
+	q := store.RetrieveQuery{Text: "zwei", Vector: unit(16, 5, 0), K: 1}
+	for _, mode := range []string{"vector", "hybrid"} {
+		var hits []store.Retrieved
+		if mode == "vector" {
+			hits, err = st.RetrieveVector(ctx, m, q)
+		} else {
+			hits, err = st.RetrieveHybrid(ctx, m, q)
+		}
+		if err != nil || len(hits) != 1 || hits[0].ChunkID != ids[1] {
+			t.Errorf("%s retrieval: %v %+v, want chunk %d", mode, err, hits, ids[1])
+		}
+	}
+	for _, set := range []string{"SET LOCAL enable_seqscan = off", "SET LOCAL enable_sort = off"} {
+		if _, err := tx.Exec(ctx, set); err != nil {
+			t.Fatal(err)
+		}
+	}
+	plan, err := st.ExplainRetrieve(ctx, "vector", m, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fmt.Sprintf("Index Scan using embeddings_hnsw_%d on embeddings_%d", m.ID, m.ID); !strings.Contains(plan, want) {
+		t.Errorf("plan does not use the partition's halfvec index (%s):\n%s", want, plan)
+	}
+}
