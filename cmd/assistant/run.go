@@ -84,7 +84,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		log.Info("Ollama reachable", "url", llm.URL(), "version", v)
 	}
 
-	st, err := store.New(pool)
+	storeOpts, closeRead, err := storeOptions(ctx, cfg, 16)
+	if err != nil {
+		return err
+	}
+	defer closeRead()
+	st, err := store.New(pool, storeOpts...)
 	if err != nil {
 		return err
 	}

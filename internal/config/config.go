@@ -105,6 +105,9 @@ type Config struct {
 
 	// Parse bounds the parsing of document files (parse.go).
 	Parse ParseConfig
+	// Database holds the read replica and vector index settings
+	// (database.go).
+	Database DatabaseConfig
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -232,7 +235,7 @@ func Settings() []Setting {
 			Usage: "folder GGUF model files are delivered to, which admins may import from over the API (empty: API imports off)",
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
-		parseSettings())...)
+		parseSettings(), databaseSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.

@@ -131,8 +131,16 @@ func CheckConfig(ctx context.Context, cfg config.Config, r Resolver) error {
 	if err != nil {
 		return err
 	}
+	targets := []Target{URLTarget(config.Describe("ollama-url"), cfg.OllamaURL), db}
+	if cfg.Database.ReadURL != "" {
+		read, err := DatabaseTarget(config.Describe("database-read-url"), cfg.Database.ReadURL)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, read)
+	}
 	g := Guard{Allow: cfg.AllowRemoteHosts, Resolver: r}
-	if err := g.Check(ctx, URLTarget(config.Describe("ollama-url"), cfg.OllamaURL), db); err != nil {
+	if err := g.Check(ctx, targets...); err != nil {
 		return fmt.Errorf("egress guard: %w", err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/dbtest"
@@ -212,5 +213,100 @@ func TestHalfvecRetrieval(t *testing.T) {
 	}
 	if want := fmt.Sprintf("Index Scan using embeddings_hnsw_%d on embeddings_%d", m.ID, m.ID); !strings.Contains(plan, want) {
 		t.Errorf("plan does not use the partition's halfvec index (%s):\n%s", want, plan)
+	}
+}
+
+// TestEnsureEmbeddingIndexesConcurrently: `assistant migrate` rebuilds a
+// model's missing index with CREATE INDEX CONCURRENTLY, outside any
+// transaction, and leaves present ones alone.
+func TestEnsureEmbeddingIndexesConcurrently(t *testing.T) {
+	ctx := context.Background()
+	pool := dbtest.Migrated(t)
+	st, err := store.New(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.RegisterEmbeddingModel(ctx, dbtest.UniqueName("ensure-embed-"), 4, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = st.DropEmbeddings(context.Background(), m.Name) })
+	index := fmt.Sprintf("embeddings_hnsw_%d", m.ID)
+	if _, err := pool.Exec(ctx, "DROP INDEX "+index); err != nil {
+		t.Fatal(err)
+	}
+	built, err := store.EnsureEmbeddingIndexes(ctx, pool)
+	if err != nil {
+		t.Fatalf("EnsureEmbeddingIndexes: %v", err)
+	}
+	if !slices.Contains(built, index) {
+		t.Errorf("built %q, want %s among them", built, index)
+	}
+	var valid bool
+	if err := pool.QueryRow(ctx, "SELECT indisvalid FROM pg_index WHERE indexrelid = $1::regclass", index).Scan(&valid); err != nil || !valid {
+		t.Errorf("index %s valid %v (%v), want a valid index", index, valid, err)
+	}
+	if built, err := store.EnsureEmbeddingIndexes(ctx, pool); err != nil || slices.Contains(built, index) {
+		t.Errorf("second run built %q (%v); want %s left alone", built, err, index)
+	}
+}
+
+// TestRetrieveUsesReadPool: with a read pool (--database-read-url, here
+// on the same database), retrieval runs on it and not on the primary.
+func TestRetrieveUsesReadPool(t *testing.T) {
+	ctx := context.Background()
+	dbtest.Migrated(t)
+	open := func() *pgxpool.Pool {
+		p, err := store.OpenPool(ctx, dbtest.URL(t), 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(p.Close)
+		return p
+	}
+	primary, read := open(), open()
+	st, err := store.New(primary, store.WithReadDB(read))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.RegisterEmbeddingModel(ctx, dbtest.UniqueName("read-embed-"), 4, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	collection := dbtest.UniqueName("read-")
+	t.Cleanup(func() {
+		_, _ = st.DropEmbeddings(context.Background(), m.Name)
+		_, _ = primary.Exec(context.Background(), "DELETE FROM collections WHERE name = $1", collection)
+	})
+	sum := sha256.Sum256([]byte(collection))
+	_, ids, err := st.InsertDocument(ctx, store.Document{Collection: collection, SourceURI: "/docs/read.md", Title: "Lesepool",
+		MediaType: "text/markdown", ContentHash: sum[:]}, []store.Chunk{{Content: "Replikat Lesezugriff", TokenCount: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpsertEmbeddings(ctx, m, ids, [][]float32{unit(4, 0, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	primaryBefore, readBefore := primary.Stat().AcquireCount(), read.Stat().AcquireCount()
+	q := store.RetrieveQuery{RetrieveFilter: store.RetrieveFilter{Collections: []string{collection}}, Text: "Replikat", Vector: unit(4, 0, 0)}
+	for _, mode := range []string{"hybrid", "vector", "lexical"} {
+		var hits []store.Retrieved
+		switch mode {
+		case "hybrid":
+			hits, err = st.RetrieveHybrid(ctx, m, q)
+		case "vector":
+			hits, err = st.RetrieveVector(ctx, m, q)
+		default:
+			hits, err = st.RetrieveLexical(ctx, q)
+		}
+		if err != nil || len(hits) != 1 || hits[0].ChunkID != ids[0] {
+			t.Errorf("%s retrieval: %v %+v", mode, err, hits)
+		}
+	}
+	if got := read.Stat().AcquireCount() - readBefore; got < 3 {
+		t.Errorf("read pool served %d acquisitions for 3 retrievals", got)
+	}
+	if got := primary.Stat().AcquireCount() - primaryBefore; got != 0 {
+		t.Errorf("primary served %d acquisitions during retrieval, want none", got)
 	}
 }
