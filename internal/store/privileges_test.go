@@ -254,6 +254,9 @@ func TestEnsureEmbeddingIndexesConcurrently(t *testing.T) {
 // TestRetrieveUsesReadPool: with a read pool (--database-read-url, here
 // on the same database), retrieval runs on it and not on the primary.
 func TestRetrieveUsesReadPool(t *testing.T) {
+	// Its chunks, in the shared database, have no vector of the active
+	// model: keep them from a model switch test's count.
+	dbtest.LockActiveModels(t)
 	ctx := context.Background()
 	dbtest.Migrated(t)
 	open := func() *pgxpool.Pool {
