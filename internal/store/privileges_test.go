@@ -313,3 +313,74 @@ func TestRetrieveUsesReadPool(t *testing.T) {
 		t.Errorf("primary served %d acquisitions during retrieval, want none", got)
 	}
 }
+
+// TestPartitionMigrationMovesVectors: migration 0011 moves the vectors of
+// a database migrated before it into one partition per model, each with
+// its model's HNSW index, and retrieval finds them there.
+func TestPartitionMigrationMovesVectors(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tx, err := dbtest.Pool(t).Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback(context.Background()) })
+	schema := pgx.Identifier{dbtest.SchemaName()}.Sanitize()
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+schema+"; SET LOCAL search_path TO "+schema+", public"); err != nil {
+		t.Fatal(err)
+	}
+	migs, err := store.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply := func(from, to int) { // versions from..to, as the old binary did
+		t.Helper()
+		for _, m := range migs[from-1 : to] {
+			if _, err := tx.Conn().PgConn().Exec(ctx, m.SQL).ReadAll(); err != nil {
+				t.Fatalf("apply %s: %v", m.Name, err)
+			}
+		}
+	}
+	apply(1, 10)
+	// Two models' vectors and their partial indexes, as 0010 left them.
+	_, err = tx.Exec(ctx, `
+		INSERT INTO embedding_models (name, dimensions) VALUES ('a', 2), ('b', 3);
+		INSERT INTO documents (collection_id, source_uri, media_type, content_hash, size_bytes)
+			VALUES (1, '/d', 'text/plain', sha256('d'), 1);
+		INSERT INTO chunks (document_id, ordinal, content, token_count)
+			SELECT 1, g, 'Text ' || g, 1 FROM generate_series(0, 2) g;
+		INSERT INTO embeddings SELECT c.id, 1, '[1,0]' FROM chunks c;
+		INSERT INTO embeddings SELECT c.id, 2, ('[0,' || c.ordinal || ',1]')::vector FROM chunks c;
+		CREATE INDEX embeddings_hnsw_1 ON embeddings USING hnsw ((embedding::vector(2)) vector_cosine_ops) WHERE model_id = 1;
+		CREATE INDEX embeddings_hnsw_2 ON embeddings USING hnsw ((embedding::vector(3)) vector_cosine_ops) WHERE model_id = 2;`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(11, len(migs))
+	for _, c := range []struct {
+		sql  string
+		want int
+	}{
+		{"SELECT count(*) FROM embeddings_1", 3},
+		{"SELECT count(*) FROM embeddings_2", 3},
+		{"SELECT count(*) FROM pg_inherits WHERE inhparent = 'embeddings'::regclass", 2},
+		{"SELECT count(*) FROM pg_index WHERE indrelid = 'embeddings_2'::regclass AND indexrelid = 'embeddings_hnsw_2'::regclass", 1},
+	} {
+		var got int
+		if err := tx.QueryRow(ctx, c.sql).Scan(&got); err != nil || got != c.want {
+			t.Errorf("%s = %d (%v), want %d", c.sql, got, err, c.want)
+		}
+	}
+	st, err := store.New(tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := st.EmbeddingModel(ctx, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hits, err := st.RetrieveVector(ctx, m, store.RetrieveQuery{Vector: []float32{0, 2, 1}, K: 1})
+	if err != nil || len(hits) != 1 || hits[0].Content != "Text 2" {
+		t.Errorf("retrieval after the migration: %v %+v", err, hits)
+	}
+}
