@@ -314,7 +314,7 @@ func TestRetrieveUsesReadPool(t *testing.T) {
 	}
 }
 
-// TestPartitionMigrationMovesVectors: migration 0011 moves the vectors of
+// TestPartitionMigrationMovesVectors: the embeddings_by_model migration moves the vectors of
 // a database migrated before it into one partition per model, each with
 // its model's HNSW index, and retrieval finds them there.
 func TestPartitionMigrationMovesVectors(t *testing.T) {
@@ -341,8 +341,13 @@ func TestPartitionMigrationMovesVectors(t *testing.T) {
 			}
 		}
 	}
-	apply(1, 10)
-	// Two models' vectors and their partial indexes, as 0010 left them.
+	partitioning := slices.IndexFunc(migs, func(m store.Migration) bool { return strings.HasSuffix(m.Name, "_embeddings_by_model") }) + 1
+	if partitioning == 0 {
+		t.Fatal("no embeddings_by_model migration")
+	}
+	apply(1, partitioning-1)
+	// Two models' vectors and their partial indexes, as the migrations
+	// before left them.
 	_, err = tx.Exec(ctx, `
 		INSERT INTO embedding_models (name, dimensions) VALUES ('a', 2), ('b', 3);
 		INSERT INTO documents (collection_id, source_uri, media_type, content_hash, size_bytes)
@@ -356,7 +361,7 @@ func TestPartitionMigrationMovesVectors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	apply(11, len(migs))
+	apply(partitioning, len(migs))
 	for _, c := range []struct {
 		sql  string
 		want int

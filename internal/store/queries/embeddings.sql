@@ -10,7 +10,7 @@ RETURNING id, name, dimensions, digest, vector_type;
 
 -- name: AddEmbeddingPartition
 -- The model's partition and HNSW index, created by a SECURITY DEFINER
--- function of the schema owner (migration 0011): the servers' role may
+-- function of the schema owner (the embeddings_by_model migration): the servers' role may
 -- run no DDL of its own.
 SELECT civitas_add_embedding_partition($1);
 

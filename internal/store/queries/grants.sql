@@ -7,14 +7,14 @@
 -- own, and no DROP, ALTER or TRUNCATE, which only an owner may run. Two
 -- DDL steps they do need, a new embedding model's partition and index and
 -- dropping them, go through the owner's SECURITY DEFINER functions of
--- migration 0011, granted by name.
+-- the embeddings_by_model migration, granted by name.
 --
 -- The audit trail is append-only for them: audit_log may be read and
 -- appended to, never updated or deleted; audit_personal may also be
 -- deleted from, which is how erasure and retention work (internal/privacy).
 -- Erasure locks the personal rows it deletes with SELECT ... FOR UPDATE,
 -- which needs UPDATE on some column: the role gets it on audit_id alone,
--- and a trigger (migration 0012) refuses every UPDATE of that table
+-- and a trigger (the audit_personal_no_update migration) refuses every UPDATE of that table
 -- anyway. audit_head, the chain's head, is only read and moved.
 --
 -- Safe to run again after every upgrade: it re-applies the same rights to

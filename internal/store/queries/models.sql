@@ -59,7 +59,7 @@ ON CONFLICT (chunk_id, model_id) DO NOTHING;
 
 -- name: DropEmbeddingPartition
 -- The model's partition goes whole, its index with it (a SECURITY DEFINER
--- function of the schema owner, migration 0011); returns how many vectors
+-- function of the schema owner, the embeddings_by_model migration); returns how many vectors
 -- it held.
 SELECT civitas_drop_embedding_partition($1);
 
