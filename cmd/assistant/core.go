@@ -34,6 +34,7 @@ type core struct {
 	log      *slog.Logger
 
 	stopRefresh context.CancelFunc
+	closeRead   func() // the read replica's pool (--database-read-url)
 }
 
 // openCore connects (migrating per --migrate), seeds the active models and
@@ -43,15 +44,15 @@ func openCore(ctx context.Context, cfg config.Config, maxConns int32, log *slog.
 	if err != nil {
 		return nil, err
 	}
-	c := &core{pool: pool, log: log, stopRefresh: func() {}}
-	if err := c.open(ctx, cfg); err != nil {
+	c := &core{pool: pool, log: log, stopRefresh: func() {}, closeRead: func() {}}
+	if err := c.open(ctx, cfg, maxConns); err != nil {
 		c.close()
 		return nil, err
 	}
 	return c, nil
 }
 
-func (c *core) open(ctx context.Context, cfg config.Config) error {
+func (c *core) open(ctx context.Context, cfg config.Config, maxConns int32) error {
 	log := c.log
 	c.llm = ollama.New(cfg.OllamaURL, nil)
 	if v, err := c.llm.Version(ctx); err != nil {
@@ -62,8 +63,12 @@ func (c *core) open(ctx context.Context, cfg config.Config) error {
 		log.Info("Ollama reachable", "url", c.llm.URL(), "version", v)
 	}
 
-	var err error
-	if c.st, err = store.New(c.pool); err != nil {
+	storeOpts, closeRead, err := storeOptions(ctx, cfg, maxConns)
+	if err != nil {
+		return err
+	}
+	c.closeRead = closeRead
+	if c.st, err = store.New(c.pool, storeOpts...); err != nil {
 		return err
 	}
 	// Background jobs (uploads, re-embedding, retention) come from a
@@ -113,6 +118,7 @@ func (c *core) open(ctx context.Context, cfg config.Config) error {
 // stopped before.
 func (c *core) close() {
 	c.stopRefresh()
+	c.closeRead()
 	c.pool.Close()
 }
 

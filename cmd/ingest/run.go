@@ -105,7 +105,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer pool.Close()
-	st, err := store.New(pool)
+	st, err := store.New(pool, store.WithVectorType(cfg.Database.VectorType))
 	if err != nil {
 		return err
 	}

@@ -117,6 +117,10 @@ type Config struct {
 
 	// Shutdown is the SIGTERM sequence and stream keep-alives (shutdown.go).
 	Shutdown ShutdownConfig
+
+	// Database holds the read replica and vector index settings
+	// (database.go).
+	Database DatabaseConfig
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -245,7 +249,7 @@ func Settings() []Setting {
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
 		parseSettings(), limitsSettings(),
-		originalsSettings(), jobsSettings(), shutdownSettings())...)
+		originalsSettings(), jobsSettings(), shutdownSettings(), databaseSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.

@@ -131,8 +131,15 @@ func CheckConfig(ctx context.Context, cfg config.Config, r Resolver) error {
 	if err != nil {
 		return err
 	}
-	g := Guard{Allow: cfg.AllowRemoteHosts, Resolver: r}
 	targets := []Target{URLTarget(config.Describe("ollama-url"), cfg.OllamaURL), db}
+	if cfg.Database.ReadURL != "" {
+		read, err := DatabaseTarget(config.Describe("database-read-url"), cfg.Database.ReadURL)
+		if err != nil {
+			return err
+		}
+		targets = append(targets, read)
+	}
+	g := Guard{Allow: cfg.AllowRemoteHosts, Resolver: r}
 	// The originals' bucket holds every document: it too must be local.
 	if cfg.Originals.Store == "s3" && cfg.Originals.S3Endpoint != nil {
 		targets = append(targets, URLTarget(config.Describe("s3-endpoint"), cfg.Originals.S3Endpoint))

@@ -45,7 +45,12 @@ type libBundle struct {
 // (zero: proxy headers).
 func setupLibrary(t *testing.T, maxFile, maxRequest int64, a auth.Config) libBundle {
 	t.Helper()
-	pool := dbtest.Migrated(t)
+	return setupLibraryOn(t, dbtest.Migrated(t), maxFile, maxRequest, a)
+}
+
+// setupLibraryOn is setupLibrary over pool.
+func setupLibraryOn(t *testing.T, pool *pgxpool.Pool, maxFile, maxRequest int64, a auth.Config) libBundle {
+	t.Helper()
 	st, err := store.New(pool)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/dbtest"
@@ -57,13 +59,19 @@ type setupOpts struct {
 	// as cmd/assistant sets them.
 	limits      server.Limits
 	readTimeout time.Duration
+	// pool, if set, is the database pool instead of the shared migrated
+	// test database (a pool running as the restricted app role).
+	pool *pgxpool.Pool
 }
 
 func newCollection() string { return dbtest.UniqueName("srv-") }
 
 func setup(t testing.TB, o setupOpts) bundle {
 	t.Helper()
-	pool := dbtest.Migrated(t)
+	pool := o.pool
+	if pool == nil {
+		pool = dbtest.Migrated(t)
+	}
 	st, err := store.New(pool)
 	if err != nil {
 		t.Fatal(err)

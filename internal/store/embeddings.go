@@ -12,26 +12,38 @@ import (
 )
 
 // EmbeddingModel is an embedding model that has (or will have) vectors
-// stored, with the dimension its partial HNSW index is built for.
+// stored, with the dimension its HNSW index is built for.
 type EmbeddingModel struct {
 	ID         int
 	Name       string
 	Dimensions int
 	Digest     string
+	// VectorType is the precision of the model's HNSW index, VectorFull
+	// or VectorHalf, fixed when the model is registered; retrieval casts
+	// to it so that the index applies.
+	VectorType string
 }
+
+// Vector types of an embedding model's index.
+const (
+	VectorFull = "vector"
+	VectorHalf = "halfvec"
+)
 
 // ErrDimensionMismatch is returned when a model is registered again with a
 // different dimension, which would make its index unusable.
 var ErrDimensionMismatch = errors.New("embedding dimension differs from the registered one")
 
-// RegisterEmbeddingModel records an embedding model and makes sure its HNSW
-// index exists. Registering the same name and dimension again is a no-op.
+// RegisterEmbeddingModel records an embedding model and makes sure its
+// partition and HNSW index exist, the index of the store's vector type (a
+// model registered before keeps its own). Registering the same name and
+// dimension again is a no-op.
 func (s *Store) RegisterEmbeddingModel(ctx context.Context, name string, dims int, digest string) (EmbeddingModel, error) {
 	var m EmbeddingModel
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, s.q("InsertEmbeddingModel"), name, dims, digest).Scan(&m.ID, &m.Name, &m.Dimensions, &m.Digest)
+		err := tx.QueryRow(ctx, s.q("InsertEmbeddingModel"), name, dims, digest, s.vectorType).Scan(&m.ID, &m.Name, &m.Dimensions, &m.Digest, &m.VectorType)
 		if errors.Is(err, pgx.ErrNoRows) { // already registered
-			err = tx.QueryRow(ctx, s.q("GetEmbeddingModel"), name).Scan(&m.ID, &m.Name, &m.Dimensions, &m.Digest)
+			err = tx.QueryRow(ctx, s.q("GetEmbeddingModel"), name).Scan(&m.ID, &m.Name, &m.Dimensions, &m.Digest, &m.VectorType)
 		}
 		if err != nil {
 			return err
@@ -39,7 +51,7 @@ func (s *Store) RegisterEmbeddingModel(ctx context.Context, name string, dims in
 		if m.Dimensions != dims {
 			return fmt.Errorf("%w: registered with %d, now %d", ErrDimensionMismatch, m.Dimensions, dims)
 		}
-		_, err = tx.Exec(ctx, m.sql(s.q("CreateEmbeddingIndex")))
+		_, err = tx.Exec(ctx, s.q("AddEmbeddingPartition"), m.ID)
 		return err
 	})
 	if err != nil {
@@ -51,7 +63,7 @@ func (s *Store) RegisterEmbeddingModel(ctx context.Context, name string, dims in
 // EmbeddingModel returns the registered model of that name, or ErrNotFound.
 func (s *Store) EmbeddingModel(ctx context.Context, name string) (EmbeddingModel, error) {
 	var m EmbeddingModel
-	err := s.db.QueryRow(ctx, s.q("GetEmbeddingModel"), name).Scan(&m.ID, &m.Name, &m.Dimensions, &m.Digest)
+	err := s.db.QueryRow(ctx, s.q("GetEmbeddingModel"), name).Scan(&m.ID, &m.Name, &m.Dimensions, &m.Digest, &m.VectorType)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return m, fmt.Errorf("store: embedding model %s: %w", name, ErrNotFound)
 	}
@@ -61,9 +73,14 @@ func (s *Store) EmbeddingModel(ctx context.Context, name string) (EmbeddingModel
 	return m, nil
 }
 
-// sql fills the model's id and dimension into a query template.
+// sql fills the model's id, dimension and vector type into a query
+// template.
 func (m EmbeddingModel) sql(q string) string {
-	return strings.NewReplacer("{{id}}", strconv.Itoa(m.ID), "{{dims}}", strconv.Itoa(m.Dimensions)).Replace(q)
+	typ := VectorFull
+	if m.VectorType == VectorHalf {
+		typ = VectorHalf
+	}
+	return strings.NewReplacer("{{id}}", strconv.Itoa(m.ID), "{{dims}}", strconv.Itoa(m.Dimensions), "{{type}}", typ).Replace(q)
 }
 
 // UpsertEmbeddings stores one vector per chunk for model m, replacing any

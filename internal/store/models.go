@@ -190,7 +190,7 @@ func (s *Store) EmbeddingModels(ctx context.Context) ([]EmbeddingModel, error) {
 	}
 	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (EmbeddingModel, error) {
 		var m EmbeddingModel
-		err := r.Scan(&m.ID, &m.Name, &m.Dimensions, &m.Digest)
+		err := r.Scan(&m.ID, &m.Name, &m.Dimensions, &m.Digest, &m.VectorType)
 		return m, err
 	})
 	if err != nil {
@@ -199,8 +199,8 @@ func (s *Store) EmbeddingModels(ctx context.Context) ([]EmbeddingModel, error) {
 	return out, nil
 }
 
-// DropEmbeddings deletes every vector of the named model, its index and its
-// registration. It refuses with ErrActiveModel when the model is the
+// DropEmbeddings drops the named model's partition (every vector of it and
+// its index) and its registration. It refuses with ErrActiveModel when the model is the
 // active embedding model, checked under the same lock a switch takes.
 // It returns how many vectors were deleted.
 func (s *Store) DropEmbeddings(ctx context.Context, name string) (int64, error) {
@@ -215,19 +215,14 @@ func (s *Store) DropEmbeddings(ctx context.Context, name string) (int64, error) 
 			return ErrActiveModel
 		}
 		var m EmbeddingModel
-		err = tx.QueryRow(ctx, s.q("GetEmbeddingModel"), name).Scan(&m.ID, &m.Name, &m.Dimensions, &m.Digest)
+		err = tx.QueryRow(ctx, s.q("GetEmbeddingModel"), name).Scan(&m.ID, &m.Name, &m.Dimensions, &m.Digest, &m.VectorType)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
 		if err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, s.q("DeleteModelEmbeddings"), m.ID)
-		if err != nil {
-			return err
-		}
-		n = tag.RowsAffected()
-		if _, err := tx.Exec(ctx, m.sql(s.q("DropEmbeddingIndex"))); err != nil {
+		if err := tx.QueryRow(ctx, s.q("DropEmbeddingPartition"), m.ID).Scan(&n); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, s.q("DeleteEmbeddingModel"), m.ID)

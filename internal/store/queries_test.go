@@ -8,7 +8,7 @@ func TestEmbeddedQueriesLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"InsertDocument", "InsertChunks", "RetrieveHybrid", "RetrieveLexical", "RetrieveVector", "DeleteDocument", "UpsertEmbeddings", "CreateEmbeddingIndex"} {
+	for _, name := range []string{"InsertDocument", "InsertChunks", "RetrieveHybrid", "RetrieveLexical", "RetrieveVector", "DeleteDocument", "UpsertEmbeddings", "AddEmbeddingPartition", "DropEmbeddingPartition", "GrantAppRole"} {
 		if q[name] == "" {
 			t.Errorf("query %s missing", name)
 		}

@@ -122,7 +122,7 @@ func (s *Store) RetrieveLexical(ctx context.Context, q RetrieveQuery) ([]Retriev
 	if strings.TrimSpace(q.Text) == "" {
 		return nil, fmt.Errorf("store: lexical retrieval: %w", ErrEmptyQuery)
 	}
-	rows, err := s.db.Query(ctx, s.retrieveSQL("RetrieveLexical", EmbeddingModel{}), q.args("lexical"))
+	rows, err := s.read.Query(ctx, s.retrieveSQL("RetrieveLexical", EmbeddingModel{}), q.args("lexical"))
 	if err != nil {
 		return nil, fmt.Errorf("store: lexical retrieval: %w", err)
 	}
@@ -145,7 +145,7 @@ func (s *Store) RetrieveVector(ctx context.Context, m EmbeddingModel, q Retrieve
 // around a retrieved passage. It returns none when the document is not
 // current or the caller's groups may not see it.
 func (s *Store) NeighbourChunks(ctx context.Context, documentID int64, ordinal, n int, groups []string) ([]Retrieved, error) {
-	rows, err := s.db.Query(ctx, s.q("NeighbourChunks"), pgx.NamedArgs{
+	rows, err := s.read.Query(ctx, s.q("NeighbourChunks"), pgx.NamedArgs{
 		"document": documentID, "ordinal": ordinal, "n": max(n, 0), "groups": nonNil(groups),
 	})
 	if err != nil {
@@ -177,7 +177,7 @@ func (s *Store) retrieveInTx(ctx context.Context, mode string, q RetrieveQuery, 
 // session-wide SET would leak to whoever uses the connection next (and on
 // PGlite, which serves every connection from one session, to everyone).
 func (s *Store) inSearchTx(ctx context.Context, q RetrieveQuery, fn func(pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+	return pgx.BeginFunc(ctx, s.read, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, s.q("RetrieveSettings"), pgx.NamedArgs{"ef_search": q.efSearch()}); err != nil {
 			return fmt.Errorf("set search parameters: %w", err)
 		}

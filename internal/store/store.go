@@ -6,7 +6,7 @@
 // HNSW index is never used), interpolates metadata filters into SQL text,
 // cannot delete by document, and stores one embedding model per table. Here
 // every query is a named, parameterised statement in queries/*.sql, vectors
-// of several models live side by side with one partial HNSW index each, and
+// of several models live side by side, one partition and HNSW index each, and
 // a document with its chunks is written in one transaction.
 //
 // Vectors always travel as text literals cast in SQL ('[1,2,3]'::vector).
@@ -47,18 +47,61 @@ var queryFiles embed.FS
 
 // Store reads and writes the Civitas schema through a DB.
 type Store struct {
-	db      DB
-	queries sqlfile.Queries
+	db DB
+	// read serves retrieval: a read replica's pool when one is configured
+	// (--database-read-url), else db.
+	read       DB
+	vectorType string
+	queries    sqlfile.Queries
+}
+
+// Option tunes a Store.
+type Option func(*Store) error
+
+// WithReadDB sends retrieval queries, the bulk of the read load, to read
+// (a pool on a read replica) instead of the primary. A nil read changes
+// nothing. A replica lags a little: a document just written may be found
+// a moment later.
+func WithReadDB(read DB) Option {
+	return func(s *Store) error {
+		if read != nil {
+			s.read = read
+		}
+		return nil
+	}
+}
+
+// WithVectorType sets the precision of the HNSW index of embedding models
+// registered from now on: VectorFull (the default) or VectorHalf.
+func WithVectorType(t string) Option {
+	return func(s *Store) error {
+		switch t {
+		case "", VectorFull:
+			s.vectorType = VectorFull
+		case VectorHalf:
+			s.vectorType = VectorHalf
+		default:
+			return fmt.Errorf("store: vector type %q: want %s or %s", t, VectorFull, VectorHalf)
+		}
+		return nil
+	}
 }
 
 // New returns a Store over db. It fails only if the embedded query files
-// are malformed, which a test catches before release.
-func New(db DB) (*Store, error) {
+// are malformed, which a test catches before release, or an option is
+// invalid.
+func New(db DB, opts ...Option) (*Store, error) {
 	q, err := loadQueries()
 	if err != nil {
 		return nil, err
 	}
-	return &Store{db: db, queries: q}, nil
+	s := &Store{db: db, read: db, vectorType: VectorFull, queries: q}
+	for _, o := range opts {
+		if err := o(s); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 // OpenPool connects a pool to url and registers pgvector's types on every

@@ -1,20 +1,33 @@
 -- Embedding models and vectors.
 
 -- name: GetEmbeddingModel
-SELECT id, name, dimensions, digest FROM embedding_models WHERE name = $1;
+SELECT id, name, dimensions, digest, vector_type FROM embedding_models WHERE name = $1;
 
 -- name: InsertEmbeddingModel
-INSERT INTO embedding_models (name, dimensions, digest) VALUES ($1, $2, $3)
+INSERT INTO embedding_models (name, dimensions, digest, vector_type) VALUES ($1, $2, $3, $4)
 ON CONFLICT (name) DO NOTHING
-RETURNING id, name, dimensions, digest;
+RETURNING id, name, dimensions, digest, vector_type;
 
--- name: CreateEmbeddingIndex
--- {{id}} and {{dims}} are integers from embedding_models, never user text:
--- DDL cannot take parameters, and an expression index must name the
--- dimension so that HNSW can be built over a column of mixed dimensions.
-CREATE INDEX IF NOT EXISTS embeddings_hnsw_{{id}} ON embeddings
-    USING hnsw ((embedding::vector({{dims}})) vector_cosine_ops)
-    WHERE model_id = {{id}};
+-- name: AddEmbeddingPartition
+-- The model's partition and HNSW index, created by a SECURITY DEFINER
+-- function of the schema owner (the embeddings_by_model migration): the servers' role may
+-- run no DDL of its own.
+SELECT civitas_add_embedding_partition($1);
+
+-- name: EmbeddingIndexesToBuild
+-- Models whose partition lacks its index, or has an invalid one (what a
+-- failed concurrent build leaves behind), with the statement that drops
+-- the invalid one ('' when none) and the one that builds it concurrently.
+SELECT 'embeddings_hnsw_' || m.id,
+       CASE WHEN c.oid IS NULL THEN ''
+            ELSE format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I', current_schema(), c.relname) END,
+       civitas_embedding_index_sql(m.id, true)
+FROM embedding_models m
+LEFT JOIN pg_class c ON c.relname = 'embeddings_hnsw_' || m.id AND c.relnamespace = current_schema()::regnamespace
+LEFT JOIN pg_index i ON i.indexrelid = c.oid
+WHERE i.indisvalid IS NOT TRUE
+  AND to_regclass(format('%I.%I', current_schema(), 'embeddings_' || m.id)) IS NOT NULL
+ORDER BY m.id;
 
 -- name: UpsertEmbeddings
 INSERT INTO embeddings (chunk_id, model_id, embedding)

@@ -57,15 +57,14 @@ FROM unnest($2::bigint[], $3::text[]::vector[]) AS t (chunk_id, embedding)
 JOIN chunks c ON c.id = t.chunk_id
 ON CONFLICT (chunk_id, model_id) DO NOTHING;
 
--- name: DeleteModelEmbeddings
-DELETE FROM embeddings WHERE model_id = $1;
-
--- name: DropEmbeddingIndex
--- {{id}} is an integer from embedding_models, never user text.
-DROP INDEX IF EXISTS embeddings_hnsw_{{id}};
+-- name: DropEmbeddingPartition
+-- The model's partition goes whole, its index with it (a SECURITY DEFINER
+-- function of the schema owner, the embeddings_by_model migration); returns how many vectors
+-- it held.
+SELECT civitas_drop_embedding_partition($1);
 
 -- name: DeleteEmbeddingModel
 DELETE FROM embedding_models WHERE id = $1;
 
 -- name: EmbeddingModels
-SELECT id, name, dimensions, digest FROM embedding_models ORDER BY name;
+SELECT id, name, dimensions, digest, vector_type FROM embedding_models ORDER BY name;

@@ -11,9 +11,10 @@
 --                        on source_modified_at, else created_at
 --   documents   bigint[] document ids; empty: all
 --   groups      text[]   the caller's access groups
--- {{visible}} is replaced by the RetrieveFilter block below, and {{id}}
--- and {{dims}} by the embedding model's id and dimension (integers from
--- embedding_models, never user text).
+-- {{visible}} is replaced by the RetrieveFilter block below, and {{id}},
+-- {{dims}} and {{type}} by the embedding model's id, dimension (integers
+-- from embedding_models, never user text) and vector type (vector or
+-- halfvec): the cast must match the model's index for the index to apply.
 --
 -- Full text is built for languages that differ from document to document.
 -- Each chunk's tsv was made with its document's configuration, so the
@@ -52,12 +53,12 @@ WITH semantic AS (
     -- relaxed_order may return rows slightly out of order: rank them again.
     SELECT v.id, v.distance, row_number() OVER (ORDER BY v.distance, v.id) AS rank
     FROM (
-        SELECT c.id, e.embedding::vector({{dims}}) <=> @vector::text::vector({{dims}}) AS distance
+        SELECT c.id, e.embedding::{{type}}({{dims}}) <=> @vector::text::{{type}}({{dims}}) AS distance
         FROM embeddings e
         JOIN chunks c ON c.id = e.chunk_id
         JOIN documents d ON d.id = c.document_id
         WHERE e.model_id = {{id}} AND {{visible}}
-        ORDER BY e.embedding::vector({{dims}}) <=> @vector::text::vector({{dims}})
+        ORDER BY e.embedding::{{type}}({{dims}}) <=> @vector::text::{{type}}({{dims}})
         LIMIT @candidates
     ) v
 ),
@@ -99,12 +100,12 @@ ORDER BY r.rank;
 WITH semantic AS (
     SELECT v.id, v.distance, row_number() OVER (ORDER BY v.distance, v.id) AS rank
     FROM (
-        SELECT c.id, e.embedding::vector({{dims}}) <=> @vector::text::vector({{dims}}) AS distance
+        SELECT c.id, e.embedding::{{type}}({{dims}}) <=> @vector::text::{{type}}({{dims}}) AS distance
         FROM embeddings e
         JOIN chunks c ON c.id = e.chunk_id
         JOIN documents d ON d.id = c.document_id
         WHERE e.model_id = {{id}} AND {{visible}}
-        ORDER BY e.embedding::vector({{dims}}) <=> @vector::text::vector({{dims}})
+        ORDER BY e.embedding::{{type}}({{dims}}) <=> @vector::text::{{type}}({{dims}})
         LIMIT @k
     ) v
 )
