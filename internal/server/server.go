@@ -189,6 +189,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("GET /api/library/documents/{id}/versions", librarian(s.documentVersions))
 	mux.Handle("POST /api/library/documents/{id}/reingest", librarian(s.reingestDocument))
 	mux.Handle("DELETE /api/library/documents/{id}", librarian(s.deleteDocument))
+	s.goldenRoutes(mux, member)
 
 	// The OpenAI-compatible API (openai.go), authenticated like the rest.
 	oa := newOpenAI(s)
@@ -221,6 +222,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/admin/models/chat", modelRoute(s.useChatModel))
 	mux.Handle("POST /api/admin/models/embed", modelRoute(s.useEmbedModel))
 	mux.Handle("DELETE /api/admin/models/{name}/embeddings", modelRoute(s.dropEmbeddings))
+	mux.Handle("POST /api/admin/models/embed/confirm", modelRoute(s.confirmEmbedModel))
 
 	return s.instrument(securityHeaders(s.hostGuard(s.crossOriginGuard(mux))))
 }
