@@ -216,3 +216,14 @@ func TestHelpfulAnswerPromotedToGoldenInOneClick(t *testing.T) {
 		t.Errorf("promoting an unhelpful answer: %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestEmbedConfirmRefusesUninstalledModel: the admin's confirmation of a
+// held switch checks the model like a switch does, and queues nothing for
+// a model that is not installed.
+func TestEmbedConfirmRefusesUninstalledModel(t *testing.T) {
+	b := setupAdmin(t)
+	resp, body := request(t, "POST", b.url+"/api/admin/models/embed/confirm", "root", admin, map[string]string{"name": "no-such-model:1b"}, nil)
+	if resp.StatusCode/100 != 4 || !strings.Contains(string(body), "not installed") {
+		t.Errorf("confirm an uninstalled model: %d %s, want a 4xx saying it is not installed", resp.StatusCode, body)
+	}
+}
