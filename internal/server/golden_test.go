@@ -155,6 +155,7 @@ func TestHelpfulAnswerPromotedToGoldenInOneClick(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() { _, _ = b.store.DB().Exec(ctx, "DELETE FROM conversations WHERE id = $1", conv.ID) })
 		src := fmt.Sprintf(`[{"n":1,"chunk_id":1,"document_id":%d,"document_version":1,"title":"parken.md","source_uri":%q,"snippet":"Der Bewohnerparkausweis kostet 30 Euro im Jahr"}]`, docID, source)
 		a, err := b.store.RecordAnswer(ctx, store.Answer{ConversationID: conv.ID, User: user, Question: question,
 			Answer: "Er kostet 30 Euro [1].", Mode: "answer", Sources: json.RawMessage(src), Citations: json.RawMessage(`[{"n":1}]`)})

@@ -29,6 +29,9 @@ FROM answers a
 JOIN answer_feedback f ON f.answer_id = a.id AND f.rating = 'up'
 WHERE a.mode = 'answer' AND jsonb_array_length(a.sources) > 0
   AND NOT EXISTS (SELECT 1 FROM golden_questions g WHERE g.answer_id = a.id)
+  -- an answer whose documents are all gone has no gold left to point at
+  AND EXISTS (SELECT 1 FROM jsonb_array_elements(a.sources) src
+              JOIN documents d ON d.id = (src->>'document_id')::bigint)
 GROUP BY a.id
 ORDER BY rated_at DESC, a.id DESC
 LIMIT $1;
