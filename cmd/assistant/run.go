@@ -163,7 +163,15 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		Auth:                  authConfig(cfg),
 		PublicURLs:            cfg.Auth.PublicURLs,
 	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
-		Active: active, ModelAdmin: modelSvc})
+		Active: active, ModelAdmin: modelSvc, ChatCheck: func(ctx context.Context, model string) (models.ChatCheckReport, error) {
+			c := answerConfig(cfg)
+			c.Models = modelSvc.CandidateModels(model)
+			a, err := answer.New(c, retriever, llm, documentSource{st}, tmpl, log)
+			if err != nil {
+				return models.ChatCheckReport{}, err
+			}
+			return modelSvc.CheckChat(ctx, model, a, 0)
+		}})
 	httpSrv := &http.Server{
 		Handler:           srv.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

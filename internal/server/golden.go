@@ -229,3 +229,25 @@ func (s *Server) confirmEmbedModel(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, r, http.StatusAccepted, map[string]any{"job": j})
 }
+
+// checkChatModel is POST /api/admin/models/chat/check: the checks of a
+// candidate chat model on the golden questions that need no smart model
+// (citations name given sources; no documents, no answer), as pass/fail
+// counts.
+func (s *Server) checkChatModel(w http.ResponseWriter, r *http.Request) {
+	var req nameRequest
+	if err := decodeAdmin(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if strings.TrimSpace(req.Name) == "" {
+		s.writeError(w, r, errorf(CodeInvalid, "\"name\" is required: the chat model to check"))
+		return
+	}
+	rep, err := s.chatCheck(r.Context(), req.Name)
+	if err != nil {
+		s.writeError(w, r, adminError(err))
+		return
+	}
+	writeJSON(w, r, http.StatusOK, rep)
+}

@@ -4,13 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/civitas-eu/civitas/internal/auth"
+	"github.com/civitas-eu/civitas/internal/dbtest"
+	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -226,5 +231,50 @@ func TestEmbedConfirmRefusesUninstalledModel(t *testing.T) {
 	resp, body := request(t, "POST", b.url+"/api/admin/models/embed/confirm", "root", admin, map[string]string{"name": "no-such-model:1b"}, nil)
 	if resp.StatusCode/100 != 4 || !strings.Contains(string(body), "not installed") {
 		t.Errorf("confirm an uninstalled model: %d %s, want a 4xx saying it is not installed", resp.StatusCode, body)
+	}
+}
+
+// TestChatCheckRouteForAdminsOnly: the chat-model check is an admin
+// route; it reports the checker's pass/fail counts, names a missing
+// field, and answers 503 when the server has no checker.
+func TestChatCheckRouteForAdminsOnly(t *testing.T) {
+	pool := dbtest.Migrated(t)
+	st, err := store.New(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var asked []string
+	check := func(_ context.Context, model string) (models.ChatCheckReport, error) {
+		asked = append(asked, model)
+		return models.ChatCheckReport{Model: model, Checks: []models.ChatCheckResult{
+			{Check: models.CheckCitationsExist, Passed: 3, Failed: 2}, {Check: models.CheckRefusesNoSources, Passed: 5}}}, nil
+	}
+	serve := func(c func(context.Context, string) (models.ChatCheckReport, error)) string {
+		srv := server.New(server.Config{Auth: orProxyHeaders(auth.Config{})}, slog.New(slog.DiscardHandler),
+			server.Deps{DB: pool, Store: st, ChatCheck: c})
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(ts.Close)
+		return ts.URL + "/api/admin/models/chat/check"
+	}
+	u := serve(check)
+	body := map[string]string{"name": "candidate:1b"}
+	for _, groups := range [][]string{nil, {"staff", auth.GroupKnowledgeManager, auth.GroupAuditor}} {
+		if resp, b := request(t, "POST", u, "m.muster", groups, body, nil); resp.StatusCode != 403 {
+			t.Errorf("as %v: %d %s, want 403", groups, resp.StatusCode, b)
+		}
+	}
+	if len(asked) != 0 {
+		t.Fatalf("a refused caller ran the checks: %v", asked)
+	}
+	resp, b := request(t, "POST", u, "root", []string{auth.GroupAdmin}, body, nil)
+	var rep models.ChatCheckReport
+	if err := json.Unmarshal(b, &rep); err != nil || resp.StatusCode != 200 || rep.Model != "candidate:1b" || len(rep.Checks) != 2 || rep.Checks[0].Failed != 2 {
+		t.Errorf("as admin: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := request(t, "POST", u, "root", []string{auth.GroupAdmin}, map[string]string{}, nil); resp.StatusCode != 400 || !strings.Contains(string(b), `\"name\"`) {
+		t.Errorf("without a name: %d %s, want 400 naming it", resp.StatusCode, b)
+	}
+	if resp, _ := request(t, "POST", serve(nil), "root", []string{auth.GroupAdmin}, body, nil); resp.StatusCode != 503 {
+		t.Errorf("without a checker: %d, want 503", resp.StatusCode)
 	}
 }

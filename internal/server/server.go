@@ -86,6 +86,7 @@ type Server struct {
 	modelAdmin *models.Service
 	hosts      []publicHost // from cfg.PublicURLs
 	roles      auth.Roles   // the groups granting roles, from the authenticator
+	chatCheck  func(ctx context.Context, model string) (models.ChatCheckReport, error)
 }
 
 // Deps are the services the handlers call.
@@ -109,6 +110,9 @@ type Deps struct {
 	Active answer.Models
 	// ModelAdmin serves the admin model routes; nil answers them 503.
 	ModelAdmin *models.Service
+	// ChatCheck runs the golden-question checks on a candidate chat model
+	// (models.Service.CheckChat); nil answers its route 503.
+	ChatCheck func(ctx context.Context, model string) (models.ChatCheckReport, error)
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
@@ -129,7 +133,7 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 	}
 	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn, metrics: newMetrics(),
 		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin,
-		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles()}
+		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles(), chatCheck: d.ChatCheck}
 }
 
 // storeDB is st's connection, or nil without a store.
@@ -223,6 +227,7 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/admin/models/embed", modelRoute(s.useEmbedModel))
 	mux.Handle("DELETE /api/admin/models/{name}/embeddings", modelRoute(s.dropEmbeddings))
 	mux.Handle("POST /api/admin/models/embed/confirm", modelRoute(s.confirmEmbedModel))
+	mux.Handle("POST /api/admin/models/chat/check", admin(s.whenEnabled(s.chatCheck != nil, "chat model checks", s.checkChatModel)))
 
 	return s.instrument(securityHeaders(s.hostGuard(s.crossOriginGuard(mux))))
 }
