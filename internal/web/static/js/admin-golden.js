@@ -54,6 +54,39 @@ async function confirmSwitch() {
   await after();
 }
 
+const checkNames = { citations_exist: 'golden.checkCitations', refuses_without_sources: 'golden.checkRefusal' };
+
+// runChatCheck asks the server to check a chat model and shows the
+// pass/fail counts; it takes a while (the model answers each question).
+async function runChatCheck(ev) {
+  ev.preventDefault();
+  const name = $('chat-check-name').value.trim();
+  if (!name) return;
+  const submit = ev.target.querySelector('button[type="submit"]');
+  submit.disabled = true;
+  $('chat-check-status').textContent = t('golden.chatChecking', { name });
+  try {
+    const rep = await post('/api/admin/models/chat/check', { name });
+    $('chat-check-caption').textContent = t('golden.chatCheckCaption', { name: rep.model });
+    $('chat-check-body').replaceChildren(...(rep.checks || []).map((c) => {
+      const tr = document.createElement('tr');
+      const th = document.createElement('th');
+      th.scope = 'row';
+      th.textContent = t(checkNames[c.check] || 'golden.check');
+      tr.append(th, cell(c.passed, 'num'), cell(c.failed, 'num'));
+      return tr;
+    }));
+    $('chat-check-wrap').hidden = false;
+    $('chat-check-status').textContent = t('golden.chatChecked', { name: rep.model });
+  } catch (err) {
+    $('chat-check-wrap').hidden = true;
+    $('chat-check-status').textContent = t('golden.chatCheckFailed', { name, reason: err.message });
+  } finally {
+    submit.disabled = false;
+  }
+}
+
 export function init() {
   $('golden-confirm')?.addEventListener('click', confirmSwitch);
+  $('chat-check-form')?.addEventListener('submit', runChatCheck);
 }
