@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +14,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/civitas-eu/civitas/internal/auth"
+	"github.com/civitas-eu/civitas/internal/dbtest"
+	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
+	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -82,3 +89,97 @@ func jsString(s string) string {
 }
 
 func intp(i int) *int { return &i }
+
+// TestBrowserAdminGoldenComparison: the admin page shows a re-embed that
+// the golden questions held, with hit@5 and MRR of both models side by
+// side, and its confirmation queues the switch (audited); the chat-model
+// check form reports the counts.
+func TestBrowserAdminGoldenComparison(t *testing.T) {
+	ctx := browser(t)
+	dir := artifacts(t)
+	bg := context.Background()
+	dbtest.LockActiveModels(t)
+	pool := dbtest.Migrated(t)
+	st, err := store.New(pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	llm := ollamatest.Client(t)
+	embed := ollamatest.Model(t, llm, ollamatest.RandomFile)
+	chat := ollamatest.Model(t, llm, ollamatest.StoriesFile)
+	log := slog.New(slog.DiscardHandler)
+	q, err := jobs.New(pool, log, jobs.Config{}) // no worker: the confirmed job is only queued
+	if err != nil {
+		t.Fatal(err)
+	}
+	active := models.NewActive(st, time.Second, log)
+	svc := models.New(models.Deps{Store: st, Ollama: llm, Active: active, Queue: q}, models.Config{}, log)
+	if err := svc.Seed(bg, chat, embed); err != nil {
+		t.Fatal(err)
+	}
+	if err := active.Refresh(bg); err != nil {
+		t.Fatal(err)
+	}
+	_, current := active.ActiveModels()
+	// A finished re-embed to stories260k that the golden questions held.
+	result, _ := json.Marshal(models.ReembedResult{Model: chat, Total: 12, AwaitingConfirmation: true,
+		Golden: &models.GoldenComparison{Old: models.GoldenScore{Model: current, N: 5, Hit5: 1, MRR: 0.9},
+			New: models.GoldenScore{Model: chat, N: 5, Hit5: 0.4, MRR: 0.25}, Worse: true}})
+	var jobID int64
+	if err := pool.QueryRow(bg, `INSERT INTO jobs (kind, args, status, result, progress_done, progress_total, finished_at)
+		VALUES ($1, $2, 'done', $3, 12, 12, now()) RETURNING id`, models.JobReembed, fmt.Sprintf(`{"model":%q}`, chat), string(result)).Scan(&jobID); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = pool.Exec(bg, "DELETE FROM jobs WHERE kind = $1 AND id >= $2", models.JobReembed, jobID)
+	})
+	checked := ""
+	srv := server.New(server.Config{ChatModel: chat, EmbedModel: embed, Auth: auth.Config{DevUser: "root", DevGroups: []string{auth.GroupAdmin}}}, log,
+		server.Deps{DB: pool, Models: llm, Store: st, Active: active, ModelAdmin: svc,
+			ChatCheck: func(_ context.Context, model string) (models.ChatCheckReport, error) {
+				checked = model
+				return models.ChatCheckReport{Model: model, Checks: []models.ChatCheckResult{
+					{Check: models.CheckCitationsExist, Passed: 1, Failed: 4}, {Check: models.CheckRefusesNoSources, Passed: 5}}}, nil
+			}})
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+
+	openPage(t, ctx, ts.URL+"/admin")
+	waitFor(t, ctx, "the comparison", `!document.getElementById('reembed-golden').hidden && document.querySelectorAll('#golden-compare-body tr').length === 2`, 20*time.Second)
+	table := text(t, ctx, "#golden-compare")
+	for _, want := range []string{current + " (current)", chat + " (new)", "1.00", "0.90", "0.40", "0.25"} {
+		if !strings.Contains(table, want) {
+			t.Errorf("comparison %q lacks %q", table, want)
+		}
+	}
+	if held := text(t, ctx, "#golden-held"); !strings.Contains(held, "waits for your confirmation") {
+		t.Errorf("held banner %q", held)
+	}
+	if s := text(t, ctx, "#reembed-text"); strings.Contains(s, "is the embedding model") {
+		t.Errorf("re-embed text %q claims the switch was made", s)
+	}
+	checkAccessibility(t, ctx, dir, "admin-golden")
+	screenshot(t, ctx, dir, "admin-golden.png")
+
+	step(t, ctx, "confirm the switch", chromedp.Click(chromedp.CSS("#golden-confirm")))
+	confirmDialog(t, ctx, chat)
+	waitFor(t, ctx, "the confirmed job", `document.getElementById('golden-held').textContent.includes('confirmed') || document.getElementById('reembed').dataset.status === 'queued'`, 20*time.Second)
+	var force bool
+	if err := pool.QueryRow(bg, `SELECT (args->>'force')::bool FROM jobs WHERE kind = $1 AND id > $2 ORDER BY id DESC LIMIT 1`,
+		models.JobReembed, jobID).Scan(&force); err != nil || !force {
+		t.Errorf("no forced re-embed queued (%v)", err)
+	}
+	var audited int
+	if err := pool.QueryRow(bg, `SELECT count(*) FROM audit_log WHERE action = $1 AND target = $2 AND at > now() - interval '5 minutes'`,
+		models.ActionEmbedSwitchForced, "model:"+chat).Scan(&audited); err != nil || audited == 0 {
+		t.Errorf("the confirmation is not in the audit trail (%v)", err)
+	}
+
+	step(t, ctx, "check a chat model",
+		chromedp.SendKeys(chromedp.CSS("#chat-check-name"), chat),
+		chromedp.Click(chromedp.CSS("#chat-check-form button[type=submit]")))
+	waitFor(t, ctx, "the check results", `!document.getElementById('chat-check-wrap').hidden`, 20*time.Second)
+	if got := text(t, ctx, "#chat-check-body"); checked != chat || !strings.Contains(got, "Citations name given sources") || !strings.Contains(got, "4") {
+		t.Errorf("check of %q shown as %q", checked, got)
+	}
+}
