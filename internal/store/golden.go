@@ -262,7 +262,7 @@ func (s *Store) goldSnippet(ctx context.Context, answerID int64) (string, error)
 	if err != nil {
 		return "", fmt.Errorf("store: snippet of answer %d: %w", answerID, err)
 	}
-	rs := []rune(strings.Join(strings.Fields(snippet), " "))
+	rs := []rune(strings.Join(strings.Fields(strings.TrimSuffix(snippet, "…")), " "))
 	return string(rs[:min(len(rs), 120)]), nil
 }
 
