@@ -185,6 +185,11 @@ func (m *Main) modelsUse(ctx context.Context, svc *models.Service, role, name, b
 		if err != nil {
 			return err
 		}
+		if res.AwaitingConfirmation {
+			g := res.Golden
+			return fmt.Errorf("switch to %s held: on %d golden questions it finds hit@5 %.2f, MRR %.2f against %s's %.2f, %.2f; an admin confirms on the admin page (POST /api/admin/models/embed/confirm)",
+				name, g.New.N, g.New.Hit5, g.New.MRR, g.Old.Model, g.Old.Hit5, g.Old.MRR)
+		}
 		if res.Switched {
 			fmt.Fprintf(m.Stdout, "embedding model: %s -> %s; %d chunks embedded in %s\n", res.Change.From, res.Change.To, res.Embedded, res.Duration.Round(time.Millisecond))
 		} else {

@@ -128,7 +128,16 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		MetricsListen:         cfg.Limits.MetricsListen,
 		Limits:                serverLimits(cfg),
 	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
-		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig})
+		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig,
+		ChatCheck: func(ctx context.Context, model string) (models.ChatCheckReport, error) {
+			ac := answerConfig(cfg)
+			ac.Models = c.modelSvc.CandidateModels(model)
+			a, err := answer.New(ac, retriever, llm, documentSource{st}, tmpl, log)
+			if err != nil {
+				return models.ChatCheckReport{}, err
+			}
+			return c.modelSvc.CheckChat(ctx, model, a, 0)
+		}})
 	httpSrv := newHTTPServer(cfg, srv.Handler(), baseCtx)
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

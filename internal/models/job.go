@@ -23,6 +23,8 @@ const reembedUnique = "models.reembed"
 type ReembedArgs struct {
 	Model string `json:"model"`
 	By    string `json:"by"`
+	// Force: the admin confirmed a switch the golden questions held.
+	Force bool `json:"force,omitempty"`
 }
 
 // StartReembed checks that name can embed (PrepareEmbed) and queues the
@@ -30,6 +32,21 @@ type ReembedArgs struct {
 // or running, asking again for the same model returns that job, and
 // asking for another model is refused.
 func (s *Service) StartReembed(ctx context.Context, name, by string) (jobs.Job, error) {
+	return s.startReembed(ctx, name, by, false)
+}
+
+// ConfirmReembed queues the re-embed of name that switches even though the
+// golden questions fare worse with it: the admin's confirmation of a
+// switch the guard held, recorded in the audit trail.
+func (s *Service) ConfirmReembed(ctx context.Context, name, by string) (jobs.Job, error) {
+	j, err := s.startReembed(ctx, name, by, true)
+	if err != nil {
+		return j, err
+	}
+	return j, s.record(ctx, ActionEmbedSwitchForced, ollama.CanonicalName(name), map[string]string{"job": strconv.FormatInt(j.ID, 10)})
+}
+
+func (s *Service) startReembed(ctx context.Context, name, by string, force bool) (jobs.Job, error) {
 	if s.queue == nil {
 		return jobs.Job{}, errors.New("models: no job queue: run the re-embed inline")
 	}
@@ -37,7 +54,7 @@ func (s *Service) StartReembed(ctx context.Context, name, by string) (jobs.Job, 
 	if err != nil {
 		return jobs.Job{}, err
 	}
-	j, err := s.queue.Enqueue(ctx, JobReembed, ReembedArgs{Model: m.Name, By: by},
+	j, err := s.queue.Enqueue(ctx, JobReembed, ReembedArgs{Model: m.Name, By: by, Force: force},
 		jobs.EnqueueOptions{CreatedBy: by, MaxAttempts: 5, Unique: reembedUnique})
 	if err != nil {
 		return j, fmt.Errorf("models: queue re-embed with %s: %w", m.Name, err)
@@ -74,7 +91,7 @@ func (s *Service) runReembedJob(ctx context.Context, j jobs.Job, r *jobs.Reporte
 	if err := j.DecodeArgs(&a); err != nil {
 		return err
 	}
-	res, err := s.Reembed(ctx, ollama.CanonicalName(a.Model), a.By, r.Progress)
+	res, err := s.ReembedWith(ctx, ollama.CanonicalName(a.Model), a.By, ReembedOptions{Force: a.Force}, r.Progress)
 	var re *RefusedError
 	if errors.As(err, &re) {
 		return jobs.Permanent(err) // the model went away or changed: retrying will not help

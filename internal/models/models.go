@@ -99,6 +99,9 @@ type Deps struct {
 	// Queue runs re-embeds in the background; nil when the caller runs
 	// them inline (the CLI).
 	Queue *jobs.Queue
+	// Golden scores the golden questions with a model before a switch;
+	// nil: Service.ScoreGolden.
+	Golden GoldenScorer
 }
 
 // Service manages models through one Ollama server and the database.
@@ -109,6 +112,7 @@ type Service struct {
 	queue  *jobs.Queue
 	cfg    Config
 	log    *slog.Logger
+	golden GoldenScorer
 
 	// Both caches are keyed by model digest: a digest never changes what
 	// it describes, so an entry never goes stale.
@@ -123,7 +127,7 @@ func New(d Deps, cfg Config, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{st: d.Store, llm: d.Ollama, active: d.Active, queue: d.Queue, cfg: cfg.withDefaults(), log: log, dims: map[string]int{}, ctxLens: map[string]int{}}
+	s := &Service{st: d.Store, llm: d.Ollama, active: d.Active, queue: d.Queue, cfg: cfg.withDefaults(), log: log, dims: map[string]int{}, ctxLens: map[string]int{}, golden: d.Golden}
 	if s.queue != nil {
 		s.queue.Handle(JobReembed, 1, s.runReembedJob)
 	}

@@ -19,12 +19,19 @@ type ReportFunc func(ctx context.Context, done, total int64, msg string) error
 
 // ReembedResult is what a finished re-embed did.
 type ReembedResult struct {
-	Model    string            `json:"model"`
-	Embedded int64             `json:"embedded"` // vectors added by this run
-	Total    int64             `json:"total"`    // current chunks
-	Switched bool              `json:"switched"` // false when the model was already active
-	Change   store.ModelChange `json:"-"`
-	Duration time.Duration     `json:"-"`
+	Model    string `json:"model"`
+	Embedded int64  `json:"embedded"` // vectors added by this run
+	Total    int64  `json:"total"`    // current chunks
+	Switched bool   `json:"switched"` // false when the model was already active
+	// Golden compares the golden questions' scores with the old and the
+	// new model; nil when there are none (or no switch was due).
+	Golden *GoldenComparison `json:"golden,omitempty"`
+	// AwaitingConfirmation: the new model fared worse on the golden
+	// questions, so the switch was not made; ConfirmReembed makes it.
+	AwaitingConfirmation bool              `json:"awaiting_confirmation,omitempty"`
+	Forced               bool              `json:"forced,omitempty"` // switched on the admin's confirmation
+	Change               store.ModelChange `json:"-"`
+	Duration             time.Duration     `json:"-"`
 }
 
 // maxFlipTries bounds how often a re-embed catches up with chunks ingested
@@ -47,7 +54,23 @@ const maxFlipTries = 10
 // After the switch, one more pass embeds chunks that an ingest wrote with
 // the old model between the verification and the commit. Re-embedding the
 // model that is already active does only that catch-up.
+//
+// Before the switch, the golden questions guard it (golden.go): when the
+// new model scores worse on them than the active one, the switch waits
+// for the admin (AwaitingConfirmation), unless opts.Force.
 func (s *Service) Reembed(ctx context.Context, name, by string, report ReportFunc) (ReembedResult, error) {
+	return s.ReembedWith(ctx, name, by, ReembedOptions{}, report)
+}
+
+// ReembedOptions change how Reembed switches.
+type ReembedOptions struct {
+	// Force switches even when the golden questions fare worse with the
+	// new model: the admin's confirmation.
+	Force bool
+}
+
+// ReembedWith is Reembed with options.
+func (s *Service) ReembedWith(ctx context.Context, name, by string, opts ReembedOptions, report ReportFunc) (ReembedResult, error) {
 	start := time.Now()
 	if report == nil {
 		report = func(context.Context, int64, int64, string) error { return nil }
@@ -79,6 +102,22 @@ func (s *Service) Reembed(ctx context.Context, name, by string, report ReportFun
 		}
 		if already {
 			break
+		}
+		if try == 1 && active != "" {
+			if res.Golden, err = s.guard(ctx, active, m); err != nil {
+				return res, err
+			}
+			if res.Golden != nil && res.Golden.Worse {
+				if !opts.Force {
+					res.AwaitingConfirmation = true
+					res.Duration = time.Since(start)
+					if err := s.holdSwitch(ctx, m, res.Golden); err != nil {
+						return res, err
+					}
+					return res, report(ctx, done, total, "awaiting confirmation: "+m.Name+" scores worse on the golden questions")
+				}
+				res.Forced = true
+			}
 		}
 		res.Change, err = s.st.SwitchEmbedModel(ctx, m, by, fmt.Sprintf("re-embedded %d chunks", total))
 		if err == nil {

@@ -95,6 +95,7 @@ func TestAdminModelRoutesRefuseNonAdmins(t *testing.T) {
 		{"DELETE", "/api/admin/models/" + b.chatModel},
 		{"POST", "/api/admin/models/chat"},
 		{"POST", "/api/admin/models/embed"},
+		{"POST", "/api/admin/models/embed/confirm"},
 		{"DELETE", "/api/admin/models/" + b.embedModel + "/embeddings"},
 	}
 	for _, groups := range [][]string{nil, {"staff", auth.GroupKnowledgeManager, auth.GroupAuditor}} {

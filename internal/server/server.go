@@ -97,6 +97,7 @@ type Server struct {
 	hosts      []publicHost // from cfg.PublicURLs
 	roles      auth.Roles   // the groups granting roles, from the authenticator
 	fileHashes *fileHashes  // sums of served document files (filehash.go)
+	chatCheck  func(ctx context.Context, model string) (models.ChatCheckReport, error)
 }
 
 // Deps are the services the handlers call.
@@ -123,6 +124,9 @@ type Deps struct {
 	// Originals holds documents' original files (documents.go); nil
 	// serves only files found at their source path.
 	Originals originals.Store
+	// ChatCheck runs the golden-question checks on a candidate chat model
+	// (models.Service.CheckChat); nil answers its route 503.
+	ChatCheck func(ctx context.Context, model string) (models.ChatCheckReport, error)
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
@@ -145,7 +149,7 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn,
 		metrics: m, gate: newAnswerGate(cfg.Limits, m),
 		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin, originals: d.Originals,
-		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles(), fileHashes: newFileHashes()}
+		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles(), fileHashes: newFileHashes(), chatCheck: d.ChatCheck}
 }
 
 // storeDB is st's connection, or nil without a store.
@@ -214,6 +218,7 @@ func (s *Server) routes() *routeTable {
 	mux.Handle("GET /api/library/documents/{id}/versions", librarian(s.documentVersions))
 	mux.Handle("POST /api/library/documents/{id}/reingest", librarian(s.reingestDocument))
 	mux.Handle("DELETE /api/library/documents/{id}", librarian(s.deleteDocument))
+	s.goldenRoutes(mux, member)
 
 	// The OpenAI-compatible API (openai.go), authenticated like the rest.
 	oa := newOpenAI(s)
@@ -246,6 +251,8 @@ func (s *Server) routes() *routeTable {
 	mux.Handle("POST /api/admin/models/chat", modelRoute(s.useChatModel))
 	mux.Handle("POST /api/admin/models/embed", modelRoute(s.useEmbedModel))
 	mux.Handle("DELETE /api/admin/models/{name}/embeddings", modelRoute(s.dropEmbeddings))
+	mux.Handle("POST /api/admin/models/embed/confirm", modelRoute(s.confirmEmbedModel))
+	mux.Handle("POST /api/admin/models/chat/check", admin(s.whenEnabled(s.chatCheck != nil, "chat model checks", s.checkChatModel)))
 
 	// The API's contract (openapi.go), open like the sign-in routes.
 	mux.HandleFunc("GET /api/openapi.json", s.openAPI)

@@ -108,8 +108,15 @@ func (s *Store) InsertDocument(ctx context.Context, doc Document, chunks []Chunk
 			return fmt.Errorf("insert document: %w", err)
 		}
 		doc.UpdatedAt = doc.CreatedAt
-		ids, err = insertChunks(ctx, tx, s.q("InsertChunks"), doc.ID, doc.TSConfig, chunks)
-		return err
+		cc, err := splitChunks(ctx, tx, s.q("CompoundWordFrequencies"), doc.TSConfig, chunks)
+		if err != nil {
+			return err
+		}
+		ids, err = insertChunks(ctx, tx, s.q("InsertChunks"), doc.ID, doc.TSConfig, chunks, cc.parts)
+		if err != nil {
+			return err
+		}
+		return s.addVocabulary(ctx, tx, doc.ID, cc)
 	})
 	if err != nil {
 		return Document{}, nil, fmt.Errorf("store: insert %s: %w", doc.SourceURI, err)
@@ -138,12 +145,12 @@ func chunkColumns(chunks []Chunk) chunkCols {
 	return c
 }
 
-func insertChunks(ctx context.Context, tx pgx.Tx, sql string, docID int64, tsConfig string, chunks []Chunk) ([]int64, error) {
+func insertChunks(ctx context.Context, tx pgx.Tx, sql string, docID int64, tsConfig string, chunks []Chunk, parts []string) ([]int64, error) {
 	if len(chunks) == 0 {
 		return nil, nil
 	}
 	c := chunkColumns(chunks)
-	rows, err := tx.Query(ctx, sql, docID, tsConfig, c.ordinals, c.starts, c.ends, c.headings, c.contents, c.tokens)
+	rows, err := tx.Query(ctx, sql, docID, tsConfig, c.ordinals, c.starts, c.ends, c.headings, c.contents, c.tokens, parts)
 	if err != nil {
 		return nil, fmt.Errorf("insert %d chunks: %w", len(chunks), err)
 	}

@@ -205,12 +205,16 @@ func (s *Store) WriteVersion(ctx context.Context, nv NewVersion) (Document, erro
 			doc.SourceURI, bad, len(nv.Vectors[bad]), nv.Model.Name, nv.Model.Dimensions, ErrDimensionMismatch)
 	}
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		err := tx.QueryRow(ctx, s.q("InsertVersion"),
+		cc, err := splitChunks(ctx, tx, s.q("CompoundWordFrequencies"), doc.TSConfig, nv.Chunks)
+		if err != nil {
+			return err
+		}
+		err = tx.QueryRow(ctx, s.q("InsertVersion"),
 			doc.Collection, doc.SourceURI, doc.Title, doc.MediaType, doc.Language, doc.TSConfig,
 			doc.ContentHash, doc.SizeBytes, doc.SourceModifiedAt, doc.PageCount, doc.Version,
 			doc.AccessGroups, string(meta),
 			cols.ordinals, cols.starts, cols.ends, cols.headings, cols.contents, cols.tokens,
-			nv.Model.ID, lits,
+			nv.Model.ID, lits, cc.parts,
 		).Scan(&doc.ID, &doc.CreatedAt)
 		if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.ConstraintName == "documents_source_version" {
 			return fmt.Errorf("version %d exists already: %w", doc.Version, ErrConflict)
@@ -222,6 +226,9 @@ func (s *Store) WriteVersion(ctx context.Context, nv NewVersion) (Document, erro
 			return fmt.Errorf("insert version %d with %d chunks: %w", doc.Version, len(nv.Chunks), err)
 		}
 		doc.UpdatedAt = doc.CreatedAt
+		if err := s.addVocabulary(ctx, tx, doc.ID, cc); err != nil {
+			return err
+		}
 		if nv.Previous == nil {
 			return s.auditDocument(ctx, tx, audit.ActionDocumentIngested, doc.ID, map[string]any{"chunks": len(nv.Chunks)})
 		}
@@ -234,6 +241,9 @@ func (s *Store) WriteVersion(ctx context.Context, nv NewVersion) (Document, erro
 		}
 		if _, err := tx.Exec(ctx, s.q("DeleteChunksOf"), nv.Previous.ID); err != nil {
 			return fmt.Errorf("remove chunks of version %d: %w", nv.Previous.Version, err)
+		}
+		if _, err := tx.Exec(ctx, s.q("DeleteCompoundVocabularyOf"), nv.Previous.ID); err != nil {
+			return fmt.Errorf("remove the vocabulary of version %d: %w", nv.Previous.Version, err)
 		}
 		return s.auditDocument(ctx, tx, audit.ActionDocumentUpdated, doc.ID,
 			map[string]any{"chunks": len(nv.Chunks), "previous_id": nv.Previous.ID, "previous_version": nv.Previous.Version})

@@ -47,6 +47,8 @@ type RetrieveQuery struct {
 	// Candidates is how many chunks each side of a hybrid search
 	// contributes to the fusion; 0 means max(4K, 40).
 	Candidates int
+
+	parts string // the parts of Text's compounds (withQuestionParts)
 }
 
 // Retrieved is a chunk found by retrieval, with what a citation needs of
@@ -109,7 +111,10 @@ func (s *Store) RetrieveHybrid(ctx context.Context, m EmbeddingModel, q Retrieve
 	if err := m.checkVector(q.Vector); err != nil {
 		return nil, fmt.Errorf("store: hybrid retrieval: %w", err)
 	}
-	q = q.withDefaults()
+	q, err := s.withQuestionParts(ctx, q.withDefaults())
+	if err != nil {
+		return nil, err
+	}
 	return s.retrieveInTx(ctx, "hybrid", q, s.retrieveSQL("RetrieveHybrid", m), q.args("hybrid"))
 }
 
@@ -121,6 +126,10 @@ func (s *Store) RetrieveLexical(ctx context.Context, q RetrieveQuery) ([]Retriev
 	q = q.withDefaults()
 	if strings.TrimSpace(q.Text) == "" {
 		return nil, fmt.Errorf("store: lexical retrieval: %w", ErrEmptyQuery)
+	}
+	q, err := s.withQuestionParts(ctx, q)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := s.read.Query(ctx, s.retrieveSQL("RetrieveLexical", EmbeddingModel{}), q.args("lexical"))
 	if err != nil {
@@ -243,7 +252,7 @@ func (q RetrieveQuery) args(mode string) pgx.StrictNamedArgs {
 	}
 	if mode == "lexical" || mode == "hybrid" {
 		words, phrases, exclude := splitQuery(q.Text)
-		args["text"] = words
+		args["text"] = words + " " + q.parts
 		args["phrases"] = nonNil(phrases)
 		args["exclude"] = exclude
 		args["question_config"] = cmp.Or(q.QuestionConfig, "simple")

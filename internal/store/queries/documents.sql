@@ -22,12 +22,13 @@ RETURNING id, created_at;
 -- name: InsertChunks
 -- Bulk insert through unnest rather than COPY: PGlite cannot serve COPY
 -- FROM STDIN, and one round trip per document is fast enough on both.
-INSERT INTO chunks (document_id, ordinal, page_start, page_end, heading_path, content, token_count, ts_config)
+INSERT INTO chunks (document_id, ordinal, page_start, page_end, heading_path, content, token_count, ts_config,
+                    compound_parts)
 SELECT $1, t.ordinal, t.page_start, t.page_end,
        CASE WHEN t.heading = '' THEN '{}'::text[] ELSE string_to_array(t.heading, E'\x1f') END,
-       t.content, t.token_count, $2::regconfig
-FROM unnest($3::int[], $4::int[], $5::int[], $6::text[], $7::text[], $8::int[])
-    AS t (ordinal, page_start, page_end, heading, content, token_count)
+       t.content, t.token_count, $2::regconfig, t.parts
+FROM unnest($3::int[], $4::int[], $5::int[], $6::text[], $7::text[], $8::int[], $9::text[])
+    AS t (ordinal, page_start, page_end, heading, content, token_count, parts)
 ORDER BY t.ordinal
 RETURNING id;
 

@@ -72,12 +72,13 @@ WITH doc AS (
     FROM collections c WHERE c.name = $1
     RETURNING id, created_at
 ), ch AS (
-    INSERT INTO chunks (document_id, ordinal, page_start, page_end, heading_path, content, token_count, ts_config)
+    INSERT INTO chunks (document_id, ordinal, page_start, page_end, heading_path, content, token_count, ts_config,
+                        compound_parts)
     SELECT doc.id, t.ordinal, t.page_start, t.page_end,
            CASE WHEN t.heading = '' THEN '{}'::text[] ELSE string_to_array(t.heading, E'\x1f') END,
-           t.content, t.token_count, $6::regconfig
-    FROM doc, unnest($14::int[], $15::int[], $16::int[], $17::text[], $18::text[], $19::int[])
-        AS t (ordinal, page_start, page_end, heading, content, token_count)
+           t.content, t.token_count, $6::regconfig, t.parts
+    FROM doc, unnest($14::int[], $15::int[], $16::int[], $17::text[], $18::text[], $19::int[], $22::text[])
+        AS t (ordinal, page_start, page_end, heading, content, token_count, parts)
     RETURNING id, ordinal
 ), emb AS (
     INSERT INTO embeddings (chunk_id, model_id, embedding)

@@ -8,6 +8,7 @@ import { t, lang, formatDate, onChange } from './i18n.js';
 import { get, post, del, stream } from './api.js';
 import { readLines } from './sse.js';
 import { el, button, announcer, confirmAction, showError } from './ui.js';
+import { init as initGolden, renderGolden } from './admin-golden.js';
 
 const $ = (id) => document.getElementById(id);
 const pending = ['queued', 'running'];
@@ -123,6 +124,7 @@ function reembedText(j) {
     case 'running': return p.total ? t('models.reembedRunning', vars) : t('models.reembedStarting', vars);
     case 'done': {
       const r = j.result || {};
+      if (r.awaiting_confirmation) return t('golden.reembedHeld', vars);
       return t('models.reembedDone', { ...vars, embedded: r.embedded ?? vars.done, when: formatDate(j.finished_at || j.updated_at) });
     }
     case 'cancelled': return t('models.reembedCancelled', vars);
@@ -150,6 +152,7 @@ function renderReembed() {
   }
   $('reembed-error').textContent = j.error || '';
   $('reembed-error').hidden = !j.error;
+  renderGolden(j, refresh);
 }
 
 // announceProgress speaks the re-embed's state when it changes and every
@@ -366,6 +369,7 @@ async function importModel(ev) {
 export async function init(container) {
   $('pull-form').addEventListener('submit', pull);
   $('import-form').addEventListener('submit', importModel);
+  initGolden();
   onChange(() => { shown = ''; render(); });
   container.hidden = false;
   message(t('models.loading'));

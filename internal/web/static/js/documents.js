@@ -4,6 +4,7 @@ import { start } from './layout.js';
 import { t, formatDate, onChange } from './i18n.js';
 import { get, post, del } from './api.js';
 import { announcer, button, cell, confirmAction, showError } from './ui.js';
+import { init as initGolden } from './golden.js';
 
 const $ = (id) => document.getElementById(id);
 const pendingStatuses = ['queued', 'running', 'processing'];
@@ -198,5 +199,6 @@ if ($('upload-form')) {
   $('collection-filter').addEventListener('change', refresh);
   onChange(render);
   await refresh();
+  await initGolden();
 }
 document.body.dataset.ready = 'true';
