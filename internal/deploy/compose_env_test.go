@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -157,13 +158,28 @@ func withPort(t *testing.T, hostport, port string) string {
 // listen ports (free ones), the OpenID provider (oidctest in place of the
 // demo Keycloak), and the image's folders (the repository's prompts and a
 // temporary uploads volume).
+//
+// The database URL keeps compose's login when it is the app role's (the
+// test database's owner stands in for POSTGRES_USER). On PGlite the login
+// name is accepted but not checked: every connection is the server's one
+// session, so there the app role's services run as the owner, and
+// checkAppRoleGrants shows what migrate granted instead.
 type devStack struct {
 	dbURL, ollamaURL, issuer, uploads string
 }
 
 func (d devStack) apply(t *testing.T, env map[string]string) {
 	t.Helper()
-	env["CIVITAS_DATABASE_URL"] = d.dbURL
+	db, err := url.Parse(d.dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := url.Parse(env["CIVITAS_DATABASE_URL"]); err != nil {
+		t.Fatalf("CIVITAS_DATABASE_URL: %v", err)
+	} else if u.User.Username() == composeAppRole {
+		db.User = u.User
+	}
+	env["CIVITAS_DATABASE_URL"] = db.String()
 	env["CIVITAS_OLLAMA_URL"] = d.ollamaURL
 	env["CIVITAS_LISTEN"] = withPort(t, env["CIVITAS_LISTEN"], freePort(t))
 	env["CIVITAS_METRICS_LISTEN"] = withPort(t, env["CIVITAS_METRICS_LISTEN"], freePort(t))
@@ -280,7 +296,10 @@ func TestComposeEnvStartsAssistant(t *testing.T) {
 	ollamatest.Client(t) // skips or fails like every test needing Ollama
 	vars := envExample(t)
 	vars["POSTGRES_PASSWORD"] = "0123456789abcdef"
+	vars["POSTGRES_APP_PASSWORD"] = "fedcba9876543210"
 	dropSeededModels(t, dbURL, vars)
+	// The db service's first start: its init script creates the app role.
+	createComposeAppRole(t, dbURL, vars["POSTGRES_APP_PASSWORD"])
 
 	assistantEnv, err := containerEnv(t, "assistant", vars)
 	if err != nil {
@@ -307,6 +326,7 @@ func TestComposeEnvStartsAssistant(t *testing.T) {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("migrate service (%v) failed: %v\n%s", mig, err, out)
 	}
+	checkAppRoleGrants(t, dbURL)
 
 	stack.apply(t, assistantEnv)
 	out, done := startProcess(t, assistantEnv) // the image's CMD
@@ -369,6 +389,7 @@ func TestComposeEnvStartsAssistant(t *testing.T) {
 func TestComposeRefusesWithoutSignIn(t *testing.T) {
 	vars := envExample(t)
 	vars["POSTGRES_PASSWORD"] = "0123456789abcdef"
+	vars["POSTGRES_APP_PASSWORD"] = "fedcba9876543210"
 	for k := range vars {
 		if k == "CIVITAS_AUTH" || strings.HasPrefix(k, "CIVITAS_OIDC_") {
 			delete(vars, k)
@@ -380,7 +401,7 @@ func TestComposeRefusesWithoutSignIn(t *testing.T) {
 	}
 
 	// The assistant itself, as if compose let it start.
-	base, _ := containerEnv(t, "assistant", map[string]string{"POSTGRES_PASSWORD": "x", "CIVITAS_PUBLIC_URL": "http://localhost:8080", "CIVITAS_AUTH": "oidc"})
+	base, _ := containerEnv(t, "assistant", map[string]string{"POSTGRES_PASSWORD": "x", "POSTGRES_APP_PASSWORD": "y", "CIVITAS_PUBLIC_URL": "http://localhost:8080", "CIVITAS_AUTH": "oidc"})
 	tests := []struct {
 		name string
 		set  map[string]string
