@@ -2,6 +2,8 @@ package deploy_test
 
 import (
 	"io"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -85,6 +87,10 @@ func checkPods(t *testing.T, r rendered) {
 				t.Errorf("%s: envFrom hides which settings a pod gets; list them in env", where)
 			}
 			for _, e := range c.Env {
+				if strings.HasSuffix(e.Name, "_FILE") {
+					// A path: checkConfig's secretFile wants it in a Secret volume.
+					continue
+				}
 				if secretEnv.MatchString(e.Name) && (e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil) {
 					t.Errorf("%s: %s holds a secret and must come from a Secret (secretKeyRef), not a plain value", where, e.Name)
 				}
@@ -253,16 +259,8 @@ func checkWorker(t *testing.T, r rendered, want bool) {
 	if p := c.LivenessProbe; p == nil || p.Exec == nil || strings.Join(p.Exec.Command, " ") != "/usr/local/bin/assistant healthcheck --operator" {
 		t.Errorf("worker: liveness probe %+v, want exec assistant healthcheck --operator", p)
 	}
-	claim := func(d appsv1.Deployment) string {
-		for _, v := range d.Spec.Template.Spec.Volumes {
-			if v.PersistentVolumeClaim != nil {
-				return v.PersistentVolumeClaim.ClaimName
-			}
-		}
-		return ""
-	}
-	if claim(w) == "" || claim(w) != claim(a) {
-		t.Errorf("worker mounts claim %q, the assistant %q: the worker parses the files the assistant received", claim(w), claim(a))
+	if a, w := uploadsVolume(t, a), uploadsVolume(t, w); a.EmptyDir == nil && (a.PersistentVolumeClaim == nil || w.PersistentVolumeClaim == nil || a.PersistentVolumeClaim.ClaimName != w.PersistentVolumeClaim.ClaimName) {
+		t.Errorf("uploads: assistant %+v, worker %+v: want each pod's own scratch emptyDir, or the same chosen claim", a.VolumeSource, w.VolumeSource)
 	}
 	egress := false
 	for _, np := range r.policies {
@@ -272,6 +270,76 @@ func checkWorker(t *testing.T, r rendered, want bool) {
 	}
 	if len(r.policies) > 0 && !egress {
 		t.Error("no NetworkPolicy lets the worker reach the database and Ollama")
+	}
+}
+
+// uploadsVolume returns the volume a Deployment mounts at the upload
+// folder (CIVITAS_UPLOAD_DIR). The originals live in the originals store,
+// so by default it is scratch: an emptyDir, never a ReadWriteMany claim.
+func uploadsVolume(t *testing.T, d appsv1.Deployment) corev1.Volume {
+	t.Helper()
+	spec := d.Spec.Template.Spec
+	c := spec.Containers[0]
+	for _, m := range c.VolumeMounts {
+		if m.MountPath != env(c, "CIVITAS_UPLOAD_DIR") {
+			continue
+		}
+		for _, v := range spec.Volumes {
+			if v.Name == m.Name {
+				return v
+			}
+		}
+	}
+	t.Fatalf("%s mounts nothing at CIVITAS_UPLOAD_DIR %q: the root file system is read-only", d.Name, env(c, "CIVITAS_UPLOAD_DIR"))
+	return corev1.Volume{}
+}
+
+// checkUploadsAndOriginals: without a chosen claim the upload folder is an
+// emptyDir and the chart makes no claim at all; with originals.store=s3
+// every container loading the configuration reads the keys from a Secret
+// volume (checkConfig loads them), and the assistant's and the worker's
+// NetworkPolicies let them reach the endpoint's port.
+func checkUploadsAndOriginals(t *testing.T, r rendered, claim string, s3Port int) {
+	t.Helper()
+	if len(r.claims) != 0 {
+		t.Errorf("the chart renders %d PersistentVolumeClaims; the originals live in the originals store, uploads need none", len(r.claims))
+	}
+	for _, d := range r.deployments {
+		if d.Spec.Template.Labels["app.kubernetes.io/component"] == "ollama" {
+			continue
+		}
+		v := uploadsVolume(t, d)
+		switch {
+		case claim == "" && (v.EmptyDir == nil || v.EmptyDir.SizeLimit == nil):
+			t.Errorf("%s: uploads %+v, want an emptyDir with a size limit (scratch)", d.Name, v.VolumeSource)
+		case claim != "" && (v.PersistentVolumeClaim == nil || v.PersistentVolumeClaim.ClaimName != claim):
+			t.Errorf("%s: uploads %+v, want the chosen claim %s", d.Name, v.VolumeSource, claim)
+		}
+	}
+	if s3Port == 0 {
+		return
+	}
+	if len(r.policies) == 0 {
+		return
+	}
+	for _, component := range []string{"assistant", "worker"} {
+		labels := r.deployment(t, component).Spec.Template.Labels
+		allowed := false
+		for _, np := range r.policies {
+			if !selects(t, &np.Spec.PodSelector, labels) {
+				continue
+			}
+			for _, rule := range np.Spec.Egress {
+				for _, p := range rule.Ports {
+					if p.Port != nil && p.Port.IntValue() == s3Port {
+						allowed = true
+					}
+				}
+			}
+		}
+		if !allowed {
+			t.Errorf("%s: no NetworkPolicy allows egress to the S3 endpoint's port %d", component, s3Port)
+		}
 	}
 }
 
@@ -307,8 +375,9 @@ func secretRef(c corev1.Container, name string) *corev1.SecretKeySelector {
 }
 
 // checkMigrationJob: `assistant migrate` as a pre-install,pre-upgrade hook,
-// connecting with the owner role's URL while the servers use the app role's.
-func checkMigrationJob(t *testing.T, r rendered) {
+// connecting with the owner role's URL while the servers use the app role's,
+// and granting the app role (database.appRole) its rights.
+func checkMigrationJob(t *testing.T, r rendered, appRole string) {
 	t.Helper()
 	if len(r.jobs) != 1 {
 		t.Fatalf("want one Job (the migrations), got %d", len(r.jobs))
@@ -319,8 +388,8 @@ func checkMigrationJob(t *testing.T, r rendered) {
 		t.Errorf("Job %s: helm.sh/hook %q: want pre-install,pre-upgrade", j.Name, j.Annotations["helm.sh/hook"])
 	}
 	c := j.Spec.Template.Spec.Containers[0]
-	if cmd := strings.Join(append(c.Command, c.Args...), " "); !strings.HasSuffix(cmd, "assistant migrate") {
-		t.Errorf("Job %s runs %q; want assistant migrate", j.Name, cmd)
+	if cmd := strings.Join(append(c.Command, c.Args...), " "); !strings.HasSuffix(cmd, "assistant migrate --grant-app-role "+appRole) {
+		t.Errorf("Job %s runs %q; want assistant migrate --grant-app-role %s (database.appRole)", j.Name, cmd, appRole)
 	}
 	owner, app := secretRef(c, "CIVITAS_DATABASE_URL"), secretRef(r.deployment(t, "assistant").Spec.Template.Spec.Containers[0], "CIVITAS_DATABASE_URL")
 	if owner == nil || app == nil || owner.Key == app.Key {
@@ -444,11 +513,12 @@ func checkConfig(t *testing.T, r rendered) {
 	for _, s := range config.For("assistant") {
 		known[s.Env] = true
 	}
-	containers := map[string]corev1.Container{"migration Job": r.jobs[0].Spec.Template.Spec.Containers[0]}
+	pods := map[string]corev1.PodSpec{"migration Job": r.jobs[0].Spec.Template.Spec}
 	for _, d := range r.deployments {
-		containers[d.Name] = d.Spec.Template.Spec.Containers[0]
+		pods[d.Name] = d.Spec.Template.Spec
 	}
-	for name, c := range containers {
+	for name, spec := range pods {
+		c := spec.Containers[0]
 		vars := map[string]string{}
 		for _, e := range c.Env {
 			if !known[e.Name] {
@@ -457,6 +527,9 @@ func checkConfig(t *testing.T, r rendered) {
 			vars[e.Name] = e.Value
 			if e.ValueFrom != nil {
 				vars[e.Name] = "postgres://civitas:pw@10.0.0.5:5432/civitas"
+			}
+			if strings.HasSuffix(e.Name, "_KEY_FILE") {
+				vars[e.Name] = secretFile(t, spec, c, e.Value)
 			}
 		}
 		cfg, _, err := config.Load("assistant", nil, func(k string) string { return vars[k] }, io.Discard, nil)
@@ -468,4 +541,31 @@ func checkConfig(t *testing.T, r rendered) {
 			t.Errorf("%s: sign-in mode %q, want %q", name, cfg.Auth.Mode, vars["CIVITAS_AUTH"])
 		}
 	}
+}
+
+// secretFile stands in for a key file the container reads: path must lie
+// in a read-only mount of a Secret volume that projects it; the stand-in
+// is a temporary file with a key in it.
+func secretFile(t *testing.T, spec corev1.PodSpec, c corev1.Container, path string) string {
+	t.Helper()
+	for _, m := range c.VolumeMounts {
+		rel, ok := strings.CutPrefix(path, m.MountPath+"/")
+		if !ok {
+			continue
+		}
+		for _, v := range spec.Volumes {
+			if v.Name != m.Name || v.Secret == nil || !m.ReadOnly {
+				continue
+			}
+			if slices.ContainsFunc(v.Secret.Items, func(k corev1.KeyToPath) bool { return k.Path == rel }) {
+				f := filepath.Join(t.TempDir(), rel)
+				if err := os.WriteFile(f, []byte("stand-in-key\n"), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return f
+			}
+		}
+	}
+	t.Errorf("%s: key file %s is not in a read-only Secret volume that projects it", c.Name, path)
+	return path
 }

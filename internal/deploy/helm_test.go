@@ -188,6 +188,12 @@ func TestHelmChartRendersRestrictedManifests(t *testing.T) {
 		wantHPA bool
 		// noWorker: the assistant runs the jobs itself.
 		noWorker bool
+		// appRole: the role the migration Job grants (empty: civitas_app).
+		appRole string
+		// claim: the chosen uploads claim (empty: an emptyDir).
+		claim string
+		// s3Port: originals in S3, reached on this port (0: in PostgreSQL).
+		s3Port int
 	}{
 		{
 			name:       "defaults with the required values",
@@ -197,7 +203,20 @@ func TestHelmChartRendersRestrictedManifests(t *testing.T) {
 		{
 			name:       "values-production.yaml",
 			args:       []string{"-f", chartPath + "/values-production.yaml"},
-			wantOllama: true, wantGPU: true, wantHPA: true,
+			wantOllama: true, wantGPU: true, wantHPA: true, s3Port: 9000,
+		},
+		{
+			name: "originals in S3 over https, another app role, the uploads claim of an older release",
+			args: append([]string{
+				"--set", "originals.store=s3",
+				"--set", "originals.s3.endpoint=https://s3.storage.city.internal",
+				"--set", "originals.s3.bucket=civitas",
+				"--set", "originals.s3.existingSecret=civitas-s3",
+				"--set", "database.appRole=assistant_rw",
+				"--set", "uploads.existingClaim=civitas-uploads",
+			}, required...),
+			wantOllama: true, wantSecret: true, wantHPA: true,
+			appRole: "assistant_rw", claim: "civitas-uploads", s3Port: 443,
 		},
 		{
 			name: "proxy sign-in, external Ollama, existing Secret, fixed replicas, Ingress",
@@ -245,7 +264,12 @@ func TestHelmChartRendersRestrictedManifests(t *testing.T) {
 			checkPods(t, r)
 			checkAssistant(t, r, tc.wantHPA)
 			checkWorker(t, r, !tc.noWorker)
-			checkMigrationJob(t, r)
+			appRole := tc.appRole
+			if appRole == "" {
+				appRole = "civitas_app"
+			}
+			checkMigrationJob(t, r, appRole)
+			checkUploadsAndOriginals(t, r, tc.claim, tc.s3Port)
 			checkConfig(t, r)
 			checkNetworkPolicies(t, r)
 			checkSecret(t, r, tc.wantSecret)
@@ -289,6 +313,12 @@ func TestHelmChartRefusesUnsafeValues(t *testing.T) {
 		{"external Ollama without URL", append(required, "--set", "ollama.enabled=false"), "ollama.url is required"},
 		{"secret in extraEnv", append(required, "--set", "extraEnv.CIVITAS_DATABASE_URL=postgres://x"), "extraEnv.CIVITAS_DATABASE_URL is a secret setting"},
 		{"autoscaler below two", append(required, "--set", "autoscaling.minReplicas=1"), "autoscaling.minReplicas must be at least 2"},
+		{"unknown originals store", append(required, "--set", "originals.store=nfs"), "originals.store must be postgres or s3"},
+		{"S3 without endpoint", append(required, "--set", "originals.store=s3", "--set", "originals.s3.bucket=b", "--set", "originals.s3.existingSecret=s"), "originals.s3.endpoint is required"},
+		{"S3 endpoint with a path", append(required, "--set", "originals.store=s3", "--set", "originals.s3.endpoint=https://s3.city.internal/bucket", "--set", "originals.s3.bucket=b", "--set", "originals.s3.existingSecret=s"), "originals.s3.endpoint is required"},
+		{"S3 without bucket", append(required, "--set", "originals.store=s3", "--set", "originals.s3.endpoint=https://s3.city.internal", "--set", "originals.s3.existingSecret=s"), "originals.s3.bucket is required"},
+		{"S3 keys not from a Secret", append(required, "--set", "originals.store=s3", "--set", "originals.s3.endpoint=https://s3.city.internal", "--set", "originals.s3.bucket=b"), "originals.s3.existingSecret is required"},
+		{"S3 key file in extraEnv", append(required, "--set", "extraEnv.CIVITAS_S3_ACCESS_KEY_FILE=/tmp/k"), "extraEnv.CIVITAS_S3_ACCESS_KEY_FILE is a secret setting"},
 		{"ingress open to all", append(required, "--set", "networkPolicy.ingressController.namespaceSelector=null", "--set", "networkPolicy.ingressController.podSelector=null"), "networkPolicy.ingressController needs"},
 	}
 	for _, tc := range tests {

@@ -121,9 +121,24 @@ binaries. */}}
 {{- if and (not $v.ollama.enabled) (not $v.ollama.url) -}}
 {{- fail "ollama.url is required when ollama.enabled=false" -}}
 {{- end -}}
+{{- if not (has $v.originals.store (list "postgres" "s3")) -}}
+{{- fail (printf "originals.store must be postgres or s3, not %q (CIVITAS_ORIGINALS)" $v.originals.store) -}}
+{{- end -}}
+{{- if eq $v.originals.store "s3" -}}
+{{- $s3 := urlParse (default "" $v.originals.s3.endpoint) -}}
+{{- if or (not (has $s3.scheme (list "http" "https"))) (not $s3.host) (not (has $s3.path (list "" "/"))) -}}
+{{- fail (printf "originals.s3.endpoint is required with originals.store=s3: an http(s) URL of the server without a path, got %q (CIVITAS_S3_ENDPOINT)" $v.originals.s3.endpoint) -}}
+{{- end -}}
+{{- if not $v.originals.s3.bucket -}}
+{{- fail "originals.s3.bucket is required with originals.store=s3 (CIVITAS_S3_BUCKET)" -}}
+{{- end -}}
+{{- if not $v.originals.s3.existingSecret -}}
+{{- fail "originals.s3.existingSecret is required with originals.store=s3: a Secret with the keys originals.s3.accessKeyKey and secretKeyKey, mounted as files" -}}
+{{- end -}}
+{{- end -}}
 {{- range $name, $_ := $v.extraEnv -}}
-{{- if has $name (list "CIVITAS_DATABASE_URL" "CIVITAS_OIDC_CLIENT_SECRET" "CIVITAS_PSEUDONYM_KEY") -}}
-{{- fail (printf "extraEnv.%s is a secret setting: it comes from a Secret (database, auth.oidc, pseudonymKey), never from a plain value" $name) -}}
+{{- if has $name (list "CIVITAS_DATABASE_URL" "CIVITAS_OIDC_CLIENT_SECRET" "CIVITAS_PSEUDONYM_KEY" "CIVITAS_ORIGINALS" "CIVITAS_S3_ENDPOINT" "CIVITAS_S3_ACCESS_KEY_FILE" "CIVITAS_S3_SECRET_KEY_FILE") -}}
+{{- fail (printf "extraEnv.%s is a secret setting or one the chart sets: it comes from database, auth.oidc, pseudonymKey or originals, never from extraEnv" $name) -}}
 {{- end -}}
 {{- if not (hasPrefix "CIVITAS_" $name) -}}
 {{- fail (printf "extraEnv.%s: only CIVITAS_* settings belong here" $name) -}}
@@ -174,6 +189,20 @@ which loads the same configuration. Every secret comes from a Secret
   value: json
 - name: CIVITAS_UPLOAD_DIR
   value: /var/lib/civitas/uploads
+- name: CIVITAS_ORIGINALS
+  value: {{ $v.originals.store | quote }}
+{{- if eq $v.originals.store "s3" }}
+- name: CIVITAS_S3_ENDPOINT
+  value: {{ $v.originals.s3.endpoint | quote }}
+- name: CIVITAS_S3_BUCKET
+  value: {{ $v.originals.s3.bucket | quote }}
+- name: CIVITAS_S3_REGION
+  value: {{ $v.originals.s3.region | quote }}
+- name: CIVITAS_S3_ACCESS_KEY_FILE
+  value: /etc/civitas/s3/access-key
+- name: CIVITAS_S3_SECRET_KEY_FILE
+  value: /etc/civitas/s3/secret-key
+{{- end }}
 - name: CIVITAS_AUTH
   value: {{ $v.auth.mode | quote }}
 - name: CIVITAS_SESSION_IDLE
@@ -266,6 +295,69 @@ outside it, shared by the assistant and the worker. */}}
     - port: {{ $np.externalOllama.port }}
       protocol: TCP
   {{- with $np.externalOllama.to }}
+  to:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}
+{{- end -}}
+
+
+{{/* civitas.uploadsMount and civitas.uploadsVolume: the scratch folder
+(CIVITAS_UPLOAD_DIR) and, with originals.store=s3, the S3 keys as files,
+for every container that loads the assistant's configuration. */}}
+{{- define "civitas.uploadsMount" -}}
+- name: uploads
+  mountPath: /var/lib/civitas/uploads
+{{- include "civitas.s3KeysMount" . }}
+{{- end -}}
+
+{{- define "civitas.uploadsVolume" -}}
+- name: uploads
+  {{- if .Values.uploads.existingClaim }}
+  persistentVolumeClaim:
+    claimName: {{ .Values.uploads.existingClaim }}
+  {{- else }}
+  emptyDir:
+    sizeLimit: {{ .Values.uploads.sizeLimit }}
+  {{- end }}
+{{- include "civitas.s3KeysVolume" . }}
+{{- end -}}
+
+{{- define "civitas.s3KeysMount" -}}
+{{- if eq .Values.originals.store "s3" }}
+- name: s3-keys
+  mountPath: /etc/civitas/s3
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "civitas.s3KeysVolume" -}}
+{{- if eq .Values.originals.store "s3" }}
+- name: s3-keys
+  secret:
+    secretName: {{ .Values.originals.s3.existingSecret }}
+    # 0440: readable by the pod's group (fsGroup 65532) only.
+    defaultMode: 288
+    items:
+      - key: {{ .Values.originals.s3.accessKeyKey }}
+        path: access-key
+      - key: {{ .Values.originals.s3.secretKeyKey }}
+        path: secret-key
+{{- end }}
+{{- end -}}
+
+{{/* civitas.egressS3: with originals.store=s3, the egress rule to the S3
+endpoint's port, shared by the assistant and the worker. */}}
+{{- define "civitas.egressS3" -}}
+{{- if eq .Values.originals.store "s3" -}}
+{{- $u := urlParse .Values.originals.s3.endpoint -}}
+{{- $port := ternary "443" "80" (eq $u.scheme "https") -}}
+{{- $hostport := splitList ":" $u.host -}}
+{{- if gt (len $hostport) 1 }}{{ $port = last $hostport }}{{ end -}}
+- ports:
+    - port: {{ $port }}
+      protocol: TCP
+  {{- with .Values.networkPolicy.s3.to }}
   to:
     {{- toYaml . | nindent 4 }}
   {{- end }}
