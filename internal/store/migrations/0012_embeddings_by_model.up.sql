@@ -1,4 +1,4 @@
--- 0011: embeddings partitioned by model, and the DDL a server may ask for.
+-- 0012: embeddings partitioned by model, and the DDL a server may ask for.
 --
 -- Each embedding model's vectors live in a partition of their own
 -- (embeddings_<model id>), with that model's HNSW index on it. Dropping a

@@ -1,4 +1,4 @@
--- 0012: audit_personal rows are written once and deleted, never changed.
+-- 0013: audit_personal rows are written once and deleted, never changed.
 --
 -- Erasure and retention delete personal parts (internal/privacy); nothing
 -- updates one. The erasure locks the rows it deletes (SELECT ... FOR

@@ -1,4 +1,4 @@
--- 0011: German compounds split into their parts for full-text search, so
+-- 0014: German compounds split into their parts for full-text search, so
 -- that "Parkausweis für Bewohner" finds "Bewohnerparkausweis"
 -- (internal/compound).
 --

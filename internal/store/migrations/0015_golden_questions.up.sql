@@ -1,4 +1,4 @@
--- 0012: golden questions, kept by knowledge managers per collection, that
+-- 0015: golden questions, kept by knowledge managers per collection, that
 -- guard an embedding-model switch (internal/golden, internal/models): the
 -- re-embed scores them with the old and the new model before it flips.
 --

@@ -1,4 +1,4 @@
--- Compound splitting: the corpus vocabulary (migration 0011).
+-- Compound splitting: the corpus vocabulary (migration 0014).
 
 -- name: CompoundWordFrequencies
 -- How many documents hold each of the words asked about; unknown words

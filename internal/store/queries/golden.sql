@@ -1,4 +1,4 @@
--- Golden questions (migration 0012).
+-- Golden questions (migration 0015).
 
 -- name: ListGolden
 -- $1: a collection name, '' for all.
