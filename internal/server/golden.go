@@ -2,8 +2,10 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -84,7 +86,7 @@ func (s *Server) goldenFromAnswer(w http.ResponseWriter, r *http.Request) {
 // storeGolden adds g and replies 201 with it, or 200 when the collection
 // kept the question already.
 func (s *Server) storeGolden(w http.ResponseWriter, r *http.Request, g store.GoldenQuestion) {
-	out, added, err := s.store.AddGolden(r.Context(), g)
+	out, added, err := s.addGoldenChecked(r.Context(), g)
 	if err != nil {
 		s.writeError(w, r, goldenError(err))
 		return
@@ -130,7 +132,7 @@ func (s *Server) importGolden(w http.ResponseWriter, r *http.Request) {
 		}
 		g := store.GoldenQuestion{Collection: collection, Question: q.Question, File: q.File, Pages: q.Pages,
 			Quote: q.Quote, Answer: q.Answer, Language: q.Lang, Origin: store.GoldenImported}
-		out, ok, err := s.store.AddGolden(r.Context(), g)
+		out, ok, err := s.addGoldenChecked(r.Context(), g)
 		if err != nil {
 			s.writeError(w, r, goldenError(fmt.Errorf("question %s: %w", q.ID, err)))
 			return
@@ -175,6 +177,18 @@ func (s *Server) helpfulAnswers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, r, http.StatusOK, map[string]any{"answers": hs})
+}
+
+// addGoldenChecked is store.AddGolden with the pages bounded to what the
+// database stores (integer): a larger page number is the client's error,
+// not a 500 from the insert's cast.
+func (s *Server) addGoldenChecked(ctx context.Context, g store.GoldenQuestion) (store.GoldenQuestion, bool, error) {
+	for _, p := range g.Pages {
+		if p > math.MaxInt32 {
+			return g, false, fmt.Errorf("%w: pages must be page numbers from 1 to %d", store.ErrInvalidGolden, math.MaxInt32)
+		}
+	}
+	return s.store.AddGolden(ctx, g)
 }
 
 // goldenError turns a store refusal into a 4xx naming the field.
