@@ -190,3 +190,40 @@ func TestOpenAPIAdminGoldenResponsesMatchSchemas(t *testing.T) {
 		rs.check(t, "POST", "/api/admin/models/chat/check", resp, raw)
 	}
 }
+
+// TestGoldenUnstorableTextIsBadRequest: text the database cannot store (a
+// NUL byte, invalid UTF-8 in the query string) is a 400 naming the field,
+// on every golden route that stores or looks up text. Found by
+// schemathesis: over PGlite's simple protocol it was a 503 (an "outage").
+func TestGoldenUnstorableTextIsBadRequest(t *testing.T) {
+	b := setupGolden(t)
+	if _, err := b.store.EnsureCollection(context.Background(), b.collection); err != nil {
+		t.Fatal(err)
+	}
+	km := []string{wissen}
+	rs := newResponseSchemas(t)
+	for _, tc := range []struct {
+		name, method, url, path string
+		body                    any
+		field                   string
+	}{
+		{"NUL in the question", "POST", "/api/library/golden", "/api/library/golden",
+			map[string]any{"collection": b.collection, "question": "Wer\x00?", "file": "a.md", "quote": "x"}, "question"},
+		{"NUL in the collection", "POST", "/api/library/golden", "/api/library/golden",
+			map[string]any{"collection": "E\x00", "question": "Wer?", "file": "a.md", "quote": "x"}, "collection"},
+		{"NUL in the language", "POST", "/api/library/golden", "/api/library/golden",
+			map[string]any{"collection": b.collection, "question": "Wer?", "file": "a.md", "quote": "x", "language": "d\x00e"}, "language"},
+		{"NUL in the listed collection", "GET", "/api/library/golden?collection=a%00b", "/api/library/golden", nil, "collection"},
+		{"invalid UTF-8 in the listed collection", "GET", "/api/library/golden?collection=%ff", "/api/library/golden", nil, "collection"},
+		{"invalid UTF-8 in the import's collection", "POST", "/api/library/golden/import?collection=%ff", "/api/library/golden/import",
+			`{"id":"u-1","question":"Wer?","answerable":true,"file":"a.md","quote":"x"}`, "collection"},
+		{"NUL in an imported question", "POST", "/api/library/golden/import?collection=" + b.collection, "/api/library/golden/import",
+			`{"id":"u-2","question":"Wer\u0000?","answerable":true,"file":"a.md","quote":"x"}`, "question"},
+	} {
+		resp, raw := request(t, tc.method, b.url+tc.url, "kim", km, tc.body, nil)
+		if resp.StatusCode != 400 || !strings.Contains(string(raw), `\"`+tc.field+`\"`) {
+			t.Errorf("%s: %d %s, want 400 naming %q", tc.name, resp.StatusCode, raw, tc.field)
+		}
+		rs.check(t, tc.method, tc.path, resp, raw)
+	}
+}
