@@ -189,9 +189,10 @@ func (s *Server) helpfulAnswers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, r, http.StatusOK, map[string]any{"answers": hs})
 }
 
-// addGoldenChecked is store.AddGolden with the pages bounded to what the
-// database stores (integer): a larger page number is the client's error,
-// not a 500 from the insert's cast.
+// addGoldenChecked is store.AddGolden after the checks the store leaves
+// to the database: text it can store (storableText) and pages within its
+// integer. Either is the client's error, a 400 naming the field, not a
+// 500 (the insert's cast) or a 503 (see storableText).
 func (s *Server) addGoldenChecked(ctx context.Context, g store.GoldenQuestion) (store.GoldenQuestion, bool, error) {
 	for _, f := range []struct{ name, value string }{{"collection", g.Collection}, {"question", g.Question},
 		{"file", g.File}, {"quote", g.Quote}, {"answer", g.Answer}, {"language", g.Language}} {
