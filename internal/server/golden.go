@@ -2,11 +2,14 @@ package server
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/eval"
@@ -31,7 +34,12 @@ const maxGoldenImport = 4 << 20
 
 // listGolden is GET /api/library/golden[?collection=name].
 func (s *Server) listGolden(w http.ResponseWriter, r *http.Request) {
-	gs, err := s.store.GoldenQuestions(r.Context(), r.URL.Query().Get("collection"))
+	collection := r.URL.Query().Get("collection")
+	if err := storableText("collection", collection); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	gs, err := s.store.GoldenQuestions(r.Context(), collection)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -84,7 +92,7 @@ func (s *Server) goldenFromAnswer(w http.ResponseWriter, r *http.Request) {
 // storeGolden adds g and replies 201 with it, or 200 when the collection
 // kept the question already.
 func (s *Server) storeGolden(w http.ResponseWriter, r *http.Request, g store.GoldenQuestion) {
-	out, added, err := s.store.AddGolden(r.Context(), g)
+	out, added, err := s.addGoldenChecked(r.Context(), g)
 	if err != nil {
 		s.writeError(w, r, goldenError(err))
 		return
@@ -110,6 +118,10 @@ func (s *Server) importGolden(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, errorf(CodeInvalid, "the query parameter \"collection\" is required"))
 		return
 	}
+	if err := storableText("collection", collection); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	body := http.MaxBytesReader(w, r.Body, maxGoldenImport)
 	qs, err := eval.ReadQuestions(bufio.NewReader(body))
 	if err != nil {
@@ -130,7 +142,7 @@ func (s *Server) importGolden(w http.ResponseWriter, r *http.Request) {
 		}
 		g := store.GoldenQuestion{Collection: collection, Question: q.Question, File: q.File, Pages: q.Pages,
 			Quote: q.Quote, Answer: q.Answer, Language: q.Lang, Origin: store.GoldenImported}
-		out, ok, err := s.store.AddGolden(r.Context(), g)
+		out, ok, err := s.addGoldenChecked(r.Context(), g)
 		if err != nil {
 			s.writeError(w, r, goldenError(fmt.Errorf("question %s: %w", q.ID, err)))
 			return
@@ -175,6 +187,37 @@ func (s *Server) helpfulAnswers(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, r, http.StatusOK, map[string]any{"answers": hs})
+}
+
+// addGoldenChecked is store.AddGolden after the checks the store leaves
+// to the database: text it can store (storableText) and pages within its
+// integer. Either is the client's error, a 400 naming the field, not a
+// 500 (the insert's cast) or a 503 (see storableText).
+func (s *Server) addGoldenChecked(ctx context.Context, g store.GoldenQuestion) (store.GoldenQuestion, bool, error) {
+	for _, f := range []struct{ name, value string }{{"collection", g.Collection}, {"question", g.Question},
+		{"file", g.File}, {"quote", g.Quote}, {"answer", g.Answer}, {"language", g.Language}} {
+		if err := storableText(f.name, f.value); err != nil {
+			return g, false, err
+		}
+	}
+	for _, p := range g.Pages {
+		if p > math.MaxInt32 {
+			return g, false, fmt.Errorf("%w: pages must be page numbers from 1 to %d", store.ErrInvalidGolden, math.MaxInt32)
+		}
+	}
+	return s.store.AddGolden(ctx, g)
+}
+
+// storableText refuses text PostgreSQL cannot store (a NUL byte, invalid
+// UTF-8 from a query string) before it reaches the database, naming the
+// field: not every driver mode reports it as the client's error (PGlite
+// over the simple protocol drops the message as a protocol violation,
+// which reads as an outage, a 503).
+func storableText(field, v string) error {
+	if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
+		return errorf(CodeInvalid, "\""+field+"\" contains characters that cannot be stored (a NUL byte or invalid UTF-8)")
+	}
+	return nil
 }
 
 // goldenError turns a store refusal into a 4xx naming the field.
