@@ -217,7 +217,7 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) (Result, error) {
 			Collections: q.Collections, Languages: q.Languages, DocumentIDs: q.DocumentIDs, Groups: q.Groups,
 			From: timePtr(q.From), To: timePtr(q.To),
 		},
-		Text:           text,
+		Text:           fullTextQuery(text, res.Language),
 		QuestionConfig: lang.TSConfig(res.Language),
 		// Fetch more than asked for: duplicates and the per-document cap
 		// remove some.
@@ -246,7 +246,7 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) (Result, error) {
 			if mode == ModeVector {
 				hits, err = r.store.RetrieveVector(ctx, m, sq)
 			} else {
-				hits, err = r.store.RetrieveHybrid(ctx, m, sq)
+				hits, err = r.hybrid(ctx, m, sq)
 			}
 		case errors.Is(err, ErrNoEmbeddings) && q.Mode == "":
 			res.Fallback = err.Error()
@@ -282,6 +282,30 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) (Result, error) {
 	}
 	res.Passages = passages
 	return res, nil
+}
+
+// fullTextQuery is the text the full-text side searches for a question
+// in language (ISO 639-1, "" when unknown): the hook where query
+// expansion for that side (compound splitting, ...) goes. The vector side
+// always embeds the question as asked.
+func fullTextQuery(text, language string) string {
+	return text
+}
+
+// hybrid runs both sides of a hybrid search, each for its own candidates,
+// and fuses them by the evidence each brings (fuse).
+func (r *Retriever) hybrid(ctx context.Context, m store.EmbeddingModel, sq store.RetrieveQuery) ([]store.Retrieved, error) {
+	k := sq.K
+	sq.K = max(4*k, candidates)
+	lex, err := r.store.RetrieveLexical(ctx, sq)
+	if err != nil && !errors.Is(err, store.ErrEmptyQuery) { // no searchable words: the vector side alone
+		return nil, err
+	}
+	vec, err := r.store.RetrieveVector(ctx, m, sq)
+	if err != nil {
+		return nil, err
+	}
+	return fuse(lex, vec, k), nil
 }
 
 // embed returns the embedding model's record and the question's vector,
