@@ -41,7 +41,7 @@ func (c *Client) ImportFiles(ctx context.Context, name string, files map[string]
 		digests[k] = d
 	}
 	stream := false
-	req := &api.CreateRequest{Model: name, Files: digests, Stream: &stream, Template: o.Template, Parameters: o.Parameters}
+	req := &api.CreateRequest{Model: name, Files: digests, Stream: &stream, Template: o.Template, Parameters: o.Parameters, Quantize: o.Quantize}
 	if err := c.api.Create(ctx, req, func(api.ProgressResponse) error { return nil }); err != nil {
 		return "", c.wrap("create", name, err)
 	}
@@ -54,7 +54,7 @@ func (c *Client) ImportFiles(ctx context.Context, name string, files map[string]
 
 // ImportDir is ImportFiles for every regular file under dir whose name
 // keep accepts (nil keeps all), keyed by its slash path inside dir.
-func (c *Client) ImportDir(ctx context.Context, name, dir string, keep func(rel string) bool) (string, error) {
+func (c *Client) ImportDir(ctx context.Context, name, dir string, keep func(rel string) bool, o ImportOptions) (string, error) {
 	files := map[string]string{}
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || !d.Type().IsRegular() {
@@ -73,7 +73,7 @@ func (c *Client) ImportDir(ctx context.Context, name, dir string, keep func(rel 
 	if err != nil {
 		return "", fmt.Errorf("import %s from %s: %w", name, dir, err)
 	}
-	return c.ImportFiles(ctx, name, files, ImportOptions{})
+	return c.ImportFiles(ctx, name, files, o)
 }
 
 // uploadBlob hashes the file at path and uploads it as a blob of that

@@ -79,6 +79,7 @@ func (c *Client) Delete(ctx context.Context, model string) error {
 type ImportOptions struct {
 	Template   string         // Go template of the prompt; "" uses the one in the GGUF
 	Parameters map[string]any // e.g. {"num_ctx": 4096, "stop": ["</s>"]}
+	Quantize   string         // e.g. "q8_0": quantize converted weights; "" keeps them
 }
 
 // ImportGGUFWith is ImportGGUF with a template and parameters. It returns

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/civitas-eu/civitas/internal/answer"
+	"github.com/civitas-eu/civitas/internal/lang"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -24,6 +26,9 @@ type chatRequest struct {
 	Collections    []string `json:"collections,omitempty"`
 	DocumentIDs    []int64  `json:"document_ids,omitempty"`
 	Language       string   `json:"language,omitempty"`
+	// UILanguage is the web chat's interface language: the answer's
+	// language when the question is too short to tell its own.
+	UILanguage string `json:"ui_language,omitempty"`
 }
 
 func decodeChat(r *http.Request) (chatRequest, error) {
@@ -34,7 +39,11 @@ func decodeChat(r *http.Request) (chatRequest, error) {
 		return req, errorf(CodeInvalid, "the body must be a JSON object with a \"question\": "+err.Error())
 	}
 	req.Question = strings.TrimSpace(req.Question)
+	// A hint that reaches the system prompt: a supported code or nothing.
+	req.UILanguage = strings.ToLower(strings.TrimSpace(req.UILanguage))
 	switch {
+	case req.UILanguage != "" && !slices.Contains(lang.Supported(), req.UILanguage):
+		return req, errorf(CodeInvalid, "\"ui_language\" must be one of "+strings.Join(lang.Supported(), ", ")+", or empty")
 	case req.Question == "":
 		return req, errorf(CodeInvalid, "\"question\" must not be empty")
 	case !utf8.ValidString(req.Question):
@@ -77,7 +86,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	flusher.Flush()
 
 	events, result := s.startAnswer(ctx, answer.Request{
-		Question: req.Question, History: history, Language: req.Language,
+		Question: req.Question, History: history, Language: req.Language, UILanguage: req.UILanguage,
 		Collections: req.Collections, DocumentIDs: req.DocumentIDs, Groups: u.Groups, User: u.Name,
 	})
 	var sources []answer.Source
