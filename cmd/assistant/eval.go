@@ -72,17 +72,19 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 	// database (the configured one only before the first start seeds it),
 	// or a candidate named by --embed-model on the command line (not by
 	// CIVITAS_EMBED_MODEL, which names the configured model).
-	embedModel := ""
+	candidate := ""
 	fs.Visit(func(f *flag.Flag) {
 		if f.Name == "embed-model" {
-			embedModel = cfg.EmbedModel
+			candidate = cfg.EmbedModel
 		}
 	})
-	if embedModel == "" {
-		if embedModel, err = models.EmbedModelFor(ctx, st, cfg.EmbedModel, nil); err != nil {
+	if candidate != "" {
+		if err := m.prepareCandidate(ctx, cfg, st, llm, candidate, opts.Collections, log); err != nil {
 			return err
 		}
-	} else if err := m.prepareCandidate(ctx, cfg, st, llm, embedModel, opts.Collections, log); err != nil {
+	}
+	embedModel, err := evalEmbedModel(ctx, st, cfg.EmbedModel, candidate)
+	if err != nil {
 		return err
 	}
 	opts.EmbedModel = embedModel
@@ -93,6 +95,14 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 	}
 	var am *answerMetrics
 	if withAnswers {
+		// The chat model the assistant serves with, too.
+		if active, err := st.ActiveModels(ctx); err == nil {
+			for _, a := range active {
+				if a.Role == store.RoleChat {
+					cfg.ChatModel = a.Model
+				}
+			}
+		}
 		tmpl, err := prompts.Load(cfg.PromptsDir)
 		if err != nil {
 			return err
@@ -123,6 +133,19 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 			am.ChatModel, am.CitationAccuracy, am.Answerable, am.RefusalAccuracy, am.Unanswerable)
 	}
 	return nil
+}
+
+// evalEmbedModel is the embedding model an evaluation measures: the
+// candidate when one is named, else the one the assistant serves with —
+// the active model of the database, or the configured one before the
+// first start has seeded it. (It used to be the configured one always, so
+// that after `assistant models use embed X` eval still measured the old
+// model.)
+func evalEmbedModel(ctx context.Context, st *store.Store, configured, candidate string) (string, error) {
+	if candidate != "" {
+		return candidate, nil
+	}
+	return models.EmbedModelFor(ctx, st, configured, nil)
 }
 
 // prepareCandidate registers the candidate embedding model (it must be
