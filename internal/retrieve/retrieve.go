@@ -185,6 +185,7 @@ type Retriever struct {
 	mu          sync.Mutex
 	downUntil   time.Time // vector search skipped until then
 	downBecause string
+	floors      map[string]floors // noise floors by model, language and scope (fuse.go)
 }
 
 // New returns a Retriever. emb may be nil, which means lexical retrieval
@@ -193,7 +194,7 @@ func New(st *store.Store, emb Embedder, cfg Config, log *slog.Logger) *Retriever
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Retriever{store: st, emb: emb, cfg: cfg.withDefaults(), log: log}
+	return &Retriever{store: st, emb: emb, cfg: cfg.withDefaults(), log: log, floors: map[string]floors{}}
 }
 
 // Retrieve returns the passages that best answer q, best first. It fails
@@ -246,7 +247,7 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) (Result, error) {
 			if mode == ModeVector {
 				hits, err = r.store.RetrieveVector(ctx, m, sq)
 			} else {
-				hits, err = r.hybrid(ctx, m, sq)
+				hits, err = r.hybrid(ctx, m, res.Language, sq)
 			}
 		case errors.Is(err, ErrNoEmbeddings) && q.Mode == "":
 			res.Fallback = err.Error()
@@ -293,8 +294,18 @@ func fullTextQuery(text, language string) string {
 }
 
 // hybrid runs both sides of a hybrid search, each for its own candidates,
-// and fuses them by the evidence each brings (fuse).
-func (r *Retriever) hybrid(ctx context.Context, m store.EmbeddingModel, sq store.RetrieveQuery) ([]store.Retrieved, error) {
+// and fuses them by the evidence each brings over its noise floor for the
+// question's language (fuse).
+func (r *Retriever) hybrid(ctx context.Context, m store.EmbeddingModel, language string, sq store.RetrieveQuery) ([]store.Retrieved, error) {
+	f, err := r.noiseFloors(ctx, m, language, sq)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		// Without floors each side votes by its score alone.
+		r.log.Warn("cannot measure the noise floors: fusing without them", "model", m.Name, "err", err)
+		f = floors{}
+	}
 	k := sq.K
 	sq.K = max(4*k, candidates)
 	lex, err := r.store.RetrieveLexical(ctx, sq)
@@ -305,7 +316,7 @@ func (r *Retriever) hybrid(ctx context.Context, m store.EmbeddingModel, sq store
 	if err != nil {
 		return nil, err
 	}
-	return fuse(lex, vec, k), nil
+	return fuse(lex, vec, k, f), nil
 }
 
 // embed returns the embedding model's record and the question's vector,
