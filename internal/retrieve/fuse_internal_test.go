@@ -45,7 +45,7 @@ func TestFuseVotesByEvidenceOverTheNoiseFloor(t *testing.T) {
 		{"text side at its floor (a paraphrase): the vector side decides",
 			lex(4, 3.5), vec(0.7, 0.45), floors{lexical: 5, vector: 0.2}, []int64{101, 102}},
 		{"both with evidence: a chunk found by both comes first",
-			lex(20, 12), append(vec(0.8), store.Retrieved{ChunkID: 2, Similarity: 0.75}), floors{lexical: 5, vector: 0.2}, []int64{2, 1, 101}},
+			lex(20, 12), append(vec(0.7), store.Retrieved{ChunkID: 2, Similarity: 0.75}), floors{lexical: 5, vector: 0.2}, []int64{2, 1, 101}},
 		{"no floors measured: plain fusion",
 			lex(20), vec(0.9), floors{}, []int64{1, 101}},
 	}

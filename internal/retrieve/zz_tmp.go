@@ -1,0 +1,4 @@
+package retrieve
+
+// Probes is temporary.
+var Probes = probes
