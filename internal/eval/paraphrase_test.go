@@ -23,17 +23,17 @@ var paraphrases = []eval.Question{
 		Quote: "I declare that I have examined this return"},
 	{ID: "para-3", Question: "How do I get my money back straight into my bank?",
 		Quote: "Routing number"},
-	{ID: "para-4", Question: "Where should I put the earnings I received from my employer for my job?",
+	{ID: "para-4", Question: "Where should I put the earnings my employer gave me for my job?",
 		Quote: "Wages, salaries, tips, etc."},
-	{ID: "para-5", Question: "Can I donate three bucks to help pay for choosing the nation's leader?",
-		Quote: "want $3 to go to this fund"},
+	{ID: "para-5", Question: "What is my marital situation for this form: unmarried, wedded, widowed?",
+		Quote: "Married filing jointly"},
 }
 
 // TestParaphrasesFoundByMeaningNotByWords: with the real English embedding
 // model, vector search puts the answering passage of every paraphrased
 // question in its top 5, where full-text search does not (it cannot: no
-// word is shared). With the test models' vectors this failed: they carry
-// no meaning.
+// word is shared). Hybrid's ranks are logged: it needs the vector side's
+// evidence to beat the text side's chance matches.
 func TestParaphrasesFoundByMeaningNotByWords(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the shared-corpus evaluation (ingests for minutes)")

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,7 +76,8 @@ func smallCorpus(t *testing.T, st *store.Store) (collection, random, real string
 			smallErr = err
 			return
 		}
-		t.Logf("corpus %s: %d chunks, %d embedded with %s now, in %s", collection, rep.Chunks, n, real, time.Since(start).Round(time.Second))
+		t.Logf("corpus %s: %d documents added, %d unchanged; %d chunks embedded with %s now; in %s",
+			collection, rep.Added, rep.Unchanged, n, real, time.Since(start).Round(time.Second))
 	})
 	if smallErr != nil {
 		t.Fatalf("prepare the small shared corpus: %v", smallErr)
@@ -163,5 +163,3 @@ func TestHybridNeverWorseThanItsBetterHalf(t *testing.T) {
 		assertHybridBest(t, evaluate(t, st, real, collection, qaFor(t, bigDocs)))
 	})
 }
-
-var _ = strings.TrimSpace
