@@ -40,6 +40,7 @@ const (
 	rrfK       = 60               // the usual reciprocal rank fusion constant: 1/(60+rank)
 	candidates = 40               // at least this many hits are fetched from each side
 	floorTTL   = 10 * time.Minute // documents change; floors are measured again after this
+	maxFloors  = 1024             // floors kept at most (one per model, language and scope)
 )
 
 // floors are the noise floors of the two sides for one model, language and
@@ -149,6 +150,9 @@ func (r *Retriever) noiseFloors(ctx context.Context, m store.EmbeddingModel, lan
 		}
 	}
 	r.mu.Lock()
+	if len(r.floors) >= maxFloors { // scopes vary per user and selection: bound the cache
+		clear(r.floors)
+	}
 	r.floors[key] = f
 	r.mu.Unlock()
 	return f, nil
