@@ -1,10 +1,12 @@
 // Package retrieve finds the passages of the ingested documents that best
 // answer a question, for the answer generator to cite.
 //
-// A Retriever embeds the question with the configured embedding model and
-// runs the store's hybrid search: vector neighbours on the model's HNSW
-// index and full-text matches, fused by reciprocal rank, with the
-// caller's filters and access groups enforced in SQL. When the model has
+// A Retriever embeds the question with the embedding model and runs a
+// hybrid search: vector neighbours on the model's HNSW index and
+// full-text matches, each side with the caller's filters and access groups
+// enforced in SQL, fused by reciprocal rank where each side votes with the
+// evidence it brings over its noise floor for the question's language
+// (fuse.go). When the model has
 // no vectors stored or Ollama cannot embed the question, it falls back to
 // full-text search alone and says so in Result.Mode and Result.Fallback.
 //

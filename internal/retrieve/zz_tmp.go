@@ -1,4 +1,0 @@
-package retrieve
-
-// Probes is temporary.
-var Probes = probes
