@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Starts the local dev stack in the background, idempotently: PostgreSQL
 # with pgvector (PGlite) on 127.0.0.1:$PG_PORT and a real Ollama server on
-# 127.0.0.1:$OLLAMA_PORT, then imports the GGUF models of $MODELS_DIR.
+# 127.0.0.1:$OLLAMA_PORT, then imports the GGUF models of $MODELS_DIR and
+# the English embedding model all-MiniLM-L6-v2 (scripts/embedmodel.sh).
 # Data lives under $STATE, kept across `make down && make up`.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/embedmodel.sh"
 
 start_pglite pglite "$PG_PORT" "$STATE/pglite"
 
@@ -23,6 +25,7 @@ else
 	log "no models loaded: no *.gguf files in $MODELS_DIR (set CIVITAS_MODELS_DIR)."
 	log "The assistant will run in search mode: passages with citations, no generated text."
 fi
+import_embed_model
 
 cat <<EOT
 Civitas dev stack is up.

@@ -7,12 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/config"
 	"github.com/civitas-eu/civitas/internal/eval"
+	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -36,7 +38,7 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 	var qa, collections, groups string
 	var k int
 	var withAnswers, asJSON bool
-	cfg, _, err := config.Load("assistant", args, m.Getenv, m.Stderr, func(fs *flag.FlagSet) {
+	cfg, fs, err := config.Load("assistant", args, m.Getenv, m.Stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&qa, "qa", "", "QA file (JSONL: question, file, pages, quote, answerable), e.g. ../shared/data/qa/qa.jsonl")
 		fs.IntVar(&k, "k", 10, "passages retrieved per question")
 		fs.StringVar(&collections, "collections", "", "only these collections, comma-separated (default: all)")
@@ -65,14 +67,42 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 		return err
 	}
 	llm := ollama.New(cfg.OllamaURL, nil)
-	r := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
 	opts := eval.Options{K: k, Collections: config.SplitList(collections), Groups: config.SplitList(groups)}
+	// Measure what the assistant serves: the active embedding model of the
+	// database (the configured one only before the first start seeds it),
+	// or a candidate named by --embed-model on the command line (not by
+	// CIVITAS_EMBED_MODEL, which names the configured model).
+	candidate := ""
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "embed-model" {
+			candidate = cfg.EmbedModel
+		}
+	})
+	if candidate != "" {
+		if err := m.prepareCandidate(ctx, cfg, st, llm, candidate, opts.Collections, log); err != nil {
+			return err
+		}
+	}
+	embedModel, err := evalEmbedModel(ctx, st, cfg.EmbedModel, candidate)
+	if err != nil {
+		return err
+	}
+	opts.EmbedModel = embedModel
+	r := retrieve.New(st, llm, retrieve.Config{EmbedModel: embedModel}, log)
 	rep, err := eval.Run(ctx, r, questions, opts)
 	if err != nil {
 		return err
 	}
 	var am *answerMetrics
 	if withAnswers {
+		// The chat model the assistant serves with, too.
+		if active, err := st.ActiveModels(ctx); err == nil {
+			for _, a := range active {
+				if a.Role == store.RoleChat {
+					cfg.ChatModel = a.Model
+				}
+			}
+		}
 		tmpl, err := prompts.Load(cfg.PromptsDir)
 		if err != nil {
 			return err
@@ -101,6 +131,38 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 	if am != nil {
 		fmt.Fprintf(m.Stdout, "\nAnswers by %s: citation accuracy %.2f (%d answerable), refusal accuracy %.2f (%d unanswerable)\n",
 			am.ChatModel, am.CitationAccuracy, am.Answerable, am.RefusalAccuracy, am.Unanswerable)
+	}
+	return nil
+}
+
+// evalEmbedModel is the embedding model an evaluation measures: the
+// candidate when one is named, else the one the assistant serves with —
+// the active model of the database, or the configured one before the
+// first start has seeded it. (It used to be the configured one always, so
+// that after `assistant models use embed X` eval still measured the old
+// model.)
+func evalEmbedModel(ctx context.Context, st *store.Store, configured, candidate string) (string, error) {
+	if candidate != "" {
+		return candidate, nil
+	}
+	return models.EmbedModelFor(ctx, st, configured, nil)
+}
+
+// prepareCandidate registers the candidate embedding model (it must be
+// installed and embed) and embeds the evaluated collections' chunks that
+// lack its vectors, leaving the active model as it is.
+func (m *Main) prepareCandidate(ctx context.Context, cfg config.Config, st *store.Store, llm *ollama.Client, name string, collections []string, log *slog.Logger) error {
+	svc := models.New(models.Deps{Store: st, Ollama: llm}, modelsConfig(cfg), log)
+	em, err := svc.PrepareEmbed(ctx, name)
+	if err != nil {
+		return err
+	}
+	n, err := eval.EmbedMissing(ctx, st, llm, em, collections)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		fmt.Fprintf(m.Stderr, "embedded %d chunks with %s for the evaluation (the active model is unchanged)\n", n, em.Name)
 	}
 	return nil
 }

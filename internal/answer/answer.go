@@ -117,7 +117,13 @@ type Request struct {
 	// Language is the answer's ISO 639-1 code; "" detects it from the
 	// question (and the user's earlier turns), falling back to
 	// Config.DefaultLanguage.
-	Language    string
+	Language string
+	// UILanguage is the language of the asker's interface (the web chat's
+	// language setting), a hint: it decides the answer's language when the
+	// question is too short for detection to tell (lang.Detect needs about
+	// twenty words), so that a four-word German question from a German
+	// interface gets a German answer rather than the default language's.
+	UILanguage  string
 	Collections []string // none: all
 	DocumentIDs []int64  // "chat with these files"; none: all
 	Groups      []string // the caller's access groups; always enforced
@@ -240,8 +246,10 @@ func (s *Service) Answer(ctx context.Context, req Request, emit func(Event) erro
 // language returns the answer's language and the code to give the
 // retriever: the request's, else one detected from the question, else
 // from the question with the user's earlier turns (a short question alone
-// is too short to tell), else the default, which is not given to the
-// retriever (it would search with that language's stemming).
+// is too short to tell), else the asker's interface language, else the
+// default. Neither of the last two is given to the retriever: they say
+// what the asker reads, not what the question's words are, and the
+// retriever would drop that language's stop words from the question.
 func (s *Service) language(req Request, question string) (answer, detected string) {
 	if l := strings.ToLower(strings.TrimSpace(req.Language)); l != "" {
 		return l, l
@@ -259,6 +267,9 @@ func (s *Service) language(req Request, question string) (answer, detected strin
 		if code, _ := lang.Detect(b.String() + question); code != "" {
 			return code, code
 		}
+	}
+	if l := strings.ToLower(strings.TrimSpace(req.UILanguage)); l != "" {
+		return l, ""
 	}
 	return s.cfg.DefaultLanguage, ""
 }

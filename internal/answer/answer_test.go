@@ -98,6 +98,11 @@ func TestNotCovered(t *testing.T) {
 			{Role: "user", Content: longGerman}, {Role: "assistant", Content: "Ja."},
 		}}, answer.Config{}, nil, "Die vorliegenden Dokumente"},
 		{"short question: default language", answer.Request{Question: "Hundesteuer?"}, answer.Config{DefaultLanguage: "nl"}, nil, "De beschikbare documenten"},
+		// The asker's interface language decides for a question too short
+		// to detect, before the default; a long question keeps its own.
+		{"short question: interface language", answer.Request{Question: "Wie hoch ist Hundesteuer?", UILanguage: "de"}, answer.Config{DefaultLanguage: "en"}, nil, "Die vorliegenden Dokumente beantworten diese Frage nicht."},
+		{"long question over interface language", answer.Request{Question: longGerman, UILanguage: "fr"}, answer.Config{}, nil, "Die vorliegenden Dokumente"},
+		{"explicit language over interface language", answer.Request{Question: "Hundesteuer?", Language: "fr", UILanguage: "de"}, answer.Config{}, nil, "Les documents disponibles"},
 		{"all below MinScore", answer.Request{Question: "Hundesteuer?", Language: "de"}, answer.Config{MinScore: 0.9}, threePassages, "Die vorliegenden Dokumente"},
 	}
 	for _, tt := range tests {
@@ -378,5 +383,30 @@ func TestRelevanceEvidence(t *testing.T) {
 				t.Errorf("mode %s, want %s", d.Mode, tt.wantMode)
 			}
 		})
+	}
+}
+
+// TestShortQuestionAnsweredInInterfaceLanguage: a four-word German
+// question is too short for detection; the web chat's interface language
+// makes the answer German (the system prompt's language), where it used to
+// fall back to the default language, and the retriever is not told a
+// language it cannot know the question is in.
+func TestShortQuestionAnsweredInInterfaceLanguage(t *testing.T) {
+	t.Parallel()
+	r, queries := fixed(threePassages...)
+	g := newScripted("Der Ausweis kostet 30 Euro [1].")
+	s := newService(t, answer.Config{DefaultLanguage: "en"}, r, g, nil)
+	done, err := s.Answer(context.Background(), answer.Request{Question: "Was kostet der Bewohnerparkausweis?", UILanguage: "de"}, (&recorder{}).emit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done.Language != "de" || done.Mode != answer.ModeAnswer {
+		t.Errorf("language %q, mode %q; want a German answer", done.Language, done.Mode)
+	}
+	if len(g.calls) != 1 || !strings.Contains(g.calls[0][0].Content, "language of the question (de)") {
+		t.Errorf("system prompt does not ask for German: %v", g.calls)
+	}
+	if q := *queries; len(q) != 1 || q[0].Language != "" {
+		t.Errorf("retriever queries %+v, want one without a language", q)
 	}
 }

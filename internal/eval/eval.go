@@ -2,7 +2,7 @@
 // answers: for every answerable question it runs lexical, vector and
 // hybrid retrieval and records at which rank the first passage that holds
 // the answer appears, then reports hit@1/3/5/10 and the mean reciprocal
-// rank per method, overall and per question type.
+// rank per method, overall, per question language and per question type.
 //
 // A passage holds the answer when it comes from the expected file and
 // contains the reference quote, or covers one of the expected pages (see
@@ -38,6 +38,9 @@ type Options struct {
 	Methods     []string // default Methods
 	Collections []string // restrict retrieval to these collections
 	Groups      []string // the caller's access groups
+	// EmbedModel is the embedding model the vector and hybrid methods
+	// search with; "" leaves it to the Retriever (its configured model).
+	EmbedModel string
 }
 
 // Metrics are the scores of one method over a set of questions. Hit@n is
@@ -59,6 +62,7 @@ type MethodReport struct {
 	Skipped    string             `json:"skipped,omitempty"` // why the method could not run
 	Overall    Metrics            `json:"-"`
 	ByType     map[string]Metrics `json:"by_type,omitempty"`
+	ByLang     map[string]Metrics `json:"by_lang,omitempty"`
 }
 
 // MarshalJSON flattens the overall metrics into the method's object:
@@ -82,6 +86,7 @@ func (m MethodReport) MarshalJSON() ([]byte, error) {
 // QuestionResult is how each method did on one question.
 type QuestionResult struct {
 	ID   string
+	Lang string
 	Type string
 	// Rank is the 1-based rank of the first hit per method; 0: no hit
 	// within K.
@@ -131,7 +136,7 @@ func Run(ctx context.Context, r Retriever, questions []Question, opts Options) (
 	for _, q := range questions {
 		if q.Answerable {
 			answerable = append(answerable, q)
-			rep.Questions = append(rep.Questions, QuestionResult{ID: q.ID, Type: q.Type, Rank: map[string]int{}})
+			rep.Questions = append(rep.Questions, QuestionResult{ID: q.ID, Lang: q.Lang, Type: q.Type, Rank: map[string]int{}})
 		}
 	}
 	for _, method := range opts.Methods {
@@ -140,7 +145,7 @@ func Run(ctx context.Context, r Retriever, questions []Question, opts Options) (
 		for i, q := range answerable {
 			res, err := r.Retrieve(ctx, retrieve.Query{
 				Text: q.Question, Language: q.Lang, Collections: opts.Collections, Groups: opts.Groups,
-				K: opts.K, Mode: method,
+				K: opts.K, Mode: method, EmbedModel: opts.EmbedModel,
 			})
 			if errors.Is(err, retrieve.ErrNoEmbeddings) {
 				mr.Skipped = err.Error()
@@ -155,14 +160,8 @@ func Run(ctx context.Context, r Retriever, questions []Question, opts Options) (
 		}
 		if mr.Skipped == "" {
 			mr.Overall = score(ranks)
-			mr.ByType = map[string]Metrics{}
-			byType := map[string][]int{}
-			for i, q := range answerable {
-				byType[q.Type] = append(byType[q.Type], ranks[i])
-			}
-			for t, rs := range byType {
-				mr.ByType[t] = score(rs)
-			}
+			mr.ByType = scoreBy(answerable, ranks, func(q Question) string { return q.Type })
+			mr.ByLang = scoreBy(answerable, ranks, func(q Question) string { return q.Lang })
 		}
 		rep.Methods = append(rep.Methods, mr)
 	}
@@ -179,6 +178,19 @@ func firstHit(q Question, ps []retrieve.Passage, k int) int {
 		}
 	}
 	return 0
+}
+
+// scoreBy scores the questions of each group that key puts them in.
+func scoreBy(qs []Question, ranks []int, key func(Question) string) map[string]Metrics {
+	groups := map[string][]int{}
+	for i, q := range qs {
+		groups[key(q)] = append(groups[key(q)], ranks[i])
+	}
+	out := make(map[string]Metrics, len(groups))
+	for g, rs := range groups {
+		out[g] = score(rs)
+	}
+	return out
 }
 
 func score(ranks []int) Metrics {
@@ -210,29 +222,44 @@ func score(ranks []int) Metrics {
 	return m
 }
 
-// WriteTable prints the report as an aligned table: one row per method,
-// then one per method and question type, then the misses.
+// WriteTable prints the report as one aligned table: a row for all
+// questions, then one per question language and one per question type;
+// for each method its hit@1, hit@5 and MRR side by side (hit@3 and hit@10
+// are in the JSON form). Then the skipped methods and the misses.
 func (r Report) WriteTable(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "method\ttype\tn\thit@1\thit@3\thit@5\thit@10\tMRR\t\n")
-	row := func(method, typ string, m Metrics) {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t\n", method, typ, m.N, m.Hit1, m.Hit3, m.Hit5, m.Hit10, m.MRR)
-	}
+	var ran []MethodReport
 	for _, m := range r.Methods {
-		if m.Skipped != "" {
-			fmt.Fprintf(tw, "%s\tskipped\t\t\t\t\t\t\t\n", m.Method)
-			continue
+		if m.Skipped == "" {
+			ran = append(ran, m)
 		}
-		row(m.Method, "all", m.Overall)
 	}
-	for _, m := range r.Methods {
-		types := make([]string, 0, len(m.ByType))
-		for t := range m.ByType {
-			types = append(types, t)
+	fmt.Fprint(tw, "questions\tn\t")
+	for _, m := range ran {
+		fmt.Fprintf(tw, "%[1]s hit@1\t%[1]s hit@5\t%[1]s MRR\t", m.Method)
+	}
+	fmt.Fprintln(tw)
+	row := func(label string, pick func(MethodReport) (Metrics, bool)) {
+		n := 0
+		cells := ""
+		for _, m := range ran {
+			x, ok := pick(m)
+			if !ok {
+				cells += "\t\t\t"
+				continue
+			}
+			n = x.N
+			cells += fmt.Sprintf("%.3f\t%.3f\t%.3f\t", x.Hit1, x.Hit5, x.MRR)
 		}
-		slices.Sort(types)
-		for _, t := range types {
-			row(m.Method, t, m.ByType[t])
+		fmt.Fprintf(tw, "%s\t%d\t%s\n", label, n, cells)
+	}
+	if len(ran) > 0 {
+		row("all", func(m MethodReport) (Metrics, bool) { return m.Overall, true })
+		for _, l := range keys(ran[0].ByLang) {
+			row("lang="+l, func(m MethodReport) (Metrics, bool) { x, ok := m.ByLang[l]; return x, ok })
+		}
+		for _, t := range keys(ran[0].ByType) {
+			row("type="+t, func(m MethodReport) (Metrics, bool) { x, ok := m.ByType[t]; return x, ok })
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -241,6 +268,8 @@ func (r Report) WriteTable(w io.Writer) error {
 	for _, m := range r.Methods {
 		if m.Skipped != "" {
 			fmt.Fprintf(w, "%s skipped: %s\n", m.Method, m.Skipped)
+		} else if m.EmbedModel != "" {
+			fmt.Fprintf(w, "%s: embeddings by %s\n", m.Method, m.EmbedModel)
 		}
 	}
 	var misses []string
@@ -256,4 +285,13 @@ func (r Report) WriteTable(w io.Writer) error {
 		return err
 	}
 	return nil
+}
+
+func keys(m map[string]Metrics) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }

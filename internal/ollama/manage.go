@@ -2,11 +2,6 @@ package ollama
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -84,36 +79,11 @@ func (c *Client) Delete(ctx context.Context, model string) error {
 type ImportOptions struct {
 	Template   string         // Go template of the prompt; "" uses the one in the GGUF
 	Parameters map[string]any // e.g. {"num_ctx": 4096, "stop": ["</s>"]}
+	Quantize   string         // e.g. "q8_0": quantize converted weights; "" keeps them
 }
 
 // ImportGGUFWith is ImportGGUF with a template and parameters. It returns
 // the new model's digest.
 func (c *Client) ImportGGUFWith(ctx context.Context, name, path string, o ImportOptions) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", fmt.Errorf("import %s as %s: %w", path, name, err)
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("import %s as %s: hash file: %w", path, name, err)
-	}
-	digest := "sha256:" + hex.EncodeToString(h.Sum(nil))
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return "", fmt.Errorf("import %s as %s: %w", path, name, err)
-	}
-	if err := c.api.CreateBlob(ctx, digest, f); err != nil {
-		return "", c.wrap("upload blob for", name, err)
-	}
-	stream := false
-	req := &api.CreateRequest{Model: name, Files: map[string]string{filepath.Base(path): digest}, Stream: &stream,
-		Template: o.Template, Parameters: o.Parameters}
-	if err := c.api.Create(ctx, req, func(api.ProgressResponse) error { return nil }); err != nil {
-		return "", c.wrap("create", name, err)
-	}
-	info, err := c.Show(ctx, name)
-	if err != nil {
-		return "", err
-	}
-	return info.Digest, nil
+	return c.ImportFiles(ctx, name, map[string]string{filepath.Base(path): path}, o)
 }

@@ -154,3 +154,20 @@ func TestChatReportsCancellation(t *testing.T) {
 		t.Fatalf("ChatStream after cancel: error = %v after %d tokens, want context.Canceled", err, n)
 	}
 }
+
+// TestEmbedShortensOverlongInput: a German chunk longer than the BERT
+// model's 512-token context made the server's own truncation fail (the
+// truncated WordPiece tokens re-tokenize longer), and with it the whole
+// batch and the ingest. Now the batch is embedded, the long text by its head.
+func TestEmbedShortensOverlongInput(t *testing.T) {
+	c := ollamatest.Client(t)
+	model := ollamatest.RealEmbedder(t, c)
+	long := strings.Repeat("Übergangsbestimmungen für Verwaltungsvorschriften und Ausführungsbestimmungen zur Gemeindeordnung §§ 12–14 ", 60)
+	vecs, err := c.Embed(context.Background(), model, []string{"Hundesteuer", long})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vecs) != 2 || len(vecs[0]) != 384 || len(vecs[1]) != 384 {
+		t.Fatalf("got %d vectors", len(vecs))
+	}
+}

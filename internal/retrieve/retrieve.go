@@ -1,10 +1,12 @@
 // Package retrieve finds the passages of the ingested documents that best
 // answer a question, for the answer generator to cite.
 //
-// A Retriever embeds the question with the configured embedding model and
-// runs the store's hybrid search: vector neighbours on the model's HNSW
-// index and full-text matches, fused by reciprocal rank, with the
-// caller's filters and access groups enforced in SQL. When the model has
+// A Retriever embeds the question with the embedding model and runs a
+// hybrid search: vector neighbours on the model's HNSW index and
+// full-text matches, each side with the caller's filters and access groups
+// enforced in SQL, fused by reciprocal rank where each side votes with the
+// evidence it brings over its noise floor for the question's language
+// (fuse.go). When the model has
 // no vectors stored or Ollama cannot embed the question, it falls back to
 // full-text search alone and says so in Result.Mode and Result.Fallback.
 //
@@ -185,6 +187,7 @@ type Retriever struct {
 	mu          sync.Mutex
 	downUntil   time.Time // vector search skipped until then
 	downBecause string
+	floors      map[string]floors // noise floors by model, language and scope (fuse.go)
 }
 
 // New returns a Retriever. emb may be nil, which means lexical retrieval
@@ -193,7 +196,7 @@ func New(st *store.Store, emb Embedder, cfg Config, log *slog.Logger) *Retriever
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Retriever{store: st, emb: emb, cfg: cfg.withDefaults(), log: log}
+	return &Retriever{store: st, emb: emb, cfg: cfg.withDefaults(), log: log, floors: map[string]floors{}}
 }
 
 // Retrieve returns the passages that best answer q, best first. It fails
@@ -217,7 +220,7 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) (Result, error) {
 			Collections: q.Collections, Languages: q.Languages, DocumentIDs: q.DocumentIDs, Groups: q.Groups,
 			From: timePtr(q.From), To: timePtr(q.To),
 		},
-		Text:           text,
+		Text:           fullTextQuery(text, res.Language),
 		QuestionConfig: lang.TSConfig(res.Language),
 		// Fetch more than asked for: duplicates and the per-document cap
 		// remove some.
@@ -246,7 +249,7 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) (Result, error) {
 			if mode == ModeVector {
 				hits, err = r.store.RetrieveVector(ctx, m, sq)
 			} else {
-				hits, err = r.store.RetrieveHybrid(ctx, m, sq)
+				hits, err = r.hybrid(ctx, m, res.Language, sq)
 			}
 		case errors.Is(err, ErrNoEmbeddings) && q.Mode == "":
 			res.Fallback = err.Error()
@@ -282,6 +285,40 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) (Result, error) {
 	}
 	res.Passages = passages
 	return res, nil
+}
+
+// fullTextQuery is the text the full-text side searches for a question
+// in language (ISO 639-1, "" when unknown): the hook where query
+// expansion for that side (compound splitting, ...) goes. The vector side
+// always embeds the question as asked.
+func fullTextQuery(text, language string) string {
+	return text
+}
+
+// hybrid runs both sides of a hybrid search, each for its own candidates,
+// and fuses them by the evidence each brings over its noise floor for the
+// question's language (fuse).
+func (r *Retriever) hybrid(ctx context.Context, m store.EmbeddingModel, language string, sq store.RetrieveQuery) ([]store.Retrieved, error) {
+	f, err := r.noiseFloors(ctx, m, language, sq)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		// Without floors each side votes by its score alone.
+		r.log.Warn("cannot measure the noise floors: fusing without them", "model", m.Name, "err", err)
+		f = floors{}
+	}
+	k := sq.K
+	sq.K = max(4*k, candidates)
+	lex, err := r.store.RetrieveLexical(ctx, sq)
+	if err != nil && !errors.Is(err, store.ErrEmptyQuery) { // no searchable words: the vector side alone
+		return nil, err
+	}
+	vec, err := r.store.RetrieveVector(ctx, m, sq)
+	if err != nil {
+		return nil, err
+	}
+	return fuse(lex, vec, k, f), nil
 }
 
 // embed returns the embedding model's record and the question's vector,

@@ -28,6 +28,9 @@ type chatRequest struct {
 	Collections    []string `json:"collections,omitempty"`
 	DocumentIDs    []int64  `json:"document_ids,omitempty"`
 	Language       string   `json:"language,omitempty"`
+	// UILanguage is the web chat's interface language: the answer's
+	// language when the question is too short to tell its own.
+	UILanguage string `json:"ui_language,omitempty"`
 }
 
 func decodeChat(r *http.Request) (chatRequest, error) {
@@ -39,11 +42,15 @@ func decodeChat(r *http.Request) (chatRequest, error) {
 	}
 	req.Question = strings.TrimSpace(req.Question)
 	// The language goes into the system prompt and the audit record: only
-	// the codes the assistant knows, never free text.
+	// the codes the assistant knows, never free text; the interface
+	// language is a hint that reaches the system prompt too.
 	req.Language = strings.ToLower(strings.TrimSpace(req.Language))
+	req.UILanguage = strings.ToLower(strings.TrimSpace(req.UILanguage))
 	switch {
 	case req.Language != "" && !slices.Contains(lang.Supported(), req.Language):
 		return req, errorf(CodeInvalid, "\"language\" must be one of "+strings.Join(lang.Supported(), ", ")+", or empty to detect it from the question")
+	case req.UILanguage != "" && !slices.Contains(lang.Supported(), req.UILanguage):
+		return req, errorf(CodeInvalid, "\"ui_language\" must be one of "+strings.Join(lang.Supported(), ", ")+", or empty")
 	case req.Question == "":
 		return req, errorf(CodeInvalid, "\"question\" must not be empty")
 	case !utf8.ValidString(req.Question):
@@ -117,7 +124,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	}
 
 	events, result := s.startAnswer(ctx, answer.Request{
-		Question: req.Question, History: history, Language: req.Language,
+		Question: req.Question, History: history, Language: req.Language, UILanguage: req.UILanguage,
 		Collections: req.Collections, DocumentIDs: req.DocumentIDs, Groups: u.Groups, User: u.Name,
 	})
 	var sources []answer.Source

@@ -117,6 +117,23 @@ func TestChatNotCovered(t *testing.T) {
 	}
 }
 
+// TestChatShortQuestionInInterfaceLanguage: a four-word French question
+// from a French interface is refused in French, not in the server's
+// default language (German here): the question is too short to detect, and
+// the web chat's ui_language decides.
+func TestChatShortQuestionInInterfaceLanguage(t *testing.T) {
+	b := setup(t, setupOpts{})
+	b.ingestFiles(t, nil, map[string]string{"bewohnerparken.md": parkingDoc})
+	_, events := b.ask(t, "a.meier", nil, map[string]any{"question": "Horaires de la piscine ?", "ui_language": "FR"})
+	if len(events) == 0 {
+		t.Fatal("no events")
+	}
+	d := decode[doneData](t, events[len(events)-1])
+	if d.Done.Mode != answer.ModeNotCovered || d.Done.Language != "fr" || !strings.HasPrefix(d.Done.Answer, "Les documents disponibles") {
+		t.Errorf("done = %+v, want the French not-covered reply", d.Done)
+	}
+}
+
 // With Ollama unreachable the assistant answers in search mode: the
 // passages with their citations, no generated text, no error.
 func TestChatSearchModeWhenOllamaIsDown(t *testing.T) {
@@ -152,6 +169,7 @@ func TestChatRejectsBadRequests(t *testing.T) {
 		{"no identity behind the proxy", "", map[string]any{"question": "x"}, http.StatusUnauthorized},
 		{"empty question", "a", map[string]any{"question": "  "}, http.StatusBadRequest},
 		{"unknown field", "a", map[string]any{"question": "x", "temperature": 2}, http.StatusBadRequest},
+		{"unsupported interface language", "a", map[string]any{"question": "x", "ui_language": "<b>de</b>"}, http.StatusBadRequest},
 		{"too long", "a", map[string]any{"question": strings.Repeat("Frage ", 1000)}, http.StatusBadRequest},
 		{"someone else's conversation", "a", map[string]any{"question": "x", "conversation_id": 987654321}, http.StatusNotFound},
 	}

@@ -95,3 +95,20 @@ func Model(tb testing.TB, c *ollama.Client, file string) string {
 	}
 	return name
 }
+
+// EnglishEmbedder is the name `make up` imports the real English embedding
+// model all-MiniLM-L6-v2 under (384 dimensions; scripts/embedmodel.sh).
+const EnglishEmbedder = "all-minilm-l6-v2"
+
+// RealEmbedder returns EnglishEmbedder when c has it installed. Without
+// it the test skips, or fails when services are required: `make up`
+// imports it, and a run that claims to test with real services must have it.
+func RealEmbedder(tb testing.TB, c *ollama.Client) string {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := c.Show(ctx, EnglishEmbedder); err != nil {
+		dbtest.Unavailable(tb, "the embedding model "+EnglishEmbedder+" is not installed (scripts/embedmodel.sh, run by `make up`, imports it): "+err.Error())
+	}
+	return EnglishEmbedder
+}

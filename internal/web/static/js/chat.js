@@ -1,6 +1,6 @@
 // The chat page: conversations, the question box, the streamed answer.
 import { start } from './layout.js';
-import { t } from './i18n.js';
+import { t, lang } from './i18n.js';
 import { get, stream } from './api.js';
 import { readSSE } from './sse.js';
 import { Turn } from './answer.js';
@@ -93,7 +93,9 @@ async function ask(question) {
   controller = new AbortController();
   busy(true);
   announce(t('answer.thinking'));
-  const body = { question };
+  // The interface language answers a question too short for the server
+  // to tell its language (a few words); a longer one keeps its own.
+  const body = { question, ui_language: lang() };
   const scope = $('scope').value;
   if (scope) body.collections = [scope];
   if (conversationId) body.conversation_id = conversationId;

@@ -1,0 +1,183 @@
+package retrieve
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/civitas-eu/civitas/internal/store"
+)
+
+// Fusion of the two sides of a hybrid search.
+//
+// Plain reciprocal rank fusion trusts both sides equally on every
+// question. With an embedding model that means little for the question's
+// language (an English model on German text) or nothing at all (a random
+// test model), its neighbours are noise, and giving noise half the vote
+// pushes good full-text results down: on the shared QA set, plain fusion
+// with the random test model took hit@5 from 0.88 (full text) to 0.62.
+//
+// So each side votes only with the evidence it brings, calibrated per
+// model, per language and per searched scope without labelled data: the
+// noise floor of a side is the best score it gives to an everyday sentence
+// in the question's language that no document answers (probes): what that
+// side finds by chance — common words on the text side; on the vector side
+// a model's general sense of a language, or the hub chunks a meaningless
+// model puts near everything. A candidate votes with the share of its
+// score that chance does not explain: on the text side 1 - floor/score, on
+// the vector side (similarity - floor) / (1 - floor), the share of the way
+// from chance to identity; nothing at or below the floor. Both are free of
+// tuned constants: on the shared QA set they keep hybrid at or above the
+// better side in every language, with the random test model (whose floor
+// is a similarity of 0.9999: its vectors never vote) and with the English
+// all-MiniLM-L6-v2 (floors 0.2 for English, 0.46 for German, 0.5 for
+// French questions).
+const (
+	rrfK       = 60               // the usual reciprocal rank fusion constant: 1/(60+rank)
+	candidates = 40               // at least this many hits are fetched from each side
+	floorTTL   = 10 * time.Minute // documents change; floors are measured again after this
+	maxFloors  = 1024             // floors kept at most (one per model, language and scope)
+)
+
+// floors are the noise floors of the two sides for one model, language and
+// scope.
+type floors struct {
+	lexical, vector float64
+	at              time.Time
+}
+
+// fuse merges the text side's and the vector side's hits (each best first)
+// into one ranking of at most k, best first. Each hit keeps its rank on
+// both sides and its similarity, for the answer's evidence checks.
+func fuse(lex, vec []store.Retrieved, k int, f floors) []store.Retrieved {
+	type entry struct {
+		hit   store.Retrieved
+		score float64
+	}
+	byID := make(map[int64]*entry, len(lex)+len(vec))
+	var order []int64
+	get := func(h store.Retrieved) *entry {
+		e, ok := byID[h.ChunkID]
+		if !ok {
+			e = &entry{hit: h}
+			e.hit.LexicalRank, e.hit.VectorRank, e.hit.Similarity = 0, 0, 0
+			byID[h.ChunkID] = e
+			order = append(order, h.ChunkID)
+		}
+		return e
+	}
+	for i, h := range lex {
+		e := get(h)
+		e.hit.LexicalRank = i + 1
+		e.score += lexicalEvidence(h.Score, f.lexical) / float64(rrfK+i+1)
+	}
+	for i, h := range vec {
+		e := get(h)
+		e.hit.VectorRank = i + 1
+		e.hit.Similarity = h.Similarity
+		e.score += vectorEvidence(h.Similarity, f.vector) / float64(rrfK+i+1)
+	}
+	out := make([]store.Retrieved, 0, len(order))
+	for _, id := range order {
+		e := byID[id]
+		if e.score <= 0 {
+			continue
+		}
+		e.hit.Score = e.score
+		out = append(out, e.hit)
+	}
+	slices.SortStableFunc(out, func(a, b store.Retrieved) int {
+		return cmp.Or(cmp.Compare(b.Score, a.Score), cmp.Compare(a.ChunkID, b.ChunkID))
+	})
+	return out[:min(k, len(out))]
+}
+
+// lexicalEvidence is the vote of a full-text candidate scoring s over the
+// side's floor: the share of its score that chance does not explain.
+func lexicalEvidence(s, floor float64) float64 {
+	if s <= floor || s <= 0 {
+		return 0
+	}
+	return 1 - floor/s
+}
+
+// vectorEvidence is the vote of a vector candidate of similarity s over
+// the side's floor: the share of the way from chance to identity.
+func vectorEvidence(s, floor float64) float64 {
+	if s <= floor || floor >= 1 {
+		return 0
+	}
+	return (s - floor) / (1 - floor)
+}
+
+// noiseFloors returns the floors of both sides for model m, the question's
+// language and the query's scope (its filter), measuring them with the
+// probes of that language on a cache miss.
+func (r *Retriever) noiseFloors(ctx context.Context, m store.EmbeddingModel, language string, sq store.RetrieveQuery) (floors, error) {
+	key := strings.Join([]string{m.Name, language, scopeKey(sq.RetrieveFilter)}, "\x00")
+	r.mu.Lock()
+	f, ok := r.floors[key]
+	r.mu.Unlock()
+	if ok && time.Since(f.at) < floorTTL {
+		return f, nil
+	}
+	texts := probesFor(language)
+	vecs, err := r.emb.Embed(ctx, m.Name, texts)
+	if err != nil {
+		return floors{}, err
+	}
+	f = floors{at: time.Now()}
+	for i, text := range texts {
+		pq := sq
+		pq.Text, pq.K, pq.Vector = fullTextQuery(text, language), 1, vecs[i]
+		lex, err := r.store.RetrieveLexical(ctx, pq)
+		if err != nil && !errors.Is(err, store.ErrEmptyQuery) {
+			return floors{}, err
+		}
+		vec, err := r.store.RetrieveVector(ctx, m, pq)
+		if err != nil {
+			return floors{}, err
+		}
+		if len(lex) > 0 {
+			f.lexical = max(f.lexical, lex[0].Score)
+		}
+		if len(vec) > 0 {
+			f.vector = max(f.vector, vec[0].Similarity)
+		}
+	}
+	r.mu.Lock()
+	if len(r.floors) >= maxFloors { // scopes vary per user and selection: bound the cache
+		clear(r.floors)
+	}
+	r.floors[key] = f
+	r.mu.Unlock()
+	return f, nil
+}
+
+// scopeKey identifies what a query may search: floors measured over one
+// scope do not hold for another.
+func scopeKey(f store.RetrieveFilter) string {
+	var b strings.Builder
+	for _, part := range [][]string{f.Collections, f.Languages, f.Groups} {
+		s := slices.Clone(part)
+		slices.Sort(s)
+		b.WriteString(strings.Join(s, ","))
+		b.WriteByte('|')
+	}
+	for _, id := range f.DocumentIDs {
+		b.WriteString(strconv.FormatInt(id, 10))
+		b.WriteByte(',')
+	}
+	if f.From != nil {
+		b.WriteString(f.From.String())
+	}
+	b.WriteByte('|')
+	if f.To != nil {
+		b.WriteString(f.To.String())
+	}
+	return b.String()
+}

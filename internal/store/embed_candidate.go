@@ -1,0 +1,29 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ChunksToEmbedIn is ChunksToReembed restricted to the named collections
+// (none: all): `assistant eval --embed-model` embeds only the chunks it
+// evaluates, without touching the active model.
+func (s *Store) ChunksToEmbedIn(ctx context.Context, m EmbeddingModel, collections []string, after int64, limit int) ([]ChunkText, error) {
+	rows, err := s.db.Query(ctx, s.q("ChunksToEmbedIn"), pgx.NamedArgs{
+		"model": m.ID, "collections": nonNil(collections), "after": after, "limit": limit,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: chunks without a vector from %s: %w", m.Name, err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChunkText, error) {
+		var c ChunkText
+		err := r.Scan(&c.ID, &c.Content)
+		return c, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: chunks without a vector from %s: %w", m.Name, err)
+	}
+	return out, nil
+}
