@@ -49,7 +49,7 @@ start_s=$SECONDS
 "$ST" --config-file "$ROOT/scripts/schemathesis.toml" run "http://127.0.0.1:$PORT/api/openapi.json" \
 	--checks not_a_server_error,response_schema_conformance \
 	--max-examples "${CIVITAS_SCHEMATHESIS_EXAMPLES:-20}" --phases examples,coverage,fuzzing --seed "${CIVITAS_SCHEMATHESIS_SEED:-1}" \
-	--request-timeout 60 --workers 2 \
+	--request-timeout 60 --workers 1 \
 	--exclude-operation-id removeModel --exclude-operation-id pullModel \
 	--report junit --report-junit-path "$LOGS/schemathesis-junit.xml" ||
 	{ tail -30 "$LOGS/assistant-schemathesis.log"; die "schemathesis found 5xx replies or replies that do not match the OpenAPI document (above; assistant log: $LOGS/assistant-schemathesis.log)"; }
