@@ -1,10 +1,8 @@
 package deploy_test
 
 import (
-	"net/url"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 
@@ -188,105 +186,6 @@ func TestComposeStatefulServicesUseNamedVolumes(t *testing.T) {
 	}
 }
 
-func TestComposeDB(t *testing.T) {
-	t.Parallel()
-	db := mustService(t, loadCompose(t), "db")
-	repo, tag, _ := strings.Cut(db.Image, ":")
-	if repo != "pgvector/pgvector" || !strings.Contains(tag, "pg17") {
-		t.Errorf("service db: image %q, want pgvector/pgvector with a pg17 tag", db.Image)
-	}
-	if db.Healthcheck != nil && !strings.Contains(strings.Join(db.Healthcheck.Test, " "), "pg_isready") {
-		t.Errorf("service db: healthcheck %q should run pg_isready", db.Healthcheck.Test)
-	}
-	for _, name := range []string{"POSTGRES_DB", "POSTGRES_USER", "POSTGRES_PASSWORD"} {
-		if db.Environment[name] == "" {
-			t.Errorf("service db: environment %s is not set", name)
-		}
-	}
-	for _, ref := range interpolations(db.Environment["POSTGRES_PASSWORD"]) {
-		if ref.Name == "POSTGRES_PASSWORD" && ref.Op != ":?" {
-			t.Errorf("service db: POSTGRES_PASSWORD uses ${POSTGRES_PASSWORD%s...}, want ${POSTGRES_PASSWORD:?...} so that an unset password stops compose", ref.Op)
-		}
-	}
-}
-
-func TestComposeOllama(t *testing.T) {
-	t.Parallel()
-	f := loadCompose(t)
-	for _, name := range []string{"ollama", "ollama-pull"} {
-		s := mustService(t, f, name)
-		image, digest, pinned := strings.Cut(s.Image, "@")
-		repo, tag, _ := strings.Cut(image, ":")
-		if repo != "ollama/ollama" {
-			t.Errorf("service %s: image %q, want ollama/ollama", name, s.Image)
-		}
-		if !regexp.MustCompile(`^\d+\.\d+\.\d+$`).MatchString(tag) {
-			t.Errorf("service %s: image %q must be pinned to a version such as ollama/ollama:0.17.4, not %q", name, s.Image, tag)
-		}
-		if pinned && !regexp.MustCompile(`^sha256:[0-9a-f]{64}$`).MatchString(digest) {
-			t.Errorf("service %s: image %q: malformed digest", name, s.Image)
-		}
-	}
-	if a, b := f.Services["ollama"].Image, f.Services["ollama-pull"].Image; a != b {
-		t.Errorf("services ollama and ollama-pull use different images %q and %q", a, b)
-	}
-}
-
-// TestComposeOllamaPull: the model download is a one-off of its own
-// profile that runs its own Ollama on the egress network, so that the
-// serving Ollama stays on the internal network.
-func TestComposeOllamaPull(t *testing.T) {
-	t.Parallel()
-	f := loadCompose(t)
-	pull := mustService(t, f, "ollama-pull")
-	if pull.Restart != "no" {
-		t.Errorf(`service ollama-pull: restart %q, want "no" (it is a one-shot job)`, pull.Restart)
-	}
-	if !slices.Contains(pull.Profiles, "pull") {
-		t.Errorf("service ollama-pull: profiles %q, want pull (a one-off, not part of every up)", pull.Profiles)
-	}
-	if got := pull.Environment["OLLAMA_HOST"]; got != "127.0.0.1:11434" {
-		t.Errorf("service ollama-pull: OLLAMA_HOST %q, want its own server on 127.0.0.1:11434", got)
-	}
-	for _, n := range pull.Networks {
-		if f.Networks[n].Internal {
-			t.Errorf("service ollama-pull: on internal network %s; it is the one service that downloads", n)
-		}
-		if slices.Contains(mustService(t, f, "ollama").Networks, n) || slices.Contains(mustService(t, f, "db").Networks, n) {
-			t.Errorf("service ollama-pull: shares network %s with the database or the serving Ollama", n)
-		}
-	}
-	script := strings.Join(append(slices.Clone(pull.Entrypoint), pull.Command...), " ")
-	for _, name := range []string{"CIVITAS_CHAT_MODEL", "CIVITAS_EMBED_MODEL"} {
-		if !strings.Contains(script, "ollama serve") || !strings.Contains(script, "ollama pull") || !strings.Contains(script, name) {
-			t.Errorf("service ollama-pull: entrypoint and command %q should run ollama serve and ollama pull $%s", script, name)
-		}
-	}
-}
-
-// TestComposeNetworks: PostgreSQL, Ollama and the worker have no route out
-// (only internal networks); the assistant reaches the published port and
-// the identity provider through a second one.
-func TestComposeNetworks(t *testing.T) {
-	t.Parallel()
-	f := loadCompose(t)
-	for _, name := range []string{"db", "ollama", "worker", "migrate", "ingest"} {
-		s := mustService(t, f, name)
-		if len(s.Networks) == 0 {
-			t.Errorf("service %s: no networks: it would join the default one, which has a route out", name)
-		}
-		for _, n := range s.Networks {
-			if !f.Networks[n].Internal {
-				t.Errorf("service %s: network %s is not internal: true", name, n)
-			}
-		}
-	}
-	a := mustService(t, f, "assistant")
-	if !slices.ContainsFunc(a.Networks, func(n string) bool { return f.Networks[n].Internal }) {
-		t.Errorf("service assistant: networks %q, want the internal backend too", a.Networks)
-	}
-}
-
 // TestComposeHealthchecksAndRestarts: every service has a health check (the
 // distroless ones run `assistant healthcheck`, no shell), and no service
 // running a Civitas binary restarts forever on a configuration error.
@@ -340,92 +239,5 @@ func TestComposeDependencies(t *testing.T) {
 		if dep.Condition != tt.condition {
 			t.Errorf("service %s: depends_on %s condition %q, want %s", tt.service, tt.dependsOn, dep.Condition, tt.condition)
 		}
-	}
-}
-
-func TestComposeOnlyAssistantPublishesPorts(t *testing.T) {
-	t.Parallel()
-	f := loadCompose(t)
-	for name, s := range f.Services {
-		switch {
-		case name == "keycloak":
-			// The demo provider, published on loopback for the browser.
-			for _, p := range s.Ports {
-				if !strings.HasPrefix(p, "127.0.0.1:") {
-					t.Errorf("service keycloak: port %q, want loopback only", p)
-				}
-			}
-		case name != "assistant" && len(s.Ports) > 0:
-			t.Errorf("service %s: publishes ports %q; only the assistant may (PostgreSQL and Ollama stay internal)", name, s.Ports)
-		}
-	}
-	a := mustService(t, f, "assistant")
-	if len(a.Ports) != 1 {
-		t.Fatalf("service assistant: ports %q, want exactly one", a.Ports)
-	}
-	mapping := expandDefaults(a.Ports[0])
-	i := strings.LastIndex(mapping, ":")
-	host, container := mapping[:max(i, 0)], mapping[i+1:]
-	if container != "8080" {
-		t.Errorf("service assistant: port %q should map to container port 8080", a.Ports[0])
-	}
-	if !strings.HasPrefix(host, "127.0.0.1:") {
-		t.Errorf("service assistant: port %q publishes on %q by default, want loopback (127.0.0.1)", a.Ports[0], host)
-	}
-}
-
-func TestComposeServiceURLs(t *testing.T) {
-	t.Parallel()
-	f := loadCompose(t)
-	tests := []struct {
-		variable string
-		scheme   string
-		host     string
-	}{
-		{variable: "CIVITAS_DATABASE_URL", scheme: "postgres", host: "db:5432"},
-		{variable: "CIVITAS_OLLAMA_URL", scheme: "http", host: "ollama:11434"},
-	}
-	for _, name := range []string{"assistant", "ingest"} {
-		s := mustService(t, f, name)
-		for _, tt := range tests {
-			raw, ok := s.Environment[tt.variable]
-			if !ok {
-				t.Errorf("service %s: %s is not set", name, tt.variable)
-				continue
-			}
-			u, err := url.Parse(expandDefaults(raw))
-			if err != nil {
-				t.Errorf("service %s: %s %q: %v", name, tt.variable, raw, err)
-				continue
-			}
-			if u.Scheme != tt.scheme || u.Host != tt.host {
-				t.Errorf("service %s: %s %q points at %s://%s, want %s://%s", name, tt.variable, raw, u.Scheme, u.Host, tt.scheme, tt.host)
-			}
-		}
-	}
-}
-
-func TestComposeIngest(t *testing.T) {
-	t.Parallel()
-	f := loadCompose(t)
-	in := mustService(t, f, "ingest")
-	if !slices.Contains(in.Profiles, "tools") {
-		t.Errorf("service ingest: profiles %q, want tools (so that docker compose up does not start it)", in.Profiles)
-	}
-	if in.Image != f.Services["worker"].Image {
-		t.Errorf("service ingest: image %q, want the worker's %q (it has tesseract and poppler for scanned PDFs)", in.Image, f.Services["worker"].Image)
-	}
-	if len(in.Entrypoint) == 0 || !strings.HasSuffix(in.Entrypoint[0], "ingest") {
-		t.Errorf("service ingest: entrypoint %q, want the ingest binary", in.Entrypoint)
-	}
-	readOnly := false
-	for _, m := range in.Volumes {
-		_, target, mode := mountParts(t, m)
-		if mode == "ro" && slices.Contains(in.Command, target) {
-			readOnly = true
-		}
-	}
-	if !readOnly {
-		t.Errorf("service ingest: volumes %q, command %q: want the documents folder mounted read-only (:ro) and passed as the argument", in.Volumes, in.Command)
 	}
 }
