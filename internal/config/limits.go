@@ -84,8 +84,14 @@ func limitInt(field func(*LimitsConfig) *int) func(*Config, string) error {
 	return intBetween(0, 100000, "", func(c *Config) *int { return field(&c.Limits) })
 }
 
-// limitDuration parses a duration of at least least.
+// limitDuration parses a duration of at least least into a limit.
 func limitDuration(least time.Duration, field func(*LimitsConfig) *time.Duration) func(*Config, string) error {
+	return durationAtLeast(least, func(c *Config) *time.Duration { return field(&c.Limits) })
+}
+
+// durationAtLeast parses a duration of at least least into the field of
+// the Config that field returns.
+func durationAtLeast(least time.Duration, field func(*Config) *time.Duration) func(*Config, string) error {
 	return func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -94,7 +100,7 @@ func limitDuration(least time.Duration, field func(*LimitsConfig) *time.Duration
 		if d < least {
 			return errors.New("want a duration of " + least.String() + " or more")
 		}
-		*field(&c.Limits) = d
+		*field(c) = d
 		return nil
 	}
 }

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"errors"
 	"time"
 )
 
@@ -36,15 +35,5 @@ func shutdownSettings() []Setting {
 }
 
 func shutdownDuration(least time.Duration, field func(*ShutdownConfig) *time.Duration) func(*Config, string) error {
-	return func(c *Config, v string) error {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			return err
-		}
-		if d < least {
-			return errors.New("want a duration of " + least.String() + " or more")
-		}
-		*field(&c.Shutdown) = d
-		return nil
-	}
+	return durationAtLeast(least, func(c *Config) *time.Duration { return field(&c.Shutdown) })
 }

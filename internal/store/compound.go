@@ -68,7 +68,7 @@ func splitChunks(ctx context.Context, db DB, sql, tsConfig string, chunks []Chun
 func (s *Store) withQuestionParts(ctx context.Context, q RetrieveQuery) (RetrieveQuery, error) {
 	words, _, _ := splitQuery(q.Text)
 	ws := compound.Words(words)
-	known, err := vocabulary(ctx, s.db, s.q("CompoundWordFrequencies"), ws, nil)
+	known, err := vocabulary(ctx, s.read, s.q("CompoundWordFrequencies"), ws, nil) // retrieval reads the replica
 	if err != nil {
 		return q, fmt.Errorf("store: split the question's compounds: %w", err)
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -14,16 +13,5 @@ func (s *Store) ChunksToEmbedIn(ctx context.Context, m EmbeddingModel, collectio
 	rows, err := s.db.Query(ctx, s.q("ChunksToEmbedIn"), pgx.NamedArgs{
 		"model": m.ID, "collections": nonNil(collections), "after": after, "limit": limit,
 	})
-	if err != nil {
-		return nil, fmt.Errorf("store: chunks without a vector from %s: %w", m.Name, err)
-	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChunkText, error) {
-		var c ChunkText
-		err := r.Scan(&c.ID, &c.Content)
-		return c, err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("store: chunks without a vector from %s: %w", m.Name, err)
-	}
-	return out, nil
+	return chunkTexts(rows, err, m)
 }

@@ -12,6 +12,12 @@ import (
 // pages through them with after set to the last id it saw.
 func (s *Store) ChunksToReembed(ctx context.Context, m EmbeddingModel, after int64, limit int) ([]ChunkText, error) {
 	rows, err := s.db.Query(ctx, s.q("ChunksToReembed"), m.ID, after, limit)
+	return chunkTexts(rows, err, m)
+}
+
+// chunkTexts collects the rows of a query for chunks without a vector
+// from m (err: the query's own error).
+func chunkTexts(rows pgx.Rows, err error, m EmbeddingModel) ([]ChunkText, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: chunks without a vector from %s: %w", m.Name, err)
 	}
