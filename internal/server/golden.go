@@ -29,8 +29,13 @@ const (
 	actionGoldenDeleted = "golden.deleted"
 )
 
-// maxGoldenImport bounds an imported QA file.
-const maxGoldenImport = 4 << 20
+// maxGoldenImport bounds an imported QA file, maxGoldenImportQuestions
+// the questions in it: each is a row, an audit event and, at every switch
+// of the embedding model, a retrieval.
+const (
+	maxGoldenImport          = 4 << 20
+	maxGoldenImportQuestions = 2000
+)
 
 // listGolden is GET /api/library/golden[?collection=name].
 func (s *Server) listGolden(w http.ResponseWriter, r *http.Request) {
@@ -39,7 +44,7 @@ func (s *Server) listGolden(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	gs, err := s.store.GoldenQuestions(r.Context(), collection)
+	gs, err := s.store.GoldenQuestionsFor(r.Context(), collection, user(r).Groups)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -77,7 +82,7 @@ func (s *Server) goldenFromAnswer(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	g, err := s.store.GoldenFromAnswer(r.Context(), id)
+	g, err := s.store.GoldenFromAnswer(r.Context(), id, user(r).Groups)
 	if errors.Is(err, store.ErrNotFound) {
 		s.writeError(w, r, errorf(CodeNotFound, "no answer rated helpful with this id, or its source is gone"))
 		return
@@ -134,6 +139,10 @@ func (s *Server) importGolden(w http.ResponseWriter, r *http.Request) {
 			strings.TrimPrefix(err.Error(), "eval: ")))
 		return
 	}
+	if len(qs) > maxGoldenImportQuestions {
+		s.writeError(w, r, errorf(CodeInvalid, fmt.Sprintf("the QA file holds %d questions; import at most %d at a time", len(qs), maxGoldenImportQuestions)))
+		return
+	}
 	var added, kept, skipped int
 	for _, q := range qs {
 		if !q.Answerable {
@@ -181,7 +190,7 @@ func (s *Server) deleteGolden(w http.ResponseWriter, r *http.Request) {
 // helpfulAnswers is GET /api/library/golden/candidates: answers rated
 // helpful that are not golden questions yet.
 func (s *Server) helpfulAnswers(w http.ResponseWriter, r *http.Request) {
-	hs, err := s.store.HelpfulAnswers(r.Context(), 100)
+	hs, err := s.store.HelpfulAnswers(r.Context(), 100, user(r).Groups)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

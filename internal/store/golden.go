@@ -84,10 +84,22 @@ func scanGolden(r pgx.CollectableRow) (GoldenQuestion, error) {
 	return g, err
 }
 
-// GoldenQuestions lists the golden questions of a collection ("" for all),
-// by collection and age.
+// GoldenQuestions lists every golden question of a collection ("" for
+// all), by collection and age: what the switch guard scores.
 func (s *Store) GoldenQuestions(ctx context.Context, collection string) ([]GoldenQuestion, error) {
-	rows, err := s.db.Query(ctx, s.q("ListGolden"), collection)
+	return s.goldenQuestions(ctx, collection, nil)
+}
+
+// GoldenQuestionsFor is GoldenQuestions as a caller in groups may see
+// them: without those whose gold file is a document restricted to other
+// groups (their quote and answer come from it).
+func (s *Store) GoldenQuestionsFor(ctx context.Context, collection string, groups []string) ([]GoldenQuestion, error) {
+	return s.goldenQuestions(ctx, collection, nonNil(groups))
+}
+
+// goldenQuestions: groups nil lists every question.
+func (s *Store) goldenQuestions(ctx context.Context, collection string, groups []string) ([]GoldenQuestion, error) {
+	rows, err := s.db.Query(ctx, s.q("ListGolden"), collection, groups)
 	if err != nil {
 		return nil, fmt.Errorf("store: golden questions: %w", err)
 	}
@@ -200,9 +212,10 @@ func scanHelpful(r pgx.CollectableRow) (HelpfulAnswer, error) {
 }
 
 // HelpfulAnswers lists up to limit answers rated helpful that are not
-// golden questions yet, most recently rated first.
-func (s *Store) HelpfulAnswers(ctx context.Context, limit int) ([]HelpfulAnswer, error) {
-	rows, err := s.db.Query(ctx, s.q("HelpfulAnswers"), limit)
+// golden questions yet and whose sources a caller in groups may see, most
+// recently rated first.
+func (s *Store) HelpfulAnswers(ctx context.Context, limit int, groups []string) ([]HelpfulAnswer, error) {
+	rows, err := s.db.Query(ctx, s.q("HelpfulAnswers"), limit, nonNil(groups))
 	if err != nil {
 		return nil, fmt.Errorf("store: helpful answers: %w", err)
 	}
@@ -220,9 +233,10 @@ func (s *Store) HelpfulAnswers(ctx context.Context, limit int) ([]HelpfulAnswer,
 // question, with the document and pages of the source it rests on as the
 // gold, in that document's collection. The quote is the start of the
 // cited passage when the document has no pages. ErrNotFound when the
-// answer does not exist or nobody rated it helpful.
-func (s *Store) GoldenFromAnswer(ctx context.Context, answerID int64) (GoldenQuestion, error) {
-	rows, err := s.db.Query(ctx, s.q("HelpfulAnswer"), answerID)
+// answer does not exist, nobody rated it helpful, or a caller in groups
+// may not see all its sources.
+func (s *Store) GoldenFromAnswer(ctx context.Context, answerID int64, groups []string) (GoldenQuestion, error) {
+	rows, err := s.db.Query(ctx, s.q("HelpfulAnswer"), answerID, nonNil(groups))
 	if err != nil {
 		return GoldenQuestion{}, fmt.Errorf("store: answer %d: %w", answerID, err)
 	}

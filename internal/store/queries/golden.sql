@@ -1,12 +1,20 @@
 -- Golden questions (migration 0015).
 
 -- name: ListGolden
--- $1: a collection name, '' for all.
+-- $1: a collection name, '' for all. $2: the caller's groups, NULL for
+-- every question (the switch guard). A question whose gold file is a
+-- current document of its collection that the caller may not see is left
+-- out: its quote and answer come from that document.
 SELECT g.id, col.name, g.question, g.file, g.pages, g.quote, g.answer, g.language, g.origin,
        g.answer_id, g.created_at
 FROM golden_questions g
 JOIN collections col ON col.id = g.collection_id
-WHERE $1 = '' OR col.name = $1
+WHERE ($1 = '' OR col.name = $1)
+  AND ($2::text[] IS NULL OR NOT EXISTS (
+        SELECT 1 FROM documents d
+        WHERE d.collection_id = g.collection_id AND d.superseded_by IS NULL
+          AND right(d.source_uri, length(g.file)) = g.file
+          AND cardinality(d.access_groups) > 0 AND NOT d.access_groups && $2::text[]))
 ORDER BY col.name, g.id;
 
 -- name: InsertGolden
@@ -23,7 +31,8 @@ DELETE FROM golden_questions WHERE id = $1 RETURNING id;
 -- name: HelpfulAnswers
 -- Answers rated helpful (thumbs up) that cite a source and are not golden
 -- questions yet, newest first: the candidates a knowledge manager may
--- promote. Who asked is not shown.
+-- promote, of those whose sources the caller may see ($2: groups). Who
+-- asked is not shown.
 SELECT a.id, a.question, a.answer, a.sources, a.citations, max(f.created_at) AS rated_at
 FROM answers a
 JOIN answer_feedback f ON f.answer_id = a.id AND f.rating = 'up'
@@ -32,16 +41,34 @@ WHERE a.mode = 'answer' AND jsonb_array_length(a.sources) > 0
   -- an answer whose documents are all gone has no gold left to point at
   AND EXISTS (SELECT 1 FROM jsonb_array_elements(a.sources) src
               JOIN documents d ON d.id = (src->>'document_id')::bigint)
+  -- every source the caller ($2: groups) may still see, as in
+  -- VisibleDocumentIDs: the version and its source's current version
+  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(a.sources) src
+                  JOIN documents d ON d.id = (src->>'document_id')::bigint
+                  LEFT JOIN documents cur ON cur.collection_id = d.collection_id
+                       AND cur.source_uri = d.source_uri AND cur.superseded_by IS NULL
+                  WHERE NOT ((cardinality(d.access_groups) = 0 OR d.access_groups && $2::text[])
+                             AND cur.id IS NOT NULL
+                             AND (cardinality(cur.access_groups) = 0 OR cur.access_groups && $2::text[])))
 GROUP BY a.id
 ORDER BY rated_at DESC, a.id DESC
 LIMIT $1;
 
 -- name: HelpfulAnswer
--- One answer, when it was rated helpful.
+-- One answer, when it was rated helpful and the caller may see its sources.
 SELECT a.id, a.question, a.answer, a.sources, a.citations, max(f.created_at)
 FROM answers a
 JOIN answer_feedback f ON f.answer_id = a.id AND f.rating = 'up'
 WHERE a.id = $1 AND a.mode = 'answer'
+  -- every source the caller ($2: groups) may still see, as in
+  -- VisibleDocumentIDs: the version and its source's current version
+  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(a.sources) src
+                  JOIN documents d ON d.id = (src->>'document_id')::bigint
+                  LEFT JOIN documents cur ON cur.collection_id = d.collection_id
+                       AND cur.source_uri = d.source_uri AND cur.superseded_by IS NULL
+                  WHERE NOT ((cardinality(d.access_groups) = 0 OR d.access_groups && $2::text[])
+                             AND cur.id IS NOT NULL
+                             AND (cardinality(cur.access_groups) = 0 OR cur.access_groups && $2::text[])))
 GROUP BY a.id;
 
 -- name: DocumentCollection
