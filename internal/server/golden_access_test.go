@@ -93,3 +93,29 @@ func TestGoldenImportBounded(t *testing.T) {
 		t.Fatalf("after the refused import: %d golden questions, %v; want none", len(gs), err)
 	}
 }
+
+// TestGoldenFromAnswerWithoutSourceList: an answer whose sources are not a
+// list (a stored JSON null) is no candidate and cannot be promoted (404,
+// not a 500 from the access check over its sources).
+func TestGoldenFromAnswerWithoutSourceList(t *testing.T) {
+	b := setupGolden(t)
+	ctx := context.Background()
+	conv, err := b.store.CreateConversation(ctx, "alice", "Frage ohne Quellen")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = b.store.DB().Exec(ctx, "DELETE FROM conversations WHERE id = $1", conv.ID) })
+	a, err := b.store.RecordAnswer(ctx, store.Answer{ConversationID: conv.ID, User: "alice", Question: "Frage ohne Quellen",
+		Answer: "Antwort", Mode: "answer", Sources: json.RawMessage(`null`), Citations: json.RawMessage(`null`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := request(t, "POST", fmt.Sprintf("%s/api/answers/%d/feedback", b.url, a.ID), "alice", nil,
+		map[string]string{"rating": "up"}, nil); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("feedback: %d %s", resp.StatusCode, body)
+	}
+	resp, body := request(t, "POST", fmt.Sprintf("%s/api/library/golden/from-answer/%d", b.url, a.ID), "kim", []string{wissen}, nil, nil)
+	if resp.StatusCode >= 500 {
+		t.Fatalf("promoting an answer without a source list: %d %s, want a 4xx", resp.StatusCode, body)
+	}
+}

@@ -36,14 +36,14 @@ DELETE FROM golden_questions WHERE id = $1 RETURNING id;
 SELECT a.id, a.question, a.answer, a.sources, a.citations, max(f.created_at) AS rated_at
 FROM answers a
 JOIN answer_feedback f ON f.answer_id = a.id AND f.rating = 'up'
-WHERE a.mode = 'answer' AND jsonb_array_length(a.sources) > 0
+WHERE a.mode = 'answer' AND jsonb_typeof(a.sources) = 'array' AND jsonb_array_length(CASE jsonb_typeof(a.sources) WHEN 'array' THEN a.sources ELSE '[]' END) > 0
   AND NOT EXISTS (SELECT 1 FROM golden_questions g WHERE g.answer_id = a.id)
   -- an answer whose documents are all gone has no gold left to point at
   AND EXISTS (SELECT 1 FROM jsonb_array_elements(a.sources) src
               JOIN documents d ON d.id = (src->>'document_id')::bigint)
   -- every source the caller ($2: groups) may still see, as in
   -- VisibleDocumentIDs: the version and its source's current version
-  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(a.sources) src
+  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(a.sources) WHEN 'array' THEN a.sources ELSE '[]' END) src
                   JOIN documents d ON d.id = (src->>'document_id')::bigint
                   LEFT JOIN documents cur ON cur.collection_id = d.collection_id
                        AND cur.source_uri = d.source_uri AND cur.superseded_by IS NULL
@@ -60,9 +60,11 @@ SELECT a.id, a.question, a.answer, a.sources, a.citations, max(f.created_at)
 FROM answers a
 JOIN answer_feedback f ON f.answer_id = a.id AND f.rating = 'up'
 WHERE a.id = $1 AND a.mode = 'answer'
+  -- an answer without a list of sources has no gold to point at
+  AND jsonb_typeof(a.sources) = 'array' AND jsonb_array_length(CASE jsonb_typeof(a.sources) WHEN 'array' THEN a.sources ELSE '[]' END) > 0
   -- every source the caller ($2: groups) may still see, as in
   -- VisibleDocumentIDs: the version and its source's current version
-  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(a.sources) src
+  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(a.sources) WHEN 'array' THEN a.sources ELSE '[]' END) src
                   JOIN documents d ON d.id = (src->>'document_id')::bigint
                   LEFT JOIN documents cur ON cur.collection_id = d.collection_id
                        AND cur.source_uri = d.source_uri AND cur.superseded_by IS NULL
