@@ -133,7 +133,7 @@ func (r *Retriever) noiseFloors(ctx context.Context, m store.EmbeddingModel, lan
 	f = floors{at: time.Now()}
 	for i, text := range texts {
 		pq := sq
-		pq.Text, pq.K, pq.Vector = fullTextQuery(text, language), 1, vecs[i]
+		pq.Text, pq.K, pq.Vector = text, 1, vecs[i]
 		lex, err := r.store.RetrieveLexical(ctx, pq)
 		if err != nil && !errors.Is(err, store.ErrEmptyQuery) {
 			return floors{}, err

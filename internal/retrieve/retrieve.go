@@ -220,7 +220,7 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) (Result, error) {
 			Collections: q.Collections, Languages: q.Languages, DocumentIDs: q.DocumentIDs, Groups: q.Groups,
 			From: timePtr(q.From), To: timePtr(q.To),
 		},
-		Text:           fullTextQuery(text, res.Language),
+		Text:           text,
 		QuestionConfig: lang.TSConfig(res.Language),
 		// Fetch more than asked for: duplicates and the per-document cap
 		// remove some.
@@ -285,14 +285,6 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) (Result, error) {
 	}
 	res.Passages = passages
 	return res, nil
-}
-
-// fullTextQuery is the text the full-text side searches for a question
-// in language (ISO 639-1, "" when unknown): the hook where query
-// expansion for that side (compound splitting, ...) goes. The vector side
-// always embeds the question as asked.
-func fullTextQuery(text, language string) string {
-	return text
 }
 
 // hybrid runs both sides of a hybrid search, each for its own candidates,
