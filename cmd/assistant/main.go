@@ -35,6 +35,9 @@ func main() {
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "civitas assistant:", err)
+		if errors.As(err, new(*config.UsageError)) {
+			os.Exit(2)
+		}
 		os.Exit(1)
 	}
 }

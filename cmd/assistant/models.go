@@ -45,7 +45,7 @@ func (m *Main) runModels(ctx context.Context, args []string) error {
 		fs.BoolVar(&background, "background", false, "use embed: queue the re-embed for a running assistant instead of running it here")
 		fs.BoolVar(&asJSON, "json", false, "list, status: print JSON")
 		fs.StringVar(&by, "by", by, "who the change is recorded as made by")
-	})
+	}, config.AcceptArgs)
 	if err != nil {
 		return err
 	}

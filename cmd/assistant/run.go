@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/answer"
@@ -47,27 +48,18 @@ type Main struct {
 // config → logger → database (migrated) → Ollama client → HTTP. On stop,
 // the HTTP server drains first, then the pool closes.
 func (m *Main) Run(ctx context.Context, args []string) error {
-	if len(args) > 0 {
-		switch args[0] {
-		case "--version", "-version", "version":
-			return m.printVersion()
-		case "healthcheck":
-			return m.runHealthcheck(ctx, args[1:])
-		case "worker":
-			return m.runWorker(ctx, args[1:])
-		case "models":
-			return m.runModels(ctx, args[1:])
-		case "eval":
-			return m.runEval(ctx, args[1:])
-		case "audit":
-			return m.runAudit(ctx, args[1:])
-		case "subject":
-			return m.runSubject(ctx, args[1:])
-		case "migrate":
-			return m.runMigrate(ctx, args[1:])
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		for _, c := range m.commands() {
+			if c.name == args[0] {
+				return c.run(ctx, args[1:])
+			}
 		}
+		return &config.UsageError{Err: fmt.Errorf("unknown subcommand %q; the subcommands are %s (see `assistant --help`)", args[0], commandNames(m.commands()))}
 	}
-	cfg, _, err := config.Load("assistant", args, m.Getenv, m.Stderr, nil)
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		return m.printVersion()
+	}
+	cfg, _, err := config.Load("assistant", args, m.Getenv, m.Stderr, m.withCommandsInUsage)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/civitas-eu/civitas/internal/audit"
+	"github.com/civitas-eu/civitas/internal/config"
 	"github.com/civitas-eu/civitas/internal/privacy"
 )
 
@@ -16,17 +17,21 @@ import (
 func (m *Main) runSubject(ctx context.Context, args []string) error {
 	const usage = "subject: want `subject export USER` or `subject erase USER`"
 	if len(args) == 0 || (args[0] != "export" && args[0] != "erase") {
-		return errors.New(usage)
+		return &config.UsageError{Err: errors.New(usage)}
 	}
 	cmd := args[0]
-	cfg, fs, pool, err := m.connectCLI(ctx, args[1:], nil)
+	cfg, fs, err := config.Load("assistant", args[1:], m.Getenv, m.Stderr, nil, config.AcceptArgs)
+	if err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return &config.UsageError{Err: errors.New(usage)}
+	}
+	pool, err := connect(ctx, cfg, 4, cfg.NewLogger(io.Discard))
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if fs.NArg() != 1 {
-		return errors.New(usage)
-	}
 	user := fs.Arg(0)
 	svc, err := privacy.New(pool, privacyConfig(cfg), slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/civitas-eu/civitas/internal/config"
 	"github.com/civitas-eu/civitas/internal/extract"
 )
 
@@ -42,7 +43,7 @@ func main() {
 	switch {
 	case err == nil:
 	case errors.Is(err, flag.ErrHelp):
-	case errors.Is(err, errUsage):
+	case errors.Is(err, errUsage), errors.As(err, new(*config.UsageError)):
 		fmt.Fprintln(os.Stderr, "civitas ingest:", err)
 		os.Exit(2)
 	case errors.Is(err, errFilesFailed):

@@ -80,7 +80,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return nil
 	}
 	var f flags
-	cfg, fs, err := config.Load("ingest", interleave(args), m.Getenv, m.Stderr, f.register)
+	cfg, fs, err := config.Load("ingest", interleave(args), m.Getenv, m.Stderr, f.register, config.AcceptArgs)
 	if err != nil {
 		return err
 	}

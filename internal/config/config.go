@@ -121,6 +121,16 @@ type Config struct {
 	// Database holds the read replica and vector index settings
 	// (database.go).
 	Database DatabaseConfig
+
+	// effective is every setting of the binary with the value in force,
+	// for the start-up log (LogAttrs).
+	effective []effectiveSetting
+}
+
+// effectiveSetting is one setting and the value it was given.
+type effectiveSetting struct {
+	s     Setting
+	value string
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -149,16 +159,16 @@ func Settings() []Setting {
 		{Flag: "ollama-url", Env: "CIVITAS_OLLAMA_URL", Default: DefaultOllamaURL,
 			Usage: "base URL of the Ollama server",
 			set:   setOllamaURL},
-		{Flag: "chat-model", Env: "CIVITAS_CHAT_MODEL", Default: DefaultChatModel,
+		{Flag: "chat-model", Only: "assistant", Env: "CIVITAS_CHAT_MODEL", Default: DefaultChatModel,
 			Usage: "Ollama model that writes answers",
 			set:   func(c *Config, v string) error { c.ChatModel = v; return nil }},
 		{Flag: "embed-model", Env: "CIVITAS_EMBED_MODEL", Default: DefaultEmbedModel,
 			Usage: "Ollama model that embeds document chunks and questions",
 			set:   func(c *Config, v string) error { c.EmbedModel = v; return nil }},
-		{Flag: "listen", Env: "CIVITAS_LISTEN", Default: DefaultListen,
+		{Flag: "listen", Only: "assistant", Env: "CIVITAS_LISTEN", Default: DefaultListen,
 			Usage: "host:port the assistant's HTTP server listens on",
 			set:   setListen},
-		{Flag: "prompts-dir", Env: "CIVITAS_PROMPTS_DIR", Default: "",
+		{Flag: "prompts-dir", Only: "assistant", Env: "CIVITAS_PROMPTS_DIR", Default: "",
 			Usage: "directory whose *.tmpl files override the built-in prompt templates",
 			set:   setPromptsDir},
 		{Flag: "log-level", Env: "CIVITAS_LOG_LEVEL", Default: "info",
@@ -279,8 +289,10 @@ func Describe(flag string) string {
 // flag.ErrHelp after printing usage to out when -h or --help is given.
 //
 // Extra flags of one binary can be registered through register, which is
-// called on the FlagSet before parsing; it may be nil.
-func Load(program string, args []string, getenv func(string) string, out io.Writer, register func(*flag.FlagSet)) (Config, *flag.FlagSet, error) {
+// called on the FlagSet before parsing; it may be nil. Arguments left
+// after the flags are refused with a UsageError unless opts include
+// AcceptArgs.
+func Load(program string, args []string, getenv func(string) string, out io.Writer, register func(*flag.FlagSet), opts ...LoadOption) (Config, *flag.FlagSet, error) {
 	fs := flag.NewFlagSet(program, flag.ContinueOnError)
 	fs.SetOutput(out)
 	settings := For(program)
@@ -292,17 +304,26 @@ func Load(program string, args []string, getenv func(string) string, out io.Writ
 		}
 		values[i] = fs.String(s.Flag, def, s.Usage)
 	}
+	fs.Usage = func() { PrintUsage(out, program, fs) }
 	if register != nil {
 		register(fs)
 	}
-	fs.Usage = func() { PrintUsage(out, program, fs) }
+	acceptsArgs := slices.Contains(opts, AcceptArgs)
 	if err := fs.Parse(args); err != nil {
-		return Config{}, fs, err
+		if errors.Is(err, flag.ErrHelp) {
+			return Config{}, fs, err
+		}
+		return Config{}, fs, &UsageError{Err: otherBinary(program, err)}
+	}
+
+	if fs.NArg() > 0 && !acceptsArgs {
+		return Config{}, fs, &UsageError{Err: fmt.Errorf("unexpected argument %q: %s takes flags only (see --help)", fs.Arg(0), program)}
 	}
 
 	var c Config
 	var errs []error
 	for i, s := range settings {
+		c.effective = append(c.effective, effectiveSetting{s: s, value: strings.TrimSpace(*values[i])})
 		if err := s.set(&c, strings.TrimSpace(*values[i])); err != nil {
 			errs = append(errs, fmt.Errorf("setting --%s (%s=%q): %w", s.Flag, s.Env, *values[i], err))
 		}
@@ -310,7 +331,7 @@ func Load(program string, args []string, getenv func(string) string, out io.Writ
 	if c.DatabaseURL == "" {
 		errs = append(errs, errors.New("setting --database-url (CIVITAS_DATABASE_URL): must not be empty"))
 	}
-	if c.ChatModel == "" {
+	if c.ChatModel == "" && program == "assistant" {
 		errs = append(errs, errors.New("setting --chat-model (CIVITAS_CHAT_MODEL): must not be empty"))
 	}
 	if c.EmbedModel == "" {
@@ -343,7 +364,7 @@ func PrintUsage(w io.Writer, program string, fs *flag.FlagSet) {
 	known := map[string]bool{}
 	for _, s := range For(program) {
 		known[s.Flag] = true
-		printSetting(w, "--"+s.Flag, s.Env, s.Usage, s.Default)
+		printSetting(w, "--"+s.Flag, s.Env, s.Usage, s.Display(s.Default))
 	}
 	first := true
 	fs.VisitAll(func(f *flag.Flag) {
@@ -371,16 +392,31 @@ func printSetting(w io.Writer, flagName, env, usage, def string) {
 	fmt.Fprintln(w)
 }
 
-// LogAttrs returns the effective settings as log attributes, secrets
-// redacted, for the start-up log line.
+// LogAttrs returns every setting of the binary with the value in force,
+// as log attributes named after the flag (database_url, chat_model, ...),
+// for the start-up log line. Secret settings are redacted: a URL keeps
+// only its scheme, host and path; any other secret says only whether it
+// is set.
 func (c Config) LogAttrs() []any {
-	return []any{
-		slog.String("database", RedactURL(c.DatabaseURL)),
-		slog.String("ollama", c.OllamaURL.String()),
-		slog.String("chat_model", c.ChatModel),
-		slog.String("embed_model", c.EmbedModel),
-		slog.String("listen", c.Listen),
-		slog.String("prompts_dir", c.PromptsDir),
+	attrs := make([]any, 0, len(c.effective))
+	for _, e := range c.effective {
+		attrs = append(attrs, slog.String(strings.ReplaceAll(e.s.Flag, "-", "_"), e.s.Display(e.value)))
+	}
+	return attrs
+}
+
+// Display is how a value of this setting may be shown in logs and
+// --help: as it is, or redacted when the setting is secret.
+func (s Setting) Display(v string) string {
+	switch {
+	case !s.Secret:
+		return v
+	case v == "":
+		return ""
+	case strings.Contains(v, "://") || isPostgres(v):
+		return RedactURL(v)
+	default:
+		return "(set, redacted)"
 	}
 }
 

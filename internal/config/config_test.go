@@ -38,7 +38,7 @@ func TestLoadPrecedence(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c, _, err := config.Load("test", tt.args, env(tt.env), &bytes.Buffer{}, nil)
+			c, _, err := config.Load("assistant", tt.args, env(tt.env), &bytes.Buffer{}, nil)
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
@@ -73,7 +73,7 @@ func TestLoadRejectsInvalidSettings(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, _, err := config.Load("test", tt.args, env(tt.env), &bytes.Buffer{}, nil)
+			_, _, err := config.Load("assistant", tt.args, env(tt.env), &bytes.Buffer{}, nil)
 			if err == nil {
 				t.Fatal("Load succeeded, want an error")
 			}
