@@ -28,9 +28,8 @@ test: ## all tests against the real database and Ollama (starts what they need)
 build: ## build bin/assistant and bin/ingest
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/assistant ./cmd/ingest
 
-lint: ## gofmt and go vet
-	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
-	$(GO) vet ./...
+lint: ## gofmt, goimports, go vet and staticcheck (the linters pinned in go.mod's tool block)
+	@scripts/lint.sh
 
 examples: ## generate the sample PDFs in examples/pdf from examples/docs
 	$(GO) run ./scripts/genexamples -out examples/pdf

@@ -63,11 +63,7 @@ cleanup() {
 trap cleanup EXIT
 start_pglite pglite-test "$TEST_PG_PORT" ""
 
-log "gofmt"
-unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './scripts/pglite/*'))
-[[ -z $unformatted ]] || die "not gofmt-formatted: $unformatted"
-log "go vet"
-go vet ./...
+"$ROOT/scripts/lint.sh"
 
 export CIVITAS_TEST_DATABASE_URL="postgres://postgres:postgres@127.0.0.1:$TEST_PG_PORT/postgres?sslmode=disable&default_query_exec_mode=simple_protocol"
 export CIVITAS_TEST_OLLAMA_URL=$OLLAMA_URL

@@ -54,11 +54,11 @@ func TestIngestFlagsAfterPaths(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := map[string]string{"CIVITAS_DATABASE_URL": dbURL, "CIVITAS_OLLAMA_URL": os.Getenv(ollamatest.EnvURL), "CIVITAS_EMBED_MODEL": model}
-	run := func(args ...string) (error, string) {
+	run := func(args ...string) (string, error) {
 		var stdout, stderr bytes.Buffer
 		m := &Main{Stdout: &stdout, Stderr: &stderr, Getenv: func(k string) string { return env[k] }}
 		err := m.Run(context.Background(), append([]string{"--quiet", "--lexical-only"}, args...))
-		return err, stderr.String()
+		return stderr.String(), err
 	}
 	groupsOf := func(collection string) [][]string {
 		t.Helper()
@@ -83,7 +83,7 @@ func TestIngestFlagsAfterPaths(t *testing.T) {
 	}
 
 	collection := dbtest.UniqueName("flags-")
-	if err, out := run(dir, "--groups", "personalamt", "--collection", collection); err != nil {
+	if out, err := run(dir, "--groups", "personalamt", "--collection", collection); err != nil {
 		t.Fatalf("ingest DIR --groups personalamt: %v\n%s", err, out)
 	}
 	if got := groupsOf(collection); len(got) != 1 || !slices.Equal(got[0], []string{"personalamt"}) {
@@ -95,7 +95,7 @@ func TestIngestFlagsAfterPaths(t *testing.T) {
 		{dir, "-personalamt"},           // a file name that looks like a flag
 	} {
 		refused := dbtest.UniqueName("refused-")
-		err, out := run(append(args, "--collection", refused)...)
+		out, err := run(append(args, "--collection", refused)...)
 		if err == nil || !strings.Contains(err.Error()+out, "flag provided but not defined") {
 			t.Errorf("ingest %q: error %v, want the unknown flag refused\n%s", args, err, out)
 		}

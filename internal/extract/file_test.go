@@ -3,13 +3,14 @@ package extract
 import (
 	"context"
 	"errors"
-	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 )
 
 // testDataDir returns the shared test data folder: $CIVITAS_DATA_DIR, or

@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 )
 
 // pdfDataDir returns the shared test data folder, or skips.

@@ -24,9 +24,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/civitas-eu/civitas/internal/sqlfile"
 	"github.com/civitas-eu/civitas/internal/store"
-	"github.com/jackc/pgx/v5"
 )
 
 // Statuses of a job.

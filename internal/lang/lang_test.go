@@ -1,11 +1,12 @@
 package lang
 
 import (
-	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 )
 
 // sentences are short municipal texts, a few per language, written for

@@ -1,13 +1,12 @@
 package models
 
 import (
-	"strconv"
-
 	"context"
 	"errors"
 	"fmt"
-	"github.com/civitas-eu/civitas/internal/audit"
+	"strconv"
 
+	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/ollama"
 )

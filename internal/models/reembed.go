@@ -1,14 +1,13 @@
 package models
 
 import (
-	"strconv"
-
 	"context"
 	"errors"
 	"fmt"
-	"github.com/civitas-eu/civitas/internal/audit"
+	"strconv"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/store"
 )

@@ -44,7 +44,7 @@ func TestReadyzPublicIsMinimal(t *testing.T) {
 		t.Error("public /readyz names the chat model")
 	}
 
-	resp, body = request(t, "GET", b.url+"/api/status", "", nil, nil, nil)
+	resp, _ = request(t, "GET", b.url+"/api/status", "", nil, nil, nil)
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("/api/status without a caller: %d", resp.StatusCode)
 	}

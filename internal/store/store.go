@@ -21,12 +21,12 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/civitas-eu/civitas/internal/sqlfile"
-
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
+
+	"github.com/civitas-eu/civitas/internal/sqlfile"
 )
 
 // DB is what the store needs from a connection: a *pgxpool.Pool in

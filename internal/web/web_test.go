@@ -216,15 +216,13 @@ func TestCatalogsComplete(t *testing.T) {
 		}
 	}
 	// Keys built at run time: page titles, nav entries, job statuses.
-	for _, k := range []string{"title.chat", "title.documents", "title.about", "title.audit", "title.admin", "title.signedout",
+	keys = append(keys, []string{"title.chat", "title.documents", "title.about", "title.audit", "title.admin", "title.signedout",
 		"nav.chat", "nav.documents", "nav.about", "nav.audit", "nav.admin",
 		"status.queued", "status.processing", "status.done", "status.failed", "mode.search", "mode.lexical",
 		"admin.status.active", "admin.status.revoked", "admin.status.expired", "admin.mode.full", "admin.mode.lexical", "admin.mode.search",
 		"audit.shown", "audit.shownMore", "audit.question", "audit.answerText", "audit.mode", "audit.chatModel", "audit.embedModel",
 		"audit.promptVersion", "audit.retrieved", "audit.verifyOK", "audit.verifyBroken", "admin.revokeTitle", "admin.revokeText",
-		"admin.mode", "admin.version", "admin.promptVersion"} {
-		keys = append(keys, k)
-	}
+		"admin.mode", "admin.version", "admin.promptVersion"}...)
 	if len(keys) < 80 {
 		t.Fatalf("found only %d keys in use; is the pattern broken?", len(keys))
 	}
