@@ -5,15 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"log/slog"
-
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/civitas-eu/civitas/internal/audit"
-	"github.com/civitas-eu/civitas/internal/config"
-	"github.com/civitas-eu/civitas/internal/egress"
-	"github.com/civitas-eu/civitas/internal/store"
 )
 
 // runAudit is `assistant audit verify` and `assistant audit export`.
@@ -25,27 +18,6 @@ func (m *Main) runAudit(ctx context.Context, args []string) error {
 		return m.auditVerify(ctx, args[1:])
 	}
 	return m.auditExport(ctx, args[1:])
-}
-
-// connectCLI is the start of every subcommand that uses the database:
-// configuration, the egress guard, then the migrated pool.
-func (m *Main) connectCLI(ctx context.Context, args []string, register func(*flag.FlagSet)) (config.Config, *flag.FlagSet, *pgxpool.Pool, error) {
-	cfg, fs, err := config.Load("assistant", args, m.Getenv, m.Stderr, register)
-	if err != nil {
-		return cfg, fs, nil, err
-	}
-	pool, err := connect(ctx, cfg, 4, cfg.NewLogger(io.Discard))
-	return cfg, fs, pool, err
-}
-
-// connect is how the server and every subcommand reach their services:
-// the egress guard first (no database or Ollama outside the site's own
-// networks unless allowed by name), then the migrated pool.
-func connect(ctx context.Context, cfg config.Config, maxConns int32, log *slog.Logger) (*pgxpool.Pool, error) {
-	if err := egress.CheckConfig(ctx, cfg, nil); err != nil {
-		return nil, err
-	}
-	return store.Connect(ctx, cfg.DatabaseURL, maxConns, cfg.Migrate, log)
 }
 
 // auditVerify walks the chain and fails, naming the first broken row, when
