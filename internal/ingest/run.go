@@ -303,7 +303,7 @@ func (r *run) prune(ctx context.Context) error {
 				continue
 			}
 			if !r.opts.DryRun {
-				if err := r.store.DeleteDocument(ctx, ref.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				if _, err := r.store.DeleteDocument(ctx, ref.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 					return err
 				}
 			}

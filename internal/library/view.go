@@ -271,7 +271,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
-	source, err := s.store.DeleteSource(ctx, id)
+	source, err := s.store.DeleteDocument(ctx, id)
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func TestAnswersAndDocumentChangesAreAudited(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.DeleteDocument(ctx, v2.ID); err != nil {
+	if _, err := st.DeleteDocument(ctx, v2.ID); err != nil {
 		t.Fatal(err)
 	}
 
@@ -109,7 +109,7 @@ func TestAnswersAndDocumentChangesAreAudited(t *testing.T) {
 		t.Fatalf("verify = %+v, %v", res, err)
 	}
 	// A failed write leaves no event behind.
-	if err := st.DeleteDocument(ctx, 123456); err == nil {
+	if _, err := st.DeleteDocument(ctx, 123456); err == nil {
 		t.Fatal("deleting a missing document succeeded")
 	}
 	if res, _ := audit.Verify(ctx, tx); res.Rows != 4 {
@@ -143,7 +143,7 @@ func TestDeleteDocumentAppendsLast(t *testing.T) {
 	if err := db.QueryRow(ctx, "SELECT last_id FROM audit_head").Scan(&before); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.st.DeleteDocument(ctx, f.doc.ID); err != nil {
+	if _, err := f.st.DeleteDocument(ctx, f.doc.ID); err != nil {
 		t.Fatal(err)
 	}
 	var saw, after int64

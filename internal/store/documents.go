@@ -206,10 +206,15 @@ func (s *Store) Chunks(ctx context.Context, documentID int64) ([]Chunk, error) {
 	return chunks, nil
 }
 
-// DeleteDocument removes a document with all its versions, chunks and
-// embeddings. It returns ErrNotFound when there is no such document.
-// The deletion is recorded in the audit trail in the same transaction.
-func (s *Store) DeleteDocument(ctx context.Context, id int64) error {
+// DeleteDocument removes the document id belongs to: every version of its
+// source (whichever version id is), with their chunks and embeddings, and
+// returns the source URI, or ErrNotFound. It is the one delete path of
+// the library page, the API and the ingest's prune. The deletion is
+// recorded in the audit trail (document.deleted, the actor from ctx) in
+// the same transaction: one event naming the version asked for and
+// listing every version deleted with it.
+func (s *Store) DeleteDocument(ctx context.Context, id int64) (string, error) {
+	var source string
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		// The event is read while the row still says what it was, and
 		// appended last: the chain head's lock is held only for the
@@ -221,16 +226,41 @@ func (s *Store) DeleteDocument(ctx context.Context, id int64) error {
 		} else if err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, s.q("DeleteDocument"), id); err != nil {
+		rows, err := tx.Query(ctx, s.q("DeleteDocument"), id)
+		if err != nil {
 			return err
 		}
+		deleted, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (deletedVersion, error) {
+			var v deletedVersion
+			return v, r.Scan(&v.ID, &v.Version, &v.SHA256)
+		})
+		if err != nil {
+			return err
+		}
+		if len(deleted) == 0 {
+			return ErrNotFound
+		}
+		d := ev.Details.(map[string]any) // as documentEvent builds it
+		source, _ = d["source"].(string)
+		versions := make([]map[string]any, len(deleted))
+		for i, v := range deleted {
+			versions[i] = map[string]any{"document_id": v.ID, "version": v.Version, "sha256": v.SHA256}
+		}
+		d["versions"] = versions
 		_, err = audit.Append(ctx, tx, ev)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("store: delete document %d: %w", id, err)
+		return "", fmt.Errorf("store: delete document %d: %w", id, err)
 	}
-	return nil
+	return source, nil
+}
+
+// deletedVersion is one version DeleteDocument removed.
+type deletedVersion struct {
+	ID      int64
+	Version int
+	SHA256  string
 }
 
 // Counts returns how many documents, chunks and embeddings are stored.

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"github.com/civitas-eu/civitas/internal/audit"
 )
 
 // LibraryDocument is the current version of a document as the library
@@ -96,61 +94,4 @@ func (s *Store) DocumentVersions(ctx context.Context, id int64) ([]DocumentVersi
 		return nil, fmt.Errorf("store: versions of document %d: %w", id, ErrNotFound)
 	}
 	return out, nil
-}
-
-// deletedVersion is one version LibraryDeleteSource removed.
-type deletedVersion struct {
-	ID         int64
-	Collection string
-	Source     string
-	Version    int
-	SHA256     string
-}
-
-// DeleteSource removes every version of the source of document id, with
-// their chunks and embeddings, and returns the source URI, or ErrNotFound.
-// The deletion is recorded in the audit trail (document.deleted, the actor
-// from ctx) in the same transaction, appended last so that the chain
-// head's lock is held only until the commit.
-func (s *Store) DeleteSource(ctx context.Context, id int64) (string, error) {
-	var source string
-	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, s.q("LibraryDeleteSource"), id)
-		if err != nil {
-			return err
-		}
-		deleted, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (deletedVersion, error) {
-			var v deletedVersion
-			return v, r.Scan(&v.ID, &v.Collection, &v.Source, &v.Version, &v.SHA256)
-		})
-		if err != nil {
-			return err
-		}
-		if len(deleted) == 0 {
-			return ErrNotFound
-		}
-		source = deleted[0].Source
-		return auditSourceDeleted(ctx, tx, id, deleted)
-	})
-	if err != nil {
-		return "", fmt.Errorf("store: delete document %d: %w", id, err)
-	}
-	return source, nil
-}
-
-// auditSourceDeleted records the deletion of a source asked for through
-// document id: one document.deleted event, shaped like DeleteDocument's
-// (the document asked for), listing every version deleted with it.
-func auditSourceDeleted(ctx context.Context, tx pgx.Tx, id int64, deleted []deletedVersion) error {
-	d := map[string]any{"document_id": id}
-	versions := make([]map[string]any, len(deleted))
-	for i, v := range deleted {
-		versions[i] = map[string]any{"document_id": v.ID, "version": v.Version, "sha256": v.SHA256}
-		if v.ID == id {
-			d["collection"], d["source"], d["version"], d["sha256"] = v.Collection, v.Source, v.Version, v.SHA256
-		}
-	}
-	d["versions"] = versions
-	_, err := audit.Append(ctx, tx, audit.Event{Action: audit.ActionDocumentDeleted, Target: fmt.Sprintf("document:%d", id), Details: d})
-	return err
 }

@@ -175,14 +175,14 @@ func TestDeleteDocumentCascades(t *testing.T) {
 	if err != nil || docs != 1 || chunks != 3 || embs != 3 {
 		t.Fatalf("before delete: %d docs, %d chunks, %d embeddings (err %v), want 1, 3, 3", docs, chunks, embs, err)
 	}
-	if err := f.st.DeleteDocument(ctx, f.doc.ID); err != nil {
+	if _, err := f.st.DeleteDocument(ctx, f.doc.ID); err != nil {
 		t.Fatal(err)
 	}
 	docs, chunks, embs, err = f.st.Counts(ctx)
 	if err != nil || docs+chunks+embs != 0 {
 		t.Errorf("after delete: %d docs, %d chunks, %d embeddings (err %v), want none", docs, chunks, embs, err)
 	}
-	if err := f.st.DeleteDocument(ctx, f.doc.ID); !errors.Is(err, store.ErrNotFound) {
+	if _, err := f.st.DeleteDocument(ctx, f.doc.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("second delete: error = %v, want ErrNotFound", err)
 	}
 }

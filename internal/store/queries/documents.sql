@@ -47,15 +47,13 @@ WHERE document_id = $1
 ORDER BY ordinal;
 
 -- name: DeleteDocument
--- Chunks and embeddings go with it (ON DELETE CASCADE); older versions
--- that pointed at it keep their record with superseded_by set to NULL by
--- the foreign key, so they are deleted too to leave no current orphan.
-WITH RECURSIVE history AS (
-    SELECT id FROM documents WHERE id = $1
-    UNION
-    SELECT d.id FROM documents d JOIN history h ON d.superseded_by = h.id
-)
-DELETE FROM documents WHERE id IN (SELECT id FROM history);
+-- All versions of the source of document $1, whichever version $1 is;
+-- chunks and embeddings go with them (ON DELETE CASCADE). It returns what
+-- the audit trail records of each deleted version.
+DELETE FROM documents v
+USING documents d
+WHERE d.id = $1 AND v.collection_id = d.collection_id AND v.source_uri = d.source_uri
+RETURNING v.id, v.version, encode(v.content_hash, 'hex');
 
 -- name: CountRows
 SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks), (SELECT count(*) FROM embeddings);

@@ -34,12 +34,3 @@ JOIN documents v ON v.collection_id = d.collection_id AND v.source_uri = d.sourc
 WHERE d.id = $1
 ORDER BY v.version DESC;
 
--- name: LibraryDeleteSource
--- All versions of the source of document $1, whichever version $1 is;
--- chunks and embeddings go with them (ON DELETE CASCADE). It returns what
--- the audit trail records of each deleted version.
-DELETE FROM documents v
-USING documents d, collections c
-WHERE d.id = $1 AND v.collection_id = d.collection_id AND v.source_uri = d.source_uri
-  AND c.id = v.collection_id
-RETURNING v.id, c.name, v.source_uri, v.version, encode(v.content_hash, 'hex');
