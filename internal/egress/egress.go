@@ -38,6 +38,9 @@ type Guard struct {
 	Allow []string
 	// Resolver resolves host names; nil means net.DefaultResolver.
 	Resolver Resolver
+	// AllowRemote lets every host be reached: the explicit opt-in one
+	// source (a public council information system) may carry.
+	AllowRemote bool
 }
 
 // Target is one configured endpoint: the setting that names it (for the
@@ -78,6 +81,9 @@ func (g Guard) checkHost(ctx context.Context, host string) error {
 		return nil // a unix socket (pgx's default when no host is given)
 	}
 	host = strings.TrimSuffix(strings.Trim(host, "[]"), ".")
+	if g.AllowRemote {
+		return nil
+	}
 	if slices.ContainsFunc(g.Allow, func(a string) bool { return strings.EqualFold(a, host) }) {
 		return nil
 	}
