@@ -3,14 +3,22 @@ package sources
 import (
 	"bufio"
 	"bytes"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // robots holds the rules of a robots.txt (RFC 9309) that apply to one
 // crawler: the groups naming it, or else the "*" groups.
 type robots struct {
 	rules []robotsRule
+	// delay is the group's Crawl-delay (not in the RFC, but widely used),
+	// capped at maxCrawlDelay: the pause between two requests.
+	delay time.Duration
 }
+
+// maxCrawlDelay caps a Crawl-delay: 500 pages at 5 s is 40 minutes.
+const maxCrawlDelay = 5 * time.Second
 
 type robotsRule struct {
 	allow   bool
@@ -23,6 +31,7 @@ type robotsRule struct {
 func parseRobots(data []byte, agent string) *robots {
 	agent = strings.ToLower(agent)
 	var mine, star []robotsRule
+	var mineDelay, starDelay time.Duration
 	var foundMine bool
 	var groupAgents []string // user-agents of the group being read
 	inRules := false         // a rule line ends the user-agent lines of a group
@@ -42,6 +51,20 @@ func parseRobots(data []byte, agent string) *robots {
 				groupAgents, inRules = nil, false
 			}
 			groupAgents = append(groupAgents, strings.ToLower(value))
+		case "crawl-delay":
+			inRules = true
+			secs, err := strconv.ParseFloat(value, 64)
+			if err != nil || secs <= 0 {
+				continue
+			}
+			d := min(time.Duration(secs*float64(time.Second)), maxCrawlDelay)
+			for _, a := range groupAgents {
+				if a == "*" {
+					starDelay = d
+				} else if a != "" && strings.Contains(agent, a) {
+					mineDelay = d
+				}
+			}
 		case "allow", "disallow":
 			inRules = true
 			if value == "" {
@@ -52,7 +75,7 @@ func parseRobots(data []byte, agent string) *robots {
 				switch {
 				case a == "*":
 					star = append(star, r)
-				case a != "" && strings.Contains(agent, a) || a == agent:
+				case a != "" && strings.Contains(agent, a):
 					mine = append(mine, r)
 					foundMine = true
 				}
@@ -60,9 +83,9 @@ func parseRobots(data []byte, agent string) *robots {
 		}
 	}
 	if foundMine || hasAgent(data, agent) {
-		return &robots{rules: mine}
+		return &robots{rules: mine, delay: mineDelay}
 	}
-	return &robots{rules: star}
+	return &robots{rules: star, delay: starDelay}
 }
 
 // hasAgent reports whether a group names agent even with no rules, which

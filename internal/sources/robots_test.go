@@ -1,6 +1,9 @@
 package sources
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestRobotsRules checks the RFC 9309 rules the web kind relies on:
 // group choice, longest match, Allow winning ties, wildcards and $.
@@ -49,6 +52,16 @@ Disallow:
 	empty := parseRobots([]byte("User-agent: *\nDisallow: /\n\nUser-agent: Civitas\n"), "Civitas")
 	if !empty.allowed("/x") {
 		t.Error("a group naming Civitas without rules allows everything")
+	}
+	for txt, want := range map[string]time.Duration{
+		"User-agent: *\nCrawl-delay: 9\nUser-agent: Civitas\nCrawl-delay: 0.5\n": 500 * time.Millisecond,
+		"User-agent: *\nCrawl-delay: 2\n":                                        2 * time.Second,
+		"User-agent: Civitas\nCrawl-delay: 3600\n":                               maxCrawlDelay,
+		"User-agent: Civitas\nCrawl-delay: soon\n":                               0,
+	} {
+		if got := parseRobots([]byte(txt), "Civitas").delay; got != want {
+			t.Errorf("Crawl-delay of %q = %s, want %s", txt, got, want)
+		}
 	}
 	if !parseRobots([]byte("garbage\x00\nDisallow /x\n"), "Civitas").allowed("/x") {
 		t.Error("lines that are not rules must be ignored")

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // maxSitemaps bounds the sitemaps a sitemap index may point to.
@@ -29,6 +30,9 @@ type crawl struct {
 	keys       map[string]bool
 	failures   []Failure
 	incomplete []string // why pruning is unsafe after this listing
+
+	paceMu sync.Mutex
+	nextAt time.Time // when the next request may start, under a Crawl-delay
 }
 
 // pageResult is what fetching one page gave.
@@ -178,6 +182,29 @@ func (c *crawl) parallel(n int, fn func(int)) {
 	wg.Wait()
 }
 
+// pace waits for the robots.txt Crawl-delay since the previous request
+// of this crawl.
+func (c *crawl) pace(ctx context.Context) error {
+	if c.robots == nil || c.robots.delay == 0 {
+		return nil
+	}
+	c.paceMu.Lock()
+	at := c.nextAt
+	if now := time.Now(); at.Before(now) {
+		at = now
+	}
+	c.nextAt = at.Add(c.robots.delay)
+	c.paceMu.Unlock()
+	t := time.NewTimer(time.Until(at))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 // fetchRobots reads the site's robots.txt: none (4xx) allows everything;
 // an unreachable one (5xx, network) stops the listing, as RFC 9309 asks
 // crawlers to assume everything is disallowed then.
@@ -204,6 +231,9 @@ func (c *crawl) sitemap(ctx context.Context) ([]string, error) {
 		todo = todo[1:]
 		if fetched++; fetched > maxSitemaps+1 {
 			return nil, fmt.Errorf("sitemap index %s lists more than %d sitemaps", c.w.start.Redacted(), maxSitemaps)
+		}
+		if err := c.pace(ctx); err != nil {
+			return nil, err
 		}
 		data, _, err := c.w.f.getBytes(ctx, sm, "application/xml,text/xml")
 		if err != nil {
@@ -239,6 +269,9 @@ func (c *crawl) sitemap(ctx context.Context) ([]string, error) {
 // under a page-like URL becomes a document entry.
 func (c *crawl) fetchPage(ctx context.Context, raw string) pageResult {
 	res := pageResult{url: raw}
+	if res.err = c.pace(ctx); res.err != nil {
+		return res
+	}
 	resp, err := c.w.f.do(ctx, http.MethodGet, raw, "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
 	if err != nil {
 		res.err = err
@@ -279,6 +312,9 @@ func (c *crawl) fetchPage(ctx context.Context, raw string) pageResult {
 // fetchDoc asks for a linked document's headers (HEAD, or GET where a
 // server refuses HEAD) to learn its change token without downloading it.
 func (c *crawl) fetchDoc(ctx context.Context, raw string) (*Entry, error) {
+	if err := c.pace(ctx); err != nil {
+		return nil, err
+	}
 	resp, err := c.w.f.do(ctx, http.MethodHead, raw, "")
 	var he *HTTPError
 	if errors.As(err, &he) && (he.Status == http.StatusMethodNotAllowed || he.Status == http.StatusNotImplemented) {

@@ -22,6 +22,7 @@ type testSite struct {
 	broken   atomic.Bool // /broken answers 500 while set
 	robots5x atomic.Bool // robots.txt answers 503 while set
 	requests atomic.Int32
+	delay    atomic.Value // a Crawl-delay line for the Civitas group, when set
 	pages    map[string]string
 }
 
@@ -84,6 +85,9 @@ func newTestSite(t *testing.T) *testSite {
 		}
 		// The Civitas group replaces the * group: /private/ stays allowed.
 		fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n\nUser-agent: Civitas\nDisallow: /intern/\nAllow: /intern/public.html\n")
+		if d, ok := s.delay.Load().(string); ok {
+			fmt.Fprintf(w, "Crawl-delay: %s\n", d)
+		}
 	})
 	mux.HandleFunc("/sitemap.xml", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/xml")

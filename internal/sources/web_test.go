@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/civitas-eu/civitas/internal/sources"
 )
@@ -231,5 +232,21 @@ func TestNewWebRefusesBadConfig(t *testing.T) {
 		if err != nil && strings.Contains(err.Error(), "pw") {
 			t.Errorf("error leaks the password: %v", err)
 		}
+	}
+}
+
+// TestWebHonoursCrawlDelay: with a Crawl-delay, the requests of a
+// listing after robots.txt are spaced by it.
+func TestWebHonoursCrawlDelay(t *testing.T) {
+	site := newTestSite(t)
+	site.delay.Store("0.05")
+	w := newWeb(t, sources.WebConfig{URL: site.srv.URL + "/", Concurrency: 4})
+	began := time.Now()
+	if _, err := w.List(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// The start page and two linked documents: two gaps at least.
+	if took := time.Since(began); took < 100*time.Millisecond {
+		t.Errorf("listing took %s; three paced requests need at least 100ms", took)
 	}
 }
