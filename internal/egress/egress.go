@@ -10,6 +10,11 @@
 // Host names are resolved and every address they resolve to must be
 // allowed: a name that resolves to one private and one public address
 // could be dialled at the public one.
+//
+// Sources that fetch URLs found at run time (web pages, OParl files)
+// dial through Guard.DialContext, which checks the address it is about to
+// dial rather than a name resolved earlier; a source may opt in to
+// remote hosts explicitly (Guard.AllowRemote).
 package egress
 
 import (

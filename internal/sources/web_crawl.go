@@ -280,7 +280,7 @@ func (c *crawl) fetchPage(ctx context.Context, raw string) pageResult {
 	defer resp.Body.Close()
 	final := resp.Request.URL
 	if !c.w.sameHost(final) {
-		res.err = fmt.Errorf("redirected off the site to %s", final.Redacted())
+		res.err = fmt.Errorf("%w to %s", errOffSite, final.Redacted())
 		return res
 	}
 	key := final.String()

@@ -19,6 +19,7 @@ const maxRedirects = 10
 var (
 	errRedirectLoop = errors.New("redirect loop")
 	errTooLarge     = errors.New("response too large")
+	errOffSite      = errors.New("redirected off the site")
 )
 
 // HTTPError is a response with a status other than 200 OK.
@@ -39,7 +40,8 @@ func transient(err error) bool {
 	switch {
 	case errors.As(err, &he):
 		return he.Status >= 500 || he.Status == http.StatusTooManyRequests
-	case errors.Is(err, errRedirectLoop), errors.Is(err, errTooLarge), errors.Is(err, egress.ErrRefused):
+	case errors.Is(err, errRedirectLoop), errors.Is(err, errTooLarge), errors.Is(err, errOffSite),
+		errors.Is(err, egress.ErrRefused):
 		return false
 	}
 	return true
@@ -81,7 +83,7 @@ func newFetcher(hc *http.Client, g egress.Guard, userAgent string, timeout time.
 	return &fetcher{hc: c, userAgent: userAgent, timeout: timeout, maxBytes: maxBytes}, nil
 }
 
-// get sends a GET (or HEAD) and returns a 200 response whose body is
+// do sends a GET (or HEAD) and returns a 200 response whose body is
 // bounded by f.maxBytes and, when closed, releases the request's
 // deadline. Any other status is an *HTTPError.
 func (f *fetcher) do(ctx context.Context, method, url, accept string) (*http.Response, error) {
@@ -142,10 +144,15 @@ func (b *boundedBody) Read(p []byte) (int, error) {
 	if b.left <= 0 {
 		// One byte more tells a body of exactly the limit from a longer one.
 		var one [1]byte
-		if n, _ := b.r.Read(one[:]); n == 0 {
-			return 0, io.EOF
+		for {
+			n, err := b.r.Read(one[:])
+			if n > 0 {
+				return 0, fmt.Errorf("%s: over the limit of %d bytes: %w", b.url, b.limit, errTooLarge)
+			}
+			if err != nil {
+				return 0, err // io.EOF: the body was exactly the limit
+			}
 		}
-		return 0, fmt.Errorf("%s: over the limit of %d bytes: %w", b.url, b.limit, errTooLarge)
 	}
 	if int64(len(p)) > b.left {
 		p = p[:b.left]

@@ -55,7 +55,7 @@ func newTestSite(t *testing.T) *testSite {
 			<a href="https://other.example/x.pdf">Fremd</a> <a href="//other.example/page.html">Fremd</a>
 			<a href="/loop">Schleife</a> <a href="/broken">Kaputt</a> <a href="/missing.html">Tot</a>
 			<a href="/docs/gone.pdf">Weg</a> <a href="/img/logo.png">Logo</a> <a href="/docs/busy.pdf">Überlastet</a> <a href="mailto:rathaus@example.org">Mail</a>
-			<a href="/about.html#team">Team</a> <a href="/out">Extern</a>`),
+			<a href="/about.html#team">Team</a> <a href="/out">Extern</a> <a href="/moved">Umgezogen</a>`),
 		"/about.html":         page("Über uns", `<p>Das Rathaus.</p>`),
 		"/intern/secret.html": page("Geheim", `<a href="/docs/secret.pdf">Geheim</a>`),
 		"/intern/public.html": page("Öffentlich", `<p>Öffentlich.</p>`),
@@ -113,6 +113,10 @@ func newTestSite(t *testing.T) *testSite {
 	mux.HandleFunc("/docs/busy.pdf", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "busy", http.StatusServiceUnavailable) })
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop2", http.StatusFound) })
 	mux.HandleFunc("/loop2", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
+	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) {
+		// The same server under another host name: off the site all the same.
+		http.Redirect(w, r, strings.Replace(s.srv.URL, "127.0.0.1", "localhost", 1)+"/about.html", http.StatusMovedPermanently)
+	})
 	mux.HandleFunc("/out", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "http://93.184.216.34/", http.StatusFound) // a public host: the egress guard stops it
 	})

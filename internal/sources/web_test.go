@@ -58,13 +58,13 @@ func TestWebListsSiteWithinDepthRobotsAndHost(t *testing.T) {
 			[]string{"/", "/docs/haushalt.pdf"}, []string{"/docs/busy.pdf"}, false},
 		{"depth 1 with a 500 page", 1, true,
 			[]string{"/", "/about.html", "/docs/bericht.pdf", "/docs/haushalt.pdf", "/intern/public.html", "/news/"},
-			[]string{"/broken", "/docs/busy.pdf", "/loop", "/out"}, true},
+			[]string{"/broken", "/docs/busy.pdf", "/loop", "/moved", "/out"}, true},
 		{"depth 1, the page repaired", 1, false,
 			[]string{"/", "/about.html", "/broken", "/docs/bericht.pdf", "/docs/haushalt.pdf", "/intern/public.html", "/news/"},
-			[]string{"/docs/busy.pdf", "/loop", "/out"}, false},
+			[]string{"/docs/busy.pdf", "/loop", "/moved", "/out"}, false},
 		{"depth 2", 2, false,
 			[]string{"/", "/about.html", "/broken", "/docs/bericht.pdf", "/docs/deep.pdf", "/docs/haushalt.pdf", "/intern/public.html", "/news/", "/news/deep.html"},
-			[]string{"/docs/busy.pdf", "/loop", "/out"}, false},
+			[]string{"/docs/busy.pdf", "/loop", "/moved", "/out"}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -81,7 +81,7 @@ func TestWebListsSiteWithinDepthRobotsAndHost(t *testing.T) {
 			if got := slices.Sorted(maps.Keys(fails)); !slices.Equal(got, c.failures) {
 				t.Errorf("failures %v, want keys %q", fails, c.failures)
 			}
-			for k, want := range map[string]string{"/broken": "HTTP 500", "/docs/busy.pdf": "HTTP 503", "/loop": "redirect loop", "/out": "refused"} {
+			for k, want := range map[string]string{"/broken": "HTTP 500", "/docs/busy.pdf": "HTTP 503", "/loop": "redirect loop", "/out": "refused", "/moved": "off the site"} {
 				if r, ok := fails[k]; ok && !strings.Contains(r, want) {
 					t.Errorf("failure %s: %q does not say %q", k, r, want)
 				}
