@@ -63,11 +63,17 @@ func (c *crawl) run(ctx context.Context) ([]Entry, error) {
 		frontier = []string{start.String()}
 		c.seen[start.String()] = true
 	}
-	pages := 0
+	pages, capped := 0, false
 	for depth := 0; len(frontier) > 0; depth++ {
 		if left := c.w.cfg.MaxPages - pages; len(frontier) > left {
 			frontier = frontier[:left]
-			c.incomplete = append(c.incomplete, fmt.Sprintf("more than max_pages (%d) pages", c.w.cfg.MaxPages))
+			if !capped {
+				c.incomplete = append(c.incomplete, fmt.Sprintf("more than max_pages (%d) pages", c.w.cfg.MaxPages))
+				capped = true
+			}
+			if left == 0 {
+				break
+			}
 		}
 		pages += len(frontier)
 		results := make([]pageResult, len(frontier))
@@ -126,8 +132,12 @@ func (c *crawl) run(ctx context.Context) ([]Entry, error) {
 		}
 	}
 	slices.SortFunc(c.entries, func(a, b Entry) int { return strings.Compare(a.Key, b.Key) })
-	if len(c.incomplete) > 0 {
-		return c.entries, fmt.Errorf("web source %s: %s: %w", start.Redacted(), strings.Join(c.incomplete, "; "), ErrIncomplete)
+	if n := len(c.incomplete); n > 0 {
+		why := strings.Join(c.incomplete[:min(n, 5)], "; ")
+		if n > 5 {
+			why += fmt.Sprintf("; and %d more", n-5)
+		}
+		return c.entries, fmt.Errorf("web source %s: %s: %w", start.Redacted(), why, ErrIncomplete)
 	}
 	return c.entries, nil
 }
