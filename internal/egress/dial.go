@@ -27,15 +27,13 @@ func (g Guard) DialContext(ctx context.Context, network, address string) (net.Co
 	if err != nil {
 		return nil, fmt.Errorf("egress: %w", err)
 	}
-	var d net.Dialer
 	host = strings.TrimSuffix(host, ".")
-	if g.AllowRemote || slices.ContainsFunc(g.Allow, func(a string) bool { return strings.EqualFold(a, host) }) {
-		return d.DialContext(ctx, network, address)
-	}
-	addrs, err := g.resolve(ctx, host)
+	remote := g.AllowRemote || slices.ContainsFunc(g.Allow, func(a string) bool { return strings.EqualFold(a, host) })
+	addrs, err := g.resolve(ctx, host, remote)
 	if err != nil {
 		return nil, err
 	}
+	var d net.Dialer
 	var errs []error
 	for _, a := range addrs {
 		c, err := d.DialContext(ctx, network, net.JoinHostPort(a.Unmap().String(), port))
@@ -50,13 +48,14 @@ func (g Guard) DialContext(ctx context.Context, network, address string) (net.Co
 	return nil, errors.Join(errs...)
 }
 
-// resolve returns host's addresses when every one of them is allowed: one
-// public answer among private ones is refused, as Check does.
-func (g Guard) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
+// resolve returns host's addresses when every one of them is allowed (or
+// remote is set): one public answer among private ones is refused, as
+// Check does.
+func (g Guard) resolve(ctx context.Context, host string, remote bool) ([]netip.Addr, error) {
 	const hint = "the source may reach only loopback, private (RFC 1918, fc00::/7) and link-local addresses " +
 		"unless remote hosts are explicitly allowed for it"
 	if a, err := netip.ParseAddr(host); err == nil {
-		if !Allowed(a) {
+		if !remote && !Allowed(a) {
 			return nil, fmt.Errorf("egress: %s is a public address; %s: %w", host, hint, ErrRefused)
 		}
 		return []netip.Addr{a}, nil
@@ -73,7 +72,7 @@ func (g Guard) resolve(ctx context.Context, host string) ([]netip.Addr, error) {
 		return nil, fmt.Errorf("egress: %s has no address", host)
 	}
 	for _, a := range addrs {
-		if !Allowed(a) {
+		if !remote && !Allowed(a) {
 			return nil, fmt.Errorf("egress: %s resolves to %s, a public address; %s: %w", host, a.Unmap(), hint, ErrRefused)
 		}
 	}

@@ -37,6 +37,9 @@ func TestGuardDialRefusesPublicAddressesAfterResolution(t *testing.T) {
 		"intranet.city":  {"127.0.0.1"},
 		"public.example": {"93.184.216.34"},
 		"split.example":  {"127.0.0.1", "93.184.216.34"},
+		// Allowed public hosts resolve into TEST-NET-1 (RFC 5737), which
+		// no one answers: the test makes no connection outside.
+		"vendor.example": {"192.0.2.10"},
 	}
 	cases := []struct {
 		name, host string
@@ -49,12 +52,13 @@ func TestGuardDialRefusesPublicAddressesAfterResolution(t *testing.T) {
 		{"public name", "public.example", egress.Guard{Resolver: dns}, true},
 		{"one public answer", "split.example", egress.Guard{Resolver: dns}, true},
 		{"mapped public literal", "::ffff:8.8.8.8", egress.Guard{Resolver: dns}, true},
-		{"public name allowed by name", "public.example", egress.Guard{Resolver: dns, Allow: []string{"PUBLIC.example"}}, false},
-		{"public literal, source allows remote", "8.8.8.8", egress.Guard{Resolver: dns, AllowRemote: true}, false},
+		{"public name allowed by name", "vendor.example", egress.Guard{Resolver: dns, Allow: []string{"VENDOR.example"}}, false},
+		{"public name, source allows remote", "vendor.example", egress.Guard{Resolver: dns, AllowRemote: true}, false},
+		{"public literal, source allows remote", "192.0.2.11", egress.Guard{Resolver: dns, AllowRemote: true}, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 			defer cancel()
 			hc, err := c.guard.GuardClient(nil)
 			if err != nil {
