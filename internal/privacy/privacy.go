@@ -52,6 +52,7 @@ type Config struct {
 // Service runs retention and data-subject requests.
 type Service struct {
 	db  store.DB
+	st  *store.Store // writes of the store's tables, in this package's transactions
 	cfg Config
 	log *slog.Logger
 	q   sqlfile.Queries
@@ -72,7 +73,11 @@ func New(db store.DB, cfg Config, log *slog.Logger) (*Service, error) {
 	if cfg.Action != ActionPseudonymise && cfg.Action != ActionDelete {
 		return nil, fmt.Errorf("privacy: retention action %q: want %s or %s", cfg.Action, ActionPseudonymise, ActionDelete)
 	}
-	return &Service{db: db, cfg: cfg, log: log, q: q, key: cfg.Key}, nil
+	st, err := store.New(db)
+	if err != nil {
+		return nil, fmt.Errorf("privacy: %w", err)
+	}
+	return &Service{db: db, st: st, cfg: cfg, log: log, q: q, key: cfg.Key}, nil
 }
 
 // Pseudonym returns the stable pseudonym of user: "pseud-" and 16 hex
@@ -117,12 +122,4 @@ func (s *Service) names(ctx context.Context, user string) ([]string, string, err
 		return nil, "", err
 	}
 	return []string{user, p}, p, nil
-}
-
-// removedIDs is the audit details field listing emptied audit rows.
-func removedIDs(ids []int64) []int64 {
-	if ids == nil {
-		return []int64{}
-	}
-	return ids
 }

@@ -58,23 +58,16 @@ func (s *Service) RunRetention(ctx context.Context, now time.Time) (RetentionRes
 		if err != nil {
 			return err
 		}
-		tag, err := tx.Exec(ctx, s.q.Get("DeleteOldJobs"), res.Cutoff)
-		if err != nil {
-			return fmt.Errorf("delete finished jobs before %s: %w", res.Cutoff, err)
+		if res.Jobs, err = jobs.DeleteFinishedBefore(ctx, tx, res.Cutoff); err != nil {
+			return err
 		}
-		res.Jobs = tag.RowsAffected()
 		targets := make([]string, len(answerIDs))
 		for i, id := range answerIDs {
 			targets[i] = fmt.Sprintf("answer:%d", id)
 		}
-		rows, err := tx.Query(ctx, s.q.Get("ExpireAnswerAuditPersonal"), res.Cutoff, targets)
-		if err != nil {
-			return fmt.Errorf("expire personal data of answer events: %w", err)
+		if res.PersonalRemoved, err = audit.ExpireAnswerPersonal(ctx, tx, res.Cutoff, targets); err != nil {
+			return err
 		}
-		if res.PersonalRemoved, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
-			return fmt.Errorf("expire personal data of answer events: %w", err)
-		}
-		res.PersonalRemoved = removedIDs(res.PersonalRemoved)
 		_, err = audit.Append(audit.WithActor(ctx, "system:retention"), tx, audit.Event{
 			Action: audit.ActionRetentionRun, Target: "retention",
 			Details: map[string]any{
@@ -93,22 +86,11 @@ func (s *Service) RunRetention(ctx context.Context, now time.Time) (RetentionRes
 // deleteDue deletes what is due and returns the ids of the answers it
 // removed.
 func (s *Service) deleteDue(ctx context.Context, tx pgx.Tx, res *RetentionResult) ([]int64, error) {
-	// Answers first, so that every answer removed is counted, also those
-	// that would go with their conversation.
-	rows, err := tx.Query(ctx, s.q.Get("DeleteOldAnswers"), res.Cutoff)
+	ids, conversations, err := s.st.DeleteRecordsBefore(ctx, tx, res.Cutoff)
 	if err != nil {
-		return nil, fmt.Errorf("delete answers before %s: %w", res.Cutoff, err)
+		return nil, err
 	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return nil, fmt.Errorf("delete answers before %s: %w", res.Cutoff, err)
-	}
-	res.Answers = int64(len(ids))
-	tag, err := tx.Exec(ctx, s.q.Get("DeleteOldConversations"), res.Cutoff)
-	if err != nil {
-		return nil, fmt.Errorf("delete conversations before %s: %w", res.Cutoff, err)
-	}
-	res.Conversations = tag.RowsAffected()
+	res.Answers, res.Conversations = int64(len(ids)), conversations
 	return ids, nil
 }
 
@@ -129,24 +111,13 @@ func (s *Service) pseudonymiseDue(ctx context.Context, tx pgx.Tx, res *Retention
 		if err != nil {
 			return nil, err
 		}
-		rows, err := tx.Query(ctx, s.q.Get("PseudonymiseAnswers"), u, p, res.Cutoff)
+		done, err := s.st.PseudonymiseRecords(ctx, tx, u, p, res.Cutoff)
 		if err != nil {
-			return nil, fmt.Errorf("pseudonymise answers: %w", err)
+			return nil, err
 		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return nil, fmt.Errorf("pseudonymise answers: %w", err)
-		}
-		all = append(all, ids...)
-		tag, err := tx.Exec(ctx, s.q.Get("PseudonymiseConversations"), u, p, res.Cutoff)
-		if err != nil {
-			return nil, fmt.Errorf("pseudonymise conversations: %w", err)
-		}
-		res.Conversations += tag.RowsAffected()
-		if tag, err = tx.Exec(ctx, s.q.Get("PseudonymiseFeedback"), u, p); err != nil {
-			return nil, fmt.Errorf("pseudonymise feedback: %w", err)
-		}
-		res.Feedback += tag.RowsAffected()
+		all = append(all, done.AnswerIDs...)
+		res.Conversations += done.Conversations
+		res.Feedback += done.Feedback
 	}
 	res.Answers = int64(len(all))
 	return all, nil

@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/civitas-eu/civitas/internal/audit"
+	"github.com/civitas-eu/civitas/internal/jobs"
 )
 
 // AuditEntry is an audit event that names the user, as exported to them.
@@ -203,44 +203,18 @@ func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error
 	}
 	er := Erasure{Pseudonym: pseud}
 	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, s.q.Get("EraseFeedback"), names)
+		// Each owner of the tables changes its own rows, in this one
+		// transaction (sqlfile.TableOwners).
+		st, err := s.st.EraseUser(ctx, tx, user, pseud)
 		if err != nil {
-			return fmt.Errorf("erase feedback: %w", err)
+			return err
 		}
-		er.Feedback = tag.RowsAffected()
-		if tag, err = tx.Exec(ctx, s.q.Get("EraseAnswers"), names); err != nil {
-			return fmt.Errorf("erase answers: %w", err)
+		er.Feedback, er.Answers, er.Conversations, er.Sessions, er.APIKeys = st.Feedback, st.Answers, st.Conversations, st.Sessions, st.APIKeys
+		er.ModelChanges, er.ActiveModels = st.ModelChanges, st.ActiveModels
+		if er.Jobs, err = jobs.PseudonymiseUser(ctx, tx, user, pseud); err != nil {
+			return err
 		}
-		er.Answers = tag.RowsAffected()
-		if tag, err = tx.Exec(ctx, s.q.Get("EraseConversations"), names); err != nil {
-			return fmt.Errorf("erase conversations: %w", err)
-		}
-		er.Conversations = tag.RowsAffected()
-		if tag, err = tx.Exec(ctx, s.q.Get("EraseSessions"), names); err != nil {
-			return fmt.Errorf("erase sessions: %w", err)
-		}
-		er.Sessions = tag.RowsAffected()
-		if tag, err = tx.Exec(ctx, s.q.Get("EraseAPIKeys"), names); err != nil {
-			return fmt.Errorf("erase API keys: %w", err)
-		}
-		er.APIKeys = tag.RowsAffected()
-		if _, err = tx.Exec(ctx, s.q.Get("PseudonymiseKeyAdmins"), names, pseud); err != nil {
-			return fmt.Errorf("pseudonymise the issuer of API keys: %w", err)
-		}
-		for _, x := range []struct {
-			query, what string
-			n           *int64
-		}{
-			{"PseudonymiseJobs", "background jobs", &er.Jobs},
-			{"PseudonymiseModelChanges", "model changes", &er.ModelChanges},
-			{"PseudonymiseActiveModels", "active models", &er.ActiveModels},
-		} {
-			if tag, err = tx.Exec(ctx, s.q.Get(x.query), user, pseud); err != nil {
-				return fmt.Errorf("pseudonymise %s: %w", x.what, err)
-			}
-			*x.n = tag.RowsAffected()
-		}
-		if er.PersonalRemoved, er.PersonalKept, err = s.eraseAuditPersonal(ctx, tx, names); err != nil {
+		if er.PersonalRemoved, er.PersonalKept, err = audit.ErasePersonal(ctx, tx, names); err != nil {
 			return err
 		}
 		rec, err := audit.Append(ctx, tx, audit.Event{
@@ -257,37 +231,4 @@ func (s *Service) EraseSubject(ctx context.Context, user string) (Erasure, error
 		return Erasure{}, fmt.Errorf("privacy: erase %s: %w", pseud, err)
 	}
 	return er, nil
-}
-
-// eraseAuditPersonal deletes the personal part of the audit events naming
-// the user (names), except those on legal hold, and returns the ids of the
-// events it emptied and of those it kept, in order.
-func (s *Service) eraseAuditPersonal(ctx context.Context, tx pgx.Tx, names []string) (removed, kept []int64, err error) {
-	rows, err := tx.Query(ctx, s.q.Get("AuditPersonalOf"), names)
-	if err != nil {
-		return nil, nil, fmt.Errorf("find personal data in the audit trail: %w", err)
-	}
-	var id int64
-	var action string
-	var erase []int64
-	kept = []int64{}
-	_, err = pgx.ForEachRow(rows, []any{&id, &action}, func() error {
-		if audit.OnLegalHold(action) {
-			kept = append(kept, id)
-		} else {
-			erase = append(erase, id)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("find personal data in the audit trail: %w", err)
-	}
-	if rows, err = tx.Query(ctx, s.q.Get("DeleteAuditPersonal"), erase); err != nil {
-		return nil, nil, fmt.Errorf("erase personal data in the audit trail: %w", err)
-	}
-	if removed, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
-		return nil, nil, fmt.Errorf("erase personal data in the audit trail: %w", err)
-	}
-	slices.Sort(removed)
-	return removedIDs(removed), kept, nil
 }

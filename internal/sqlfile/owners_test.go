@@ -20,18 +20,7 @@ const repoRoot = "../.."
 // store, audit and jobs from privacy.sql until they moved to
 // store/queries/privacy_writes.sql, audit/sql/erase.sql and
 // jobs/privacy.sql.
-var allowedForeignWrites = map[string]string{
-	// Retention and erasure write these in their one transaction.
-	"internal/privacy active_models":   "erasure",
-	"internal/privacy answer_feedback": "erasure, retention",
-	"internal/privacy answers":         "erasure, retention",
-	"internal/privacy api_keys":        "erasure",
-	"internal/privacy audit_personal":  "erasure, retention",
-	"internal/privacy auth_sessions":   "erasure",
-	"internal/privacy conversations":   "erasure, retention",
-	"internal/privacy jobs":            "erasure, retention",
-	"internal/privacy model_changes":   "erasure",
-}
+var allowedForeignWrites = map[string]string{}
 
 func TestWrites(t *testing.T) {
 	t.Parallel()
