@@ -32,7 +32,9 @@ import (
 
 // DB is what the audit trail needs from a connection: a *pgxpool.Pool, or
 // the pgx.Tx of a caller that appends as part of its own unit of work (the
-// event is then committed or rolled back with it).
+// event is then committed or rolled back with it). It is the project's one
+// declaration of a connection that may be a pool or a transaction:
+// store.DB is an alias of it, which jobs and privacy use.
 type DB interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)

@@ -22,22 +22,18 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	pgxvec "github.com/pgvector/pgvector-go/pgx"
 
+	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/sqlfile"
 )
 
 // DB is what the store needs from a connection: a *pgxpool.Pool in
 // production, a pgx.Tx in tests (so each test rolls back), or a *pgx.Conn.
-// Begin on a pgx.Tx opens a savepoint, so units of work nest.
-type DB interface {
-	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-	Begin(ctx context.Context) (pgx.Tx, error)
-}
+// Begin on a pgx.Tx opens a savepoint, so units of work nest. It is the
+// audit trail's interface, declared once (audit imports nothing of store).
+type DB = audit.DB
 
 // ErrNotFound is returned when a requested row does not exist.
 var ErrNotFound = errors.New("not found")
