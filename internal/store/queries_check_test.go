@@ -1,8 +1,10 @@
 package store_test
 
 import (
+	"reflect"
 	"testing"
 
+	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/sqlfile/sqlfiletest"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -53,4 +55,13 @@ func TestStoreQueryNames(t *testing.T) {
 		t.Fatal(err)
 	}
 	sqlfiletest.CheckNames(t, ".", q, "q", "Get")
+}
+
+// TestOneDBInterface fails when store and audit declare their own
+// pool-or-transaction interfaces again: store.DB is audit.DB.
+func TestOneDBInterface(t *testing.T) {
+	t.Parallel()
+	if s, a := reflect.TypeFor[store.DB](), reflect.TypeFor[audit.DB](); s != a {
+		t.Errorf("store.DB is %v, audit.DB is %v: declare the interface once", s, a)
+	}
 }

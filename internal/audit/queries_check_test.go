@@ -1,0 +1,22 @@
+package audit_test
+
+import (
+	"testing"
+
+	"github.com/civitas-eu/civitas/internal/audit"
+	"github.com/civitas-eu/civitas/internal/dbtest"
+	"github.com/civitas-eu/civitas/internal/sqlfile/sqlfiletest"
+)
+
+// TestEveryAuditQueryPrepares has PostgreSQL prepare every named query of
+// sql/*.sql against the migrated schema (none needs a skip), and checks
+// that every name the Go code looks up exists and every query is used.
+func TestEveryAuditQueryPrepares(t *testing.T) {
+	t.Parallel()
+	q, err := audit.LoadQueries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlfiletest.CheckNames(t, ".", q, "Get")
+	sqlfiletest.CheckPrepared(t, dbtest.Tx(t), q, nil)
+}

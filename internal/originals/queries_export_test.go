@@ -1,0 +1,6 @@
+package originals
+
+import "github.com/civitas-eu/civitas/internal/sqlfile"
+
+// LoadQueries returns the package's named queries (sql/*.sql).
+func LoadQueries() (sqlfile.Queries, error) { return queries() }

@@ -1,0 +1,23 @@
+package privacy_test
+
+import (
+	"testing"
+
+	"github.com/civitas-eu/civitas/internal/dbtest"
+	"github.com/civitas-eu/civitas/internal/privacy"
+	"github.com/civitas-eu/civitas/internal/sqlfile/sqlfiletest"
+)
+
+// TestEveryPrivacyQueryPrepares has PostgreSQL prepare every named query
+// of sql/*.sql against the migrated schema (none needs a skip), and
+// checks that every name the Go code looks up exists and every query is
+// used (the exports are named in a table, which counts).
+func TestEveryPrivacyQueryPrepares(t *testing.T) {
+	t.Parallel()
+	q, err := privacy.LoadQueries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlfiletest.CheckNames(t, ".", q, "Get")
+	sqlfiletest.CheckPrepared(t, dbtest.Tx(t), q, nil)
+}
