@@ -1,7 +1,9 @@
 // Package sqlfile reads named SQL statements from embedded .sql files, in
 // the same "-- name: X" block format as internal/store/queries, so that a
-// package that keeps its own tables (audit, privacy) keeps its SQL in SQL
-// files too rather than in Go strings.
+// package that keeps its own tables (audit, jobs, originals, privacy)
+// keeps its SQL in SQL files too rather than in Go strings. TableOwners
+// says which package's SQL may write each table; package sqlfiletest
+// checks each package's statements against the schema and its Go code.
 package sqlfile
 
 import (
