@@ -19,13 +19,14 @@ import (
 // maxSearchQuery bounds the history search term, in characters.
 const maxSearchQuery = 200
 
-// conversationRoutes adds the routes of this file and of
-// conversations_export.go to mux.
+// conversationRoutes adds the routes of this file, of
+// conversations_export.go and of passages.go to mux.
 func (s *Server) conversationRoutes(mux *routeTable, authed func(http.HandlerFunc) http.Handler) {
 	mux.Handle("PATCH /api/conversations/{id}", authed(s.renameConversation))
 	mux.Handle("DELETE /api/conversations/{id}", authed(s.deleteConversation))
 	mux.Handle("GET /api/conversations/{id}/export", authed(s.exportConversation))
 	mux.Handle("GET /api/conversations/export", authed(s.exportConversations))
+	mux.Handle("GET /api/documents/{id}/passages", authed(s.getDocumentPassages))
 }
 
 type renameRequest struct {
