@@ -220,6 +220,7 @@ func (s *Server) routes() *routeTable {
 	mux.Handle("POST /api/library/documents/{id}/reingest", librarian(s.reingestDocument))
 	mux.Handle("DELETE /api/library/documents/{id}", librarian(s.deleteDocument))
 	s.goldenRoutes(mux, member)
+	s.suggestionRoutes(mux, authed, member)
 
 	// The OpenAI-compatible API (openai.go), authenticated like the rest.
 	oa := newOpenAI(s)
