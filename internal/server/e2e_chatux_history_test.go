@@ -13,9 +13,10 @@ import (
 )
 
 // testHistory: dark mode (switch, remembered over a reload, axe-core and
-// a screenshot), regenerate, the shortcuts dialog, then rename, export
-// and delete of the conversation through the page.
-func testHistory(t *testing.T, ctx context.Context, dir string, b bundle, userName string) {
+// a screenshot), regenerate, the shortcuts dialog, then rename, search,
+// export and delete of the conversation through the page; then example
+// questions set on the documents page and asked from the empty chat.
+func testHistory(t *testing.T, ctx context.Context, dir string, b bundle, userName, collection string) {
 	convID := eval[int](t, ctx, `Number(new URLSearchParams(location.search).get('c'))`)
 	if convID == 0 {
 		t.Fatal("no conversation in the address after the answer")
@@ -86,4 +87,19 @@ func testHistory(t *testing.T, ctx context.Context, dir string, b bundle, userNa
 	if resp, raw := request(t, "GET", fmt.Sprintf("%s/api/conversations/%d", b.url, convID), userName, nil, nil, nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("deleted conversation: %d %s, want 404", resp.StatusCode, raw)
 	}
+
+	// Example questions: set on the documents page, offered on the empty
+	// chat of the collection; a click asks.
+	openPage(t, ctx, b.url+"/documents")
+	step(t, ctx, "set example questions",
+		chromedp.SendKeys(chromedp.CSS("#suggest-collection"), collection),
+		chromedp.SendKeys(chromedp.CSS("#suggest-questions"), "When is the lantern festival?\nWho clears the pavement?"),
+		chromedp.Click(chromedp.CSS(`#suggest-form button[type="submit"]`)))
+	waitFor(t, ctx, "the saved questions", `document.getElementById('suggest-status').textContent.includes('2 example questions')`, 10*time.Second)
+	openPage(t, ctx, b.url+"/?collection="+collection)
+	waitFor(t, ctx, "the example questions", `document.querySelectorAll('#chat-intro button.suggestion').length === 2`, 10*time.Second)
+	checkAccessibility(t, ctx, dir, "chat-empty-suggestions")
+	screenshot(t, ctx, dir, "chat-suggestions.png")
+	step(t, ctx, "ask an example question", chromedp.Click(chromedp.CSS("#chat-intro button.suggestion")))
+	waitFor(t, ctx, "its answer", `document.querySelectorAll('.turn').length === 1 && document.querySelector('.turn .turn-question').textContent.includes('When is the lantern festival?') && document.querySelector('.turn .answer-actions:not([hidden])')`, 60*time.Second)
 }

@@ -125,7 +125,7 @@ func TestBrowserChatUX(t *testing.T) {
 
 	t.Run("markdown", func(t *testing.T) { testMarkdownAnswer(t, ctx, dir) })
 	t.Run("passages", func(t *testing.T) { testPassages(t, ctx, dir) })
-	t.Run("history", func(t *testing.T) { testHistory(t, ctx, dir, b, userName) })
+	t.Run("history", func(t *testing.T) { testHistory(t, ctx, dir, b, userName, docs.collection) })
 }
 
 // checkPageWeight sums what the first load of the chat page fetched, as
