@@ -8,9 +8,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 )
+
+// colourScheme emulates the system's prefers-color-scheme.
+func colourScheme(scheme string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
+			Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
+		return err
+	})
+}
 
 // testHistory: dark mode (switch, remembered over a reload, axe-core and
 // a screenshot), regenerate, the shortcuts dialog, then rename, search,
@@ -21,6 +32,16 @@ func testHistory(t *testing.T, ctx context.Context, dir string, b bundle, userNa
 	if convID == 0 {
 		t.Fatal("no conversation in the address after the answer")
 	}
+
+	// A system in dark mode gets the dark colours without the switch.
+	step(t, ctx, "a dark system", colourScheme("dark"), chromedp.Evaluate[chromedp.Void](`localStorage.removeItem('civitas.theme')`), chromedp.Reload())
+	waitFor(t, ctx, "the page script", `document.body.dataset.ready === 'true' && document.querySelectorAll('.turn').length > 0`, 20*time.Second)
+	if th := eval[string](t, ctx, `(document.documentElement.dataset.theme || 'system') + ' ' + document.getElementById('theme-toggle').getAttribute('aria-pressed') + ' ' + getComputedStyle(document.documentElement).backgroundColor`); th != "system true rgb(21, 24, 29)" {
+		t.Errorf("on a dark system: %q", th)
+	}
+	checkAccessibility(t, ctx, dir, "chat-system-dark")
+	step(t, ctx, "a light system", colourScheme("light"), chromedp.Reload())
+	waitFor(t, ctx, "the page script", `document.body.dataset.ready === 'true' && document.querySelectorAll('.turn').length > 0`, 20*time.Second)
 
 	// Dark mode: the switch, remembered over a reload.
 	step(t, ctx, "switch dark mode on", chromedp.Click(chromedp.CSS("#theme-toggle")))
