@@ -23,18 +23,28 @@ import (
 // load, gzip-compressed, without the PDF viewer (issue 19).
 const pageWeightTarget = 150 << 10
 
-// uxDOCX is a small Word file: two paragraphs, the second cited.
+// uxDOCX is a small Word file of two sections; the second is cited, so
+// only it may be marked.
 func uxDOCX(t *testing.T) []byte {
 	t.Helper()
 	const ns = `xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"`
-	para := func(s string) string { return `<w:p><w:r><w:t xml:space="preserve">` + s + `</w:t></w:r></w:p>` }
+	para := func(style, s string) string {
+		p := "<w:p>"
+		if style != "" {
+			p += `<w:pPr><w:pStyle w:val="` + style + `"/></w:pPr>`
+		}
+		return p + `<w:r><w:t xml:space="preserve">` + s + `</w:t></w:r></w:p>`
+	}
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
 	for _, f := range []struct{ name, body string }{
 		{"[Content_Types].xml", `<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`},
+		{"word/styles.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:styles ` + ns + `><w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/></w:style></w:styles>`},
 		{"word/document.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document ` + ns + `><w:body>` +
-			para("Winter service rules of the town of Quillbridge.") +
-			para("Pavements in front of a house must be cleared of snow by seven in the morning on working days.") +
+			para("Heading1", "Street cleaning") +
+			para("", "Streets in the old town are swept every Tuesday night by the municipal service.") +
+			para("Heading1", "Winter service") +
+			para("", "Pavements in front of a house must be cleared of snow by seven in the morning on working days.") +
 			`</w:body></w:document>`},
 	} {
 		w, err := zw.Create(f.name)
@@ -212,8 +222,11 @@ func closePanel(t *testing.T, ctx context.Context) {
 }
 
 func testPassages(t *testing.T, ctx context.Context, dir string) {
-	if got := openCitation(t, ctx, 2); !strings.Contains(got, "cleared of snow") {
-		t.Errorf("DOCX: marked %q, want the cited paragraph", got)
+	if got := openCitation(t, ctx, 2); !strings.Contains(got, "cleared of snow") || strings.Contains(got, "swept") {
+		t.Errorf("DOCX: marked %q, want the cited section only", got)
+	}
+	if s := text(t, ctx, "#doc-view"); !strings.Contains(s, "swept every Tuesday") {
+		t.Errorf("DOCX: the view lacks the rest of the document: %q", s)
 	}
 	if eval[bool](t, ctx, `!document.getElementById('doc-frame').hidden`) {
 		t.Error("DOCX: the raw file is framed instead of its text")

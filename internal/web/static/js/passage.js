@@ -47,7 +47,7 @@ export async function show(view, src, fileURL) {
       focusMark(mark, src);
     } else {
       const p = await get(`/api/documents/${src.document_id}/passages`);
-      focusMark(showText(view, p.passages, src.chunk_id), src);
+      focusMark(showText(view, p.passages, src.chunk_id, (p.document && p.document.language) || ''), src);
     }
     view.dataset.state = 'ready';
   } catch (err) {
@@ -59,8 +59,9 @@ export async function show(view, src, fileURL) {
 // showText shows the passages as running text and returns the mark of
 // chunk (the cited passage). A passage's text starts after what it shares
 // with the one before (overlap), which is marked at the end of that one.
-function showText(view, passages, chunk) {
-  const doc = el('div', { className: 'doc-text', lang: '' });
+function showText(view, passages, chunk, lang) {
+  // The document's own language, for screen readers' pronunciation.
+  const doc = el('div', { className: 'doc-text', lang: /^[a-z]{2,3}(-[A-Za-z0-9]+)*$/.test(lang) ? lang : '' });
   let prevNode = null;
   let mark = null;
   for (const p of passages) {
