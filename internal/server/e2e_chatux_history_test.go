@@ -70,7 +70,7 @@ func testHistory(t *testing.T, ctx context.Context, dir string, b bundle, userNa
 	checkAccessibility(t, ctx, dir, "chat-shortcuts-dark")
 	step(t, ctx, "press Escape", chromedp.KeyEvent(kb.Escape))
 	waitFor(t, ctx, "the dialog to close", `!document.getElementById('help-dialog').open`, 5*time.Second)
-	step(t, ctx, "switch dark mode off", chromedp.Click(chromedp.CSS("#theme-toggle")))
+	step(t, ctx, "switch dark mode off with Alt+M", chromedp.KeyEvent("m", chromedp.KeyModifiers(chromedp.ModifierAlt)))
 	if th := eval[string](t, ctx, `document.documentElement.dataset.theme`); th != "light" {
 		t.Errorf("after switching off: theme %q", th)
 	}

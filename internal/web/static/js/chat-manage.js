@@ -64,14 +64,15 @@ function typing(target) {
 }
 
 // shortcuts: "/" question box, "?" help, Alt+N new, Alt+R regenerate,
-// Alt+D dark mode, Escape stops an answer being written. The single
-// keys only act outside text fields, so typing "?" in a question works.
+// Alt+M dark mode (not Alt+D: browsers keep it for the address bar),
+// Escape stops an answer being written. The single keys only act outside
+// text fields, so typing "?" in a question works.
 function shortcuts(toggleDark) {
   document.addEventListener('keydown', (ev) => {
     if (ev.defaultPrevented || ev.ctrlKey || ev.metaKey || document.querySelector('dialog[open]')) return;
     const key = ev.key.toLowerCase();
     let act = null;
-    if (ev.altKey && !ev.shiftKey) act = { n: hooks.startNew, r: hooks.regenerate, d: toggleDark }[ev.code === 'KeyN' ? 'n' : ev.code === 'KeyR' ? 'r' : ev.code === 'KeyD' ? 'd' : key];
+    if (ev.altKey && !ev.shiftKey) act = { n: hooks.startNew, r: hooks.regenerate, m: toggleDark }[{ KeyN: 'n', KeyR: 'r', KeyM: 'm' }[ev.code] || key];
     else if (!ev.altKey && !typing(ev.target) && key === '/') act = () => $('question').focus();
     else if (!ev.altKey && !typing(ev.target) && key === '?') act = () => $('help-dialog').showModal();
     else if (key === 'escape' && hooks.busy()) act = hooks.stop;
