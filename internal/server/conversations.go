@@ -16,8 +16,20 @@ func pathID(r *http.Request) (int64, error) {
 	return id, nil
 }
 
+// listConversations lists the caller's conversations, most recent first;
+// with ?q= only those whose title, questions or answers contain it.
 func (s *Server) listConversations(w http.ResponseWriter, r *http.Request) {
-	convs, err := s.store.Conversations(r.Context(), user(r).Name, 100)
+	q, err := searchQuery(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var convs []store.Conversation
+	if q == "" {
+		convs, err = s.store.Conversations(r.Context(), user(r).Name, 100)
+	} else {
+		convs, err = s.store.SearchConversations(r.Context(), user(r).Name, q, 100)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

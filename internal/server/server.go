@@ -187,6 +187,7 @@ func (s *Server) routes() *routeTable {
 	mux.Handle("POST /api/chat", authed(s.chat))
 	mux.Handle("GET /api/conversations", authed(s.listConversations))
 	mux.Handle("GET /api/conversations/{id}", authed(s.getConversation))
+	s.conversationRoutes(mux, authed)
 	mux.Handle("GET /api/documents/{id}", authed(s.getDocument))
 	mux.Handle("GET /api/documents/{id}/file", authed(s.getDocumentFile))
 	mux.Handle("GET /api/me", authed(s.me))
@@ -219,6 +220,7 @@ func (s *Server) routes() *routeTable {
 	mux.Handle("POST /api/library/documents/{id}/reingest", librarian(s.reingestDocument))
 	mux.Handle("DELETE /api/library/documents/{id}", librarian(s.deleteDocument))
 	s.goldenRoutes(mux, member)
+	s.suggestionRoutes(mux, authed, member)
 
 	// The OpenAI-compatible API (openai.go), authenticated like the rest.
 	oa := newOpenAI(s)

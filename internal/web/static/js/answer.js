@@ -2,7 +2,8 @@
 // citation links, the sources consulted, copy and feedback.
 import { t, formatDate } from './i18n.js';
 import { post } from './api.js';
-import { el, button as smallButton, copyText, pagesLabel } from './ui.js';
+import { el, button as smallButton, copyText, pagesLabel, confirmAction } from './ui.js';
+import { parse, render, linkButton, withSources } from './markdown.js';
 
 // sourceURL is the link to a source's original file, at its first page
 // (PDF viewers honour #page=N).
@@ -18,10 +19,25 @@ function button(cls, key, onClick) {
 
 let counter = 0;
 
+// externalLink shows a link of the model's as a button naming its target:
+// nothing is loaded until the reader clicks and confirms.
+function externalLink(href, label) {
+  const wrap = linkButton(document, href, label);
+  const b = wrap.querySelector('button');
+  b.setAttribute('aria-label', t('answer.linkLabel', { label, url: href }));
+  b.addEventListener('click', async () => {
+    if (await confirmAction('answer.linkTitle', 'answer.linkConfirm', 'answer.linkOpen', { url: href }, b, { style: 'primary' })) {
+      window.open(href, '_blank', 'noopener,noreferrer');
+    }
+  });
+  return wrap;
+}
+
 export class Turn {
   // opts.onOpenSource(src, url, invoker) opens a source in the side panel.
   constructor(question, opts) {
     this.opts = opts;
+    this.question = question;
     this.id = ++counter;
     this.sources = [];
     this.text = '';
@@ -97,27 +113,29 @@ export class Turn {
     }
   }
 
-  // renderText turns "[n]" markers that name a source into links.
+  // renderText shows the answer's Markdown as DOM nodes (markdown.js:
+  // never as HTML); "[n]" markers that name a source become links. While
+  // streaming, half-written markers are held back.
   renderText() {
-    const parts = [];
-    let last = 0;
-    for (const m of this.text.matchAll(/\[(\d{1,3})\]/g)) {
-      const src = this.byN(Number(m[1]));
-      // A source the reader may no longer see (src.unavailable) stays
-      // plain text: there is nothing to open.
-      if (!src || src.unavailable) continue;
-      parts.push(document.createTextNode(this.text.slice(last, m.index)));
-      const a = el('a', { className: 'cite', href: sourceURL(src), 'data-n': src.n,
-        'aria-label': t('answer.citeLabel', { n: src.n, title: src.title, pages: pagesLabel(src) }) }, `[${src.n}]`);
-      a.addEventListener('click', (ev) => {
-        ev.preventDefault();
-        this.opts.onOpenSource(src, a.href, a);
-      });
-      parts.push(a);
-      last = m.index + m[0].length;
-    }
-    parts.push(document.createTextNode(this.text.slice(last)));
-    this.body.replaceChildren(...parts);
+    const blocks = parse(this.text, { streaming: this.body.classList.contains('streaming') });
+    this.body.replaceChildren(render(blocks, document, {
+      cite: (n) => this.citeLink(n),
+      link: (href, label) => externalLink(href, label),
+    }));
+  }
+
+  citeLink(n) {
+    const src = this.byN(n);
+    // A source the reader may no longer see (src.unavailable) stays
+    // plain text: there is nothing to open.
+    if (!src || src.unavailable) return null;
+    const a = el('a', { className: 'cite', href: sourceURL(src), 'data-n': src.n,
+      'aria-label': t('answer.citeLabel', { n: src.n, title: src.title, pages: pagesLabel(src) }) }, `[${src.n}]`);
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      this.opts.onOpenSource(src, a.href, a);
+    });
+    return a;
   }
 
   // finish shows the final answer from the done frame (authoritative: it
@@ -164,21 +182,25 @@ export class Turn {
     this.renderText();
   }
 
-  // plain is the answer as text, with its sources, for copying and for
-  // the screen reader announcement.
-  plain(withSources = true) {
-    const lines = [this.text.trim()];
-    if (withSources && this.sources.length) {
-      lines.push('', t('answer.sourcesPlain'));
-      for (const s of this.sources) lines.push(`[${s.n}] ${s.title}${pagesLabel(s) ? ', ' + pagesLabel(s) : ''}`);
-    }
-    return lines.join('\n');
+  // plain is the answer as the page shows it, without markers, for the
+  // screen reader announcement.
+  plain() {
+    return this.body.textContent.trim();
+  }
+
+  // markdown is the answer as written, with its numbered sources, for
+  // copying.
+  markdown() {
+    const shown = this.sources.filter((s) => !s.unavailable);
+    return withSources(this.text, shown, t('answer.sourcesPlain'),
+      (s) => `${s.title}${pagesLabel(s) ? ', ' + pagesLabel(s) : ''}`);
   }
 
   renderActions() {
     const box = this.actions;
     box.replaceChildren();
     if (this.text.trim()) box.append(button('copy-answer', 'answer.copy', () => this.copy()));
+    if (this.opts.onRegenerate) box.append(button('regenerate', 'answer.regenerate', () => this.opts.onRegenerate(this)));
     if (this.answerId > 0) {
       this.up = button('rate-up', 'answer.helpful', () => this.rate('up'));
       this.down = button('rate-down', 'answer.notHelpful', () => this.rate('down'));
@@ -226,7 +248,7 @@ export class Turn {
   }
 
   async copy() {
-    await copyText(this.plain());
+    await copyText(this.markdown());
     this.opts.announce(t('answer.copied'));
   }
 

@@ -6,6 +6,8 @@ import { readSSE } from './sse.js';
 import { Turn } from './answer.js';
 import { initPanel, openDocument, closeDocument } from './panel.js';
 import { announcer } from './ui.js';
+import * as manage from './chat-manage.js';
+import { showSuggestions } from './chat-suggest.js';
 
 const $ = (id) => document.getElementById(id);
 let conversationId = 0;
@@ -13,14 +15,25 @@ let controller = null;
 const announce = announcer('chat-status');
 
 const turnOpts = {
-  onOpenSource: (src, url, from) => openDocument(url, src.title, from),
+  onOpenSource: (src, url, from) => openDocument(url, src.title, from, src),
+  onRegenerate: () => regenerate(),
   announce,
 };
+
+// regenerate asks the last question again in the same conversation: a
+// new answer, recorded like any other.
+function regenerate() {
+  const turns = $('turns').querySelectorAll('.turn');
+  const last = turns[turns.length - 1];
+  if (controller || !last) return;
+  ask(last.querySelector('.turn-question').lastChild.textContent);
+}
 
 async function loadConversations() {
   let list = [];
   try {
-    list = (await get('/api/conversations')).conversations || [];
+    const q = manage.searchTerm();
+    list = (await get('/api/conversations' + (q ? `?q=${encodeURIComponent(q)}` : ''))).conversations || [];
   } catch (err) {
     announce(t('chat.loadFailed', { reason: err.message }));
   }
@@ -41,6 +54,8 @@ async function loadConversations() {
   }
   $('conversation-empty').hidden = list.length > 0;
   markCurrent();
+  const open = list.find((c) => c.id === conversationId);
+  manage.show(conversationId, open ? open.title : undefined);
 }
 
 function markCurrent() {
@@ -62,6 +77,7 @@ async function openConversation(id, push) {
     $('chat-intro').hidden = turns.childElementCount > 0;
     if (push) history.pushState({ c: id }, '', `/?c=${id}`);
     markCurrent();
+    manage.show(conversationId, data.conversation.title);
     announce(t('chat.opened', { title: data.conversation.title }));
     $('question').focus();
   } catch (err) {
@@ -77,6 +93,7 @@ function newConversation(push) {
   $('chat-intro').hidden = false;
   if (push) history.pushState({}, '', '/');
   markCurrent();
+  manage.show(0);
   announce(t('chat.newStarted'));
   $('question').focus();
 }
@@ -195,8 +212,13 @@ async function loadScopes() {
 await start();
 initPanel();
 initForm();
+manage.init({
+  reload: loadConversations, startNew: () => newConversation(true), regenerate, announce,
+  stop: () => controller && controller.abort(), busy: () => controller !== null,
+});
 await loadScopes();
 await loadConversations();
+showSuggestions($('scope'), $('chat-intro'), (q) => { if (!controller) ask(q); });
 const initial = Number(new URLSearchParams(location.search).get('c'));
 if (initial) openConversation(initial, false);
 document.body.dataset.ready = 'true';

@@ -3,6 +3,7 @@
 // the public /readyz says only ready or not).
 import { init as initI18n, t, onChange } from './i18n.js';
 import { get, post } from './api.js';
+import { applyTheme } from './theme.js';
 
 let mode = null;
 let ready = null;
@@ -70,6 +71,7 @@ async function signIn() {
 
 // start translates the page and checks the mode; pages call it first.
 export async function start() {
+  applyTheme(); // the dark-mode choice made on the chat page holds on every page
   await initI18n();
   onChange(showMode);
   checkMode(); // no need to wait: the banner appears when known
