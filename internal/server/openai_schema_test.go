@@ -129,7 +129,8 @@ type streamResult struct {
 }
 
 // readChunks reads an OpenAI event stream strictly: every event is one
-// "data:" line and a blank line; every payload but [DONE] is a JSON
+// "data:" line and a blank line, between which only keep-alive comments
+// may come; every payload but [DONE] is a JSON
 // object; [DONE] is last. Chunks are checked against the schema: one id
 // throughout, the role first, one finish_reason, usage after it.
 func readChunks(t *testing.T, r io.Reader) streamResult {
@@ -139,15 +140,23 @@ func readChunks(t *testing.T, r io.Reader) streamResult {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	var data []string
 	var pending *string
+	comment := false
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
-		case strings.HasPrefix(line, "data: ") && pending == nil:
+		case strings.HasPrefix(line, "data: ") && pending == nil && !comment:
 			d := strings.TrimPrefix(line, "data: ")
 			pending = &d
 		case line == "" && pending != nil:
 			data = append(data, *pending)
 			pending = nil
+		// The server's keep-alive (": keep-alive" and a blank line) when
+		// no token came for --stream-keepalive: an SSE comment, which
+		// OpenAI's clients skip. A loaded machine sends one mid-answer.
+		case line == ": keep-alive" && pending == nil && !comment:
+			comment = true
+		case line == "" && comment:
+			comment = false
 		default:
 			t.Fatalf("unexpected stream line %q after %d events", line, len(data))
 		}

@@ -27,6 +27,7 @@ func TableOwners() map[string]string {
 		"embeddings": store, "embedding_models": store, "compound_vocabulary": store,
 		// Conversations, answer records and their feedback.
 		"conversations": store, "answers": store, "answer_feedback": store, "golden_questions": store,
+		"collection_suggestions": store,
 		// Sign-in.
 		"api_keys": store, "auth_sessions": store, "auth_logins": store,
 		// Active models and their history.
