@@ -59,7 +59,11 @@ const (
 	ActionRetentionRun      = "retention.run"
 	ActionSubjectExported   = "subject.exported"
 	ActionSubjectErased     = "subject.erased"
-	ActionAuditExported     = "audit.exported"
+	// ActionConversationDeleted is a user deleting one of their
+	// conversations; like a retention run it empties the personal part of
+	// the answer.created events of the answers deleted.
+	ActionConversationDeleted = "conversation.deleted"
+	ActionAuditExported       = "audit.exported"
 )
 
 // PersonalRemovedKey is the details field of retention.run and

@@ -118,7 +118,7 @@ func verifyIn(ctx context.Context, db DB) (Result, error) {
 			case r.Personal == nil && r.PersonalHash != nil:
 				missingPersonal = append(missingPersonal, r.ID)
 			}
-			if r.Action == ActionSubjectErased || r.Action == ActionRetentionRun {
+			if r.Action == ActionSubjectErased || r.Action == ActionRetentionRun || r.Action == ActionConversationDeleted {
 				reason, err := checkErasure(ctx, db, r, removed)
 				if err != nil {
 					return res, err

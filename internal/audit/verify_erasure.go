@@ -58,6 +58,8 @@ func checkErasure(ctx context.Context, db DB, r Record, removed map[int64]int64)
 			return fmt.Sprintf("the %s event lists row %d as emptied, but its personal data is still there", r.Action, id), nil
 		case r.Action == ActionRetentionRun && row.action != ActionAnswerCreated:
 			return fmt.Sprintf("the retention run lists row %d (%s), but retention expires only %s events", id, row.action, ActionAnswerCreated), nil
+		case r.Action == ActionConversationDeleted && row.action != ActionAnswerCreated:
+			return fmt.Sprintf("the conversation deletion lists row %d (%s), but deleting a conversation empties only %s events", id, row.action, ActionAnswerCreated), nil
 		case r.Action == ActionSubjectErased && OnLegalHold(row.action):
 			return fmt.Sprintf("the erasure lists row %d (%s), an event on legal hold whose actor is never erased", id, row.action), nil
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -14,7 +15,7 @@ import (
 // ActionConversationDeleted is the audit action of a user deleting one of
 // their conversations. It is the person's own use of the assistant, not on
 // legal hold (audit.OnLegalHold): erasure may remove who did it.
-const ActionConversationDeleted = "conversation.deleted"
+const ActionConversationDeleted = audit.ActionConversationDeleted
 
 // MaxTitleLength is the longest conversation title, in characters.
 const MaxTitleLength = 200
@@ -35,9 +36,13 @@ func (s *Store) RenameConversation(ctx context.Context, id int64, user, title st
 // DeleteConversation deletes conversation id with its answers and their
 // feedback if user owns it, else returns ErrNotFound. The deletion is
 // audited in the same transaction (ActionConversationDeleted, naming the
-// answers removed, not their text). The answer.created events already in
-// the trail stay: the trail is append-only, and their personal part goes
-// only by retention or a data-subject erasure, as for every other answer.
+// answers removed, not their text). The answer.created events of those
+// answers stay in the trail (provenance: which model answered from which
+// passages), but their personal part (asker, question, answer) goes with
+// the conversation, in the same transaction: a user who deletes a
+// conversation means its text, and keeping it in the trail would defeat
+// that. The event lists the rows it emptied, which audit.Verify checks as
+// it checks retention runs.
 func (s *Store) DeleteConversation(ctx context.Context, id int64, user string) error {
 	err := pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		var answerIDs []int64
@@ -51,9 +56,17 @@ func (s *Store) DeleteConversation(ctx context.Context, id int64, user string) e
 		if answerIDs == nil {
 			answerIDs = []int64{}
 		}
-		_, err := audit.Append(ctx, tx, audit.Event{
+		targets := make([]string, len(answerIDs))
+		for i, a := range answerIDs {
+			targets[i] = fmt.Sprintf("answer:%d", a)
+		}
+		emptied, err := audit.ExpireAnswerPersonal(ctx, tx, time.Time{}, targets)
+		if err != nil {
+			return err
+		}
+		_, err = audit.Append(ctx, tx, audit.Event{
 			Action: ActionConversationDeleted, Target: fmt.Sprintf("conversation:%d", id),
-			Details: map[string]any{"conversation_id": id, "answer_ids": answerIDs}, Actor: user,
+			Details: map[string]any{"conversation_id": id, "answer_ids": answerIDs, audit.PersonalRemovedKey: emptied}, Actor: user,
 		})
 		return err
 	})
