@@ -17,7 +17,7 @@ func newPDFLoader(opts Options) Loader { return pdfLoader{opts: opts} }
 // which come back as this package's (ErrCorrupt, ErrEncrypted, ErrNoPages,
 // ErrNoText) with the engine's message unchanged.
 func (l pdfLoader) Load(ctx context.Context, name string, data []byte) (*Document, error) {
-	pd, err := pdftext.Extract(ctx, name, data, pdftext.Options{OCR: l.opts.OCR, OCRLanguages: l.opts.OCRLanguages})
+	pd, err := pdftext.Extract(ctx, name, data, pdfOptions(l.opts))
 	if err != nil {
 		return nil, pdfError(err)
 	}
@@ -27,6 +27,11 @@ func (l pdfLoader) Load(ctx context.Context, name string, data []byte) (*Documen
 		doc.Blocks[i] = Block{Kind: pdfBlockKind(b.Kind), Level: b.Level, Text: b.Text, Page: b.Page, OCR: b.OCR}
 	}
 	return doc, nil
+}
+
+// pdfOptions are the engine's options within opts.
+func pdfOptions(opts Options) pdftext.Options {
+	return pdftext.Options{OCR: opts.OCR, OCRLanguages: opts.OCRLanguages}
 }
 
 // pdfBlockKind maps the engine's block kinds to this package's.

@@ -6,11 +6,11 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/extract/pdftext"
 	"github.com/civitas-eu/civitas/internal/sharedtest"
 )
 
@@ -261,9 +261,8 @@ func TestSandboxOCR(t *testing.T) {
 		t.Skip(err)
 	}
 	opts := DefaultOptions()
-	// OCR is available when it works in this process.
-	if in, err := Bytes(t.Context(), path, data, opts); err != nil || !slices.ContainsFunc(in.Blocks, func(b Block) bool { return b.OCR }) {
-		t.Skipf("OCR not available in process: %v", err)
+	if ok, why := pdftext.OCRAvailable(t.Context(), pdfOptions(opts)); !ok {
+		t.Skipf("OCR not available: %s", why)
 	}
 	opts.Sandbox = &Sandbox{}
 	doc, err := Bytes(t.Context(), path, data, opts)

@@ -95,3 +95,10 @@ func appendBlock(blocks []Block, kind BlockKind, level int, text string) []Block
 	}
 	return append(blocks, Block{Kind: kind, Level: level, Text: text})
 }
+
+// OCRAvailable reports whether Extract with opts can OCR pages without a
+// text layer and, when not, why (e.g. tesseract is not installed).
+func OCRAvailable(ctx context.Context, opts Options) (bool, string) {
+	eng, why := newOCREngine(ctx, opts)
+	return eng != nil, why
+}

@@ -59,7 +59,7 @@ func TestTextInvariants(t *testing.T) {
 	}
 }
 
-func FuzzText(f *testing.F) {
+func FuzzSanitizeText(f *testing.F) {
 	f.Add("a\x00b \r\n\tc\u00a0\u00a0d\xff e\u0301")
 	f.Fuzz(func(t *testing.T, s string) {
 		got := Text(s)
