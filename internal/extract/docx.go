@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/civitas-eu/civitas/internal/extract/sanitize"
 )
 
 // docxLoader extracts Word (OOXML) documents: the main document part is
@@ -342,7 +344,7 @@ func (p *docxParser) end(t xml.EndElement) {
 		p.endPara(para)
 	case "tc":
 		if p.tblDepth == 1 && p.cell != nil {
-			p.row = append(p.row, sanitizeText(strings.ReplaceAll(p.cell.String(), "\n", " ")))
+			p.row = append(p.row, sanitize.Text(strings.ReplaceAll(p.cell.String(), "\n", " ")))
 			p.cell = nil
 		}
 	case "tr":

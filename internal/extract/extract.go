@@ -5,6 +5,10 @@
 // recovers panics and enforces a size and a time limit, optionally inside
 // a child process with memory and CPU limits (Sandbox), and failures come
 // back as errors that name the file and say what is wrong.
+//
+// The PDF engine is package pdftext (pdfloader.go adapts it); the text
+// clean-up every loader applies is package sanitize. Neither imports this
+// package.
 package extract
 
 import (

@@ -142,14 +142,3 @@ func FuzzSniff(f *testing.F) {
 		}
 	})
 }
-
-func FuzzSanitizeText(f *testing.F) {
-	f.Add("a\x00b \r\n\tc\u00a0\u00a0d\xff e\u0301")
-	f.Fuzz(func(t *testing.T, s string) {
-		got := sanitizeText(s)
-		checkText(t, "sanitized text", got)
-		if again := sanitizeText(got); again != got {
-			t.Fatalf("not idempotent: %q → %q → %q", s, got, again)
-		}
-	})
-}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/civitas-eu/civitas/internal/extract/sanitize"
 )
 
 // errGuardTimeout is the cancellation cause Guard gives its own deadline,
@@ -97,11 +99,11 @@ func withDefaults(opts Options) Options {
 // and a document without a title takes its first heading's.
 func cleanDocument(doc *Document) *Document {
 	out := *doc
-	out.Title = strings.Join(strings.Fields(sanitizeText(doc.Title)), " ")
-	out.Language = normLanguage(sanitizeText(doc.Language))
+	out.Title = strings.Join(strings.Fields(sanitize.Text(doc.Title)), " ")
+	out.Language = normLanguage(sanitize.Text(doc.Language))
 	out.Blocks = make([]Block, 0, len(doc.Blocks))
 	for _, b := range doc.Blocks {
-		b.Text = sanitizeText(b.Text)
+		b.Text = sanitize.Text(b.Text)
 		if strings.TrimSpace(b.Text) == "" {
 			continue
 		}
@@ -115,7 +117,7 @@ func cleanDocument(doc *Document) *Document {
 	}
 	out.Warnings = nil
 	for _, w := range doc.Warnings {
-		if w = sanitizeText(w); w != "" {
+		if w = sanitize.Text(w); w != "" {
 			out.Warnings = append(out.Warnings, w)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 	"golang.org/x/net/html/charset"
+
+	"github.com/civitas-eu/civitas/internal/extract/sanitize"
 )
 
 // htmlLoader extracts the main content of an HTML page, leaving out the
@@ -38,7 +40,7 @@ func (htmlLoader) Load(ctx context.Context, name string, data []byte) (*Document
 			}
 		case atom.Title:
 			if doc.Title == "" && n.Namespace == "" { // not an <svg><title>
-				doc.Title = sanitizeText(strings.ReplaceAll(nodeText(n), "\n", " "))
+				doc.Title = sanitize.Text(strings.ReplaceAll(nodeText(n), "\n", " "))
 			}
 		case atom.Main:
 			main = cmp.Or(main, n)
@@ -224,7 +226,7 @@ func (w *htmlWalker) row(tr *html.Node) {
 	var cells []string
 	for c := tr.FirstChild; c != nil; c = c.NextSibling {
 		if c.Type == html.ElementNode && (c.DataAtom == atom.Td || c.DataAtom == atom.Th) && !dropped(c) {
-			cells = append(cells, sanitizeText(strings.ReplaceAll(nodeText(c), "\n", " ")))
+			cells = append(cells, sanitize.Text(strings.ReplaceAll(nodeText(c), "\n", " ")))
 		}
 	}
 	w.blocks = appendBlock(w.blocks, TableRow, 0, joinCells(cells))

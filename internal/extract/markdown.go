@@ -4,6 +4,8 @@ import (
 	"context"
 	"regexp"
 	"strings"
+
+	"github.com/civitas-eu/civitas/internal/extract/sanitize"
 )
 
 // markdownLoader extracts Markdown. It reads the block structure that
@@ -35,7 +37,7 @@ func frontMatter(lines []string) (rest []string, title, lang string) {
 	for i := 1; i < len(lines) && i < 1000; i++ {
 		l := strings.TrimRight(lines[i], " \t")
 		if l == "---" || l == "..." {
-			return lines[i+1:], sanitizeText(title), normLanguage(lang)
+			return lines[i+1:], sanitize.Text(title), normLanguage(lang)
 		}
 		key, value, ok := strings.Cut(l, ":")
 		if !ok || strings.HasPrefix(key, " ") || strings.HasPrefix(key, "\t") {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/civitas-eu/civitas/internal/extract/sanitize"
 )
 
 // odtLoader extracts OpenDocument text files (LibreOffice, and the format
@@ -170,7 +172,7 @@ func (p *odtParser) end(t xml.EndElement) {
 		}
 	case "table-cell":
 		if p.tblDepth == 1 && p.cell != nil {
-			p.row = append(p.row, sanitizeText(strings.ReplaceAll(p.cell.String(), "\n", " ")))
+			p.row = append(p.row, sanitize.Text(strings.ReplaceAll(p.cell.String(), "\n", " ")))
 			p.cell = nil
 		}
 	case "table-row":

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/civitas-eu/civitas/internal/extract/sanitize"
 )
 
 // Sandbox runs each extraction in a child process: this same program,
@@ -174,7 +176,7 @@ func (s *Sandbox) extract(ctx context.Context, name string, data []byte, opts Op
 	}
 	// The child's text is no more trusted than the file it came from.
 	doc := cleanDocument(reply.Doc)
-	doc.MediaType = sanitizeText(reply.Doc.MediaType)
+	doc.MediaType = sanitize.Text(reply.Doc.MediaType)
 	return doc, nil
 }
 
@@ -182,7 +184,7 @@ func (s *Sandbox) extract(ctx context.Context, name string, data []byte, opts Op
 // Bytes's, which names the file; it is held to what such a message looks
 // like all the same, as it goes into reports and onto the documents page.
 func replyError(name string, reply childReply) error {
-	msg := sanitizeText(reply.Err)
+	msg := sanitize.Text(reply.Err)
 	if r := []rune(msg); len(r) > 2000 {
 		msg = string(r[:2000]) + "…"
 	}
@@ -240,7 +242,7 @@ func crashLine(stderr string) string {
 			pick = l
 		}
 	}
-	pick = sanitizeText(pick)
+	pick = sanitize.Text(pick)
 	if r := []rune(pick); len(r) > 200 {
 		pick = string(r[:200]) + "…"
 	}

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/civitas-eu/civitas/internal/extract/pdftext"
+	"github.com/civitas-eu/civitas/internal/sharedtest"
 )
 
 // TestMain lets this test binary be its own sandbox child, as the
@@ -176,7 +179,7 @@ func TestSandboxCallerCancel(t *testing.T) {
 // Document in and out of the sandbox.
 func TestSandboxMatchesInProcess(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join(pdfDataDir(t), "docs")
+	dir := filepath.Join(sharedtest.DataDir(t), "docs")
 	var files []string
 	for _, pattern := range []string{"*.pdf", "*.docx", "*.md", "*.txt"} {
 		m, _ := filepath.Glob(filepath.Join(dir, pattern))
@@ -201,7 +204,7 @@ func TestSandboxMatchesInProcess(t *testing.T) {
 func TestSandboxHostileFilesSameErrors(t *testing.T) {
 	t.Parallel()
 	var files []string
-	err := filepath.WalkDir(filepath.Join(pdfDataDir(t), "hostile"), func(path string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(filepath.Join(sharedtest.DataDir(t), "hostile"), func(path string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
 			files = append(files, path)
 		}
@@ -252,13 +255,13 @@ func compareSandbox(t *testing.T, path string, in, out Options) {
 // limits, and a scanned page is still read.
 func TestSandboxOCR(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(pdfDataDir(t), "docs", "scanned", "de_muenchen_Buergerversammlung_scan_2.pdf")
+	path := filepath.Join(sharedtest.DataDir(t), "docs", "scanned", "de_muenchen_Buergerversammlung_scan_2.pdf")
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Skip(err)
 	}
 	opts := DefaultOptions()
-	if eng, why := newOCREngine(t.Context(), opts); eng == nil {
+	if ok, why := pdftext.OCRAvailable(t.Context(), pdfOptions(opts)); !ok {
 		t.Skipf("OCR not available: %s", why)
 	}
 	opts.Sandbox = &Sandbox{}

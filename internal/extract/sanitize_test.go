@@ -1,63 +1,8 @@
 package extract
 
 import (
-	"strings"
 	"testing"
-	"unicode/utf8"
 )
-
-func TestSanitizeText(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name, in, want string
-	}{
-		{"empty", "", ""},
-		{"plain", "Straße", "Straße"},
-		{"invalid UTF-8 replaced", "caf\xe9 ok", "caf\uFFFD ok"},
-		{"NUL and controls dropped", "a\x00b\x01c\x7fd\u0085e", "abc" + "d\ne"},
-		{"CRLF and CR", "one\r\ntwo\rthree", "one\ntwo\nthree"},
-		{"tabs kept, spaces before them dropped", "a  \tb", "a\tb"},
-		{"runs of spaces collapse", "a    b \u00a0 c", "a b c"},
-		{"leading and trailing whitespace go", "  \n\t a b \n\n ", "a b"},
-		{"trailing spaces on lines go", "a   \nb", "a\nb"},
-		{"blank lines collapse to one", "a\n\n\n\nb", "a\n\nb"},
-		{"form feed is a break", "page one\fpage two", "page one\npage two"},
-		{"zero-width and soft hyphen dropped", "Bürger\u00adamt\u200b \ufeffinfo", "Bürgeramt info"},
-		{"NFC", "e\u0301te\u0301", "été"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			if got := sanitizeText(tt.in); got != tt.want {
-				t.Errorf("sanitizeText(%q) = %q, want %q", tt.in, got, tt.want)
-			}
-		})
-	}
-}
-
-// TestSanitizeTextInvariants checks the promise Block.Text makes on every
-// byte value, a cheap exhaustive complement to the fuzz targets.
-func TestSanitizeTextInvariants(t *testing.T) {
-	t.Parallel()
-	var all strings.Builder
-	for b := range 256 {
-		all.WriteByte(byte(b))
-		all.WriteString("x")
-	}
-	all.WriteString("\u2028\u202e\U0010FFFF")
-	got := sanitizeText(all.String())
-	if !utf8.ValidString(got) {
-		t.Error("result is not valid UTF-8")
-	}
-	for _, r := range got {
-		if r < 0x20 && r != '\n' && r != '\t' {
-			t.Errorf("result contains control character %U", r)
-		}
-	}
-	if again := sanitizeText(got); again != got {
-		t.Errorf("sanitizeText is not idempotent:\n%q\n%q", got, again)
-	}
-}
 
 func TestNormLanguage(t *testing.T) {
 	t.Parallel()

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/civitas-eu/civitas/internal/extract/sanitize"
 )
 
 // Limits on zip containers (DOCX, ODT). A zip's declared sizes are
@@ -225,7 +227,7 @@ func metaText(ctx context.Context, f *zip.File) (title, lang string) {
 			field = nil
 		}
 	}
-	return sanitizeText(title), normLanguage(lang)
+	return sanitize.Text(title), normLanguage(lang)
 }
 
 // xmlFailure turns a decoding error of a document part into an error for

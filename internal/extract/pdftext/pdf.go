@@ -1,4 +1,4 @@
-package extract
+package pdftext
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 	"github.com/ledongthuc/pdf"
 )
 
-// The PDF loader, in files:
+// The PDF engine, in files:
 //
 //	pdf.go          Load: open, walk the pages, recover, assemble the document
 //	pdf_xref.go     read and check the cross-reference chain before the library does
@@ -28,10 +28,12 @@ import (
 //	pdf_clean.go    headings, bullets, hyphenation, running headers, title
 //	ocr.go          pages without text through pdftoppm and tesseract
 
+// The API (Extract, Document, Block, Options, errors) is in pdftext.go.
+
 // pdfLoader extracts PDFs page by page with github.com/ledongthuc/pdf.
 type pdfLoader struct{ opts Options }
 
-func newPDFLoader(opts Options) Loader { return pdfLoader{opts: opts} }
+func newPDFLoader(opts Options) pdfLoader { return pdfLoader{opts: opts} }
 
 const (
 	// pdfMaxPages bounds the page tree walk; no real document comes close.
@@ -41,14 +43,9 @@ const (
 	pdfMaxDocText = 256 << 20
 )
 
-// Load extracts the text of a PDF. It returns ErrCorrupt for data that is
-// not a readable PDF, ErrEncrypted when it needs a password (or uses
-// encryption the library cannot undo), ErrNoPages for an empty page tree,
-// ErrNoText when no page has text and OCR could not supply any, and ctx's
-// error when ctx ends first. A page that cannot be read becomes a warning.
-//
-// Load returns when ctx is done even if the PDF library is stuck in a loop
-// on hostile input; the abandoned goroutine then finishes on its own.
+// Load is Extract with the loader's options: it recovers the library's
+// panics as ErrCorrupt and returns when ctx is done even if the library is
+// stuck in a loop on hostile input.
 func (l pdfLoader) Load(ctx context.Context, name string, data []byte) (*Document, error) {
 	type result struct {
 		doc *Document
@@ -104,7 +101,7 @@ func (l pdfLoader) load(ctx context.Context, name string, data []byte) (*Documen
 	if len(pages) == 0 {
 		return nil, fmt.Errorf("read PDF %s: %w", name, ErrNoPages)
 	}
-	doc := &Document{MediaType: "application/pdf", Pages: len(pages)}
+	doc := &Document{Pages: len(pages)}
 	fonts := &pdfFontCache{fonts: map[string]*pdfFont{}}
 	formFonts := pdfFormResources(r)
 	results := make([]pdfPageResult, len(pages))

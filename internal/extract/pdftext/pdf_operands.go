@@ -1,4 +1,4 @@
-package extract
+package pdftext
 
 // Content-stream constructs the text reader collects or steps over as a
 // whole (TJ arrays, marked-content dictionaries, inline images): they work

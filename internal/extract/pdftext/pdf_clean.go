@@ -1,10 +1,12 @@
-package extract
+package pdftext
 
 import (
 	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/civitas-eu/civitas/internal/extract/sanitize"
 )
 
 // Heuristics that clean up a PDF's text once it is laid out: numbered
@@ -279,7 +281,7 @@ func pdfDropMargins(pages [][]pdfLine, boxes [][4]float64) int {
 // "Microsoft Word - antrag.docx" and bare file names are what office
 // software fills in, not titles.
 func pdfCleanTitle(s string) string {
-	s = strings.Join(strings.Fields(sanitizeText(s)), " ")
+	s = strings.Join(strings.Fields(sanitize.Text(s)), " ")
 	if strings.HasPrefix(s, "Microsoft Word - ") || strings.HasPrefix(s, "Microsoft PowerPoint - ") {
 		return "" // the name of the file it was printed from
 	}
