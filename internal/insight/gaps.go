@@ -26,6 +26,7 @@ const (
 	maxGapQuestions = 5000 // questions read
 	gapSamples      = 5    // questions shown per gap
 	minTermLetters  = 4    // shorter words are mostly function words
+	minAffixLetters = 5    // a compound's part found by prefix or suffix
 )
 
 // Gap is a subject the documents do not answer: the questions about it,
@@ -99,8 +100,17 @@ func clusterGaps(qs []gapQuestion) []Gap {
 	}
 	known := compound.WithSeed(func(w string) int { return wordCount[w] })
 	df, stop := map[string]int{}, stopWordSet()
+	// Words long enough to be the head or the tail of a compound that
+	// splitting does not find ("abholung" unknown: "sperrmüllabholung"
+	// still holds "sperrmüll").
+	var affixes []string
+	for w := range wordCount {
+		if utf8.RuneCountInString(w) >= minAffixLetters && !stop[w] {
+			affixes = append(affixes, w)
+		}
+	}
 	for i := range qs {
-		qs[i].terms = termsOf(qs[i].text, known, stop)
+		qs[i].terms = termsOf(qs[i].text, known, stop, affixes)
 		for _, t := range qs[i].terms {
 			df[t]++
 		}
@@ -173,7 +183,7 @@ func newGap(label string, qs []gapQuestion, members []int) Gap {
 
 // termsOf returns the content words of a question and the parts of its
 // compounds, without function words, each once.
-func termsOf(text string, known compound.Known, stop map[string]bool) []string {
+func termsOf(text string, known compound.Known, stop map[string]bool, affixes []string) []string {
 	var out []string
 	add := func(w string) {
 		if utf8.RuneCountInString(w) >= minTermLetters && !stop[w] && !slices.Contains(out, w) {
@@ -184,6 +194,11 @@ func termsOf(text string, known compound.Known, stop map[string]bool) []string {
 		add(w)
 		for _, p := range compound.Parts(w, known) {
 			add(p)
+		}
+		for _, a := range affixes {
+			if len(a) < len(w) && (strings.HasPrefix(w, a) || strings.HasSuffix(w, a)) {
+				add(a)
+			}
 		}
 	}
 	return out

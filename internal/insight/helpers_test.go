@@ -120,3 +120,5 @@ func (w world) rate(t *testing.T, answerID int64, rating, comment string) {
 }
 
 func keepName(_ context.Context, u string) (string, error) { return u, nil }
+
+func itoa(n int64) string { return fmt.Sprint(n) }
