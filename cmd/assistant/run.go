@@ -63,6 +63,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return m.runAudit(ctx, args[1:])
 		case "subject":
 			return m.runSubject(ctx, args[1:])
+		case "transparency":
+			return m.runTransparency(ctx, args[1:])
 		case "migrate":
 			return m.runMigrate(ctx, args[1:])
 		}
@@ -127,6 +129,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		PublicURLs:            cfg.Auth.PublicURLs,
 		MetricsListen:         cfg.Limits.MetricsListen,
 		Limits:                serverLimits(cfg),
+		Insight: server.InsightConfig{ShowNames: cfg.Insight.FeedbackShowNames, GapDays: cfg.Insight.GapDays,
+			RetentionAction: cfg.RetentionAction},
 	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
 		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig,
 		ChatCheck: func(ctx context.Context, model string) (models.ChatCheckReport, error) {
