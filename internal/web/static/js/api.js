@@ -48,6 +48,8 @@ async function request(method, url, body, signal) {
 export const get = (url, signal) => request('GET', url, undefined, signal);
 export const post = (url, body, signal) => request('POST', url, body, signal);
 export const del = (url) => request('DELETE', url);
+export const patch = (url, body) => request('PATCH', url, body);
+export const put = (url, body) => request('PUT', url, body);
 
 // stream posts body and returns the successful response, whose body the
 // caller reads as it arrives (accept: text/event-stream, NDJSON).
