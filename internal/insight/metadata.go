@@ -153,7 +153,7 @@ func (s *Service) UpdateMetadata(ctx context.Context, c MetadataChange, by Chang
 			return fmt.Errorf("insight: document %d: %w", c.DocumentID, err)
 		}
 		_, err = audit.Append(ctx, tx, audit.Event{Action: ActionMetadataChanged,
-			Target: "document:" + strconv.FormatInt(c.DocumentID, 10),
+			Target:  "document:" + strconv.FormatInt(c.DocumentID, 10),
 			Details: map[string]any{"source": source, "before": res.Before, "after": res.After}})
 		return err
 	})
