@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
@@ -99,7 +100,7 @@ func clusterGaps(qs []gapQuestion) []Gap {
 		}
 	}
 	known := compound.WithSeed(func(w string) int { return wordCount[w] })
-	df, stop := map[string]int{}, stopWordSet()
+	df, stop, nouns := map[string]int{}, stopWordSet(), map[string]bool{}
 	// Words long enough to be the head or the tail of a compound that
 	// splitting does not find ("abholung" unknown: "sperrmüllabholung"
 	// still holds "sperrmüll").
@@ -110,7 +111,7 @@ func clusterGaps(qs []gapQuestion) []Gap {
 		}
 	}
 	for i := range qs {
-		qs[i].terms = termsOf(qs[i].text, known, stop, affixes)
+		qs[i].terms = termsOf(qs[i].text, known, stop, affixes, nouns)
 		for _, t := range qs[i].terms {
 			df[t]++
 		}
@@ -121,10 +122,12 @@ func clusterGaps(qs []gapQuestion) []Gap {
 			terms = append(terms, t)
 		}
 	}
-	// The most widely shared word first; of equals, the longer (more
-	// specific: "sperrmüllabholung" over "abholung") and then by name.
+	// Nouns first (a subject is a thing: "Sperrmüll", not "kostet"),
+	// then the most widely shared word; of equals, the longer (more
+	// specific) and then by name.
 	slices.SortFunc(terms, func(a, b string) int {
-		return cmp.Or(df[b]-df[a], utf8.RuneCountInString(b)-utf8.RuneCountInString(a), strings.Compare(a, b))
+		return cmp.Or(boolOrder(nouns[b])-boolOrder(nouns[a]), df[b]-df[a],
+			utf8.RuneCountInString(b)-utf8.RuneCountInString(a), strings.Compare(a, b))
 	})
 	assigned := make([]bool, len(qs))
 	var gaps []Gap
@@ -182,26 +185,48 @@ func newGap(label string, qs []gapQuestion, members []int) Gap {
 }
 
 // termsOf returns the content words of a question and the parts of its
-// compounds, without function words, each once.
-func termsOf(text string, known compound.Known, stop map[string]bool, affixes []string) []string {
+// compounds, without function words, each once. Terms from a word
+// written with a capital inside the question (a German noun, a name) are
+// marked in nouns, its parts too.
+func termsOf(text string, known compound.Known, stop map[string]bool, affixes []string, nouns map[string]bool) []string {
 	var out []string
-	add := func(w string) {
-		if utf8.RuneCountInString(w) >= minTermLetters && !stop[w] && !slices.Contains(out, w) {
+	add := func(w string, noun bool) {
+		if utf8.RuneCountInString(w) < minTermLetters || stop[w] {
+			return
+		}
+		if noun {
+			nouns[w] = true
+		}
+		if !slices.Contains(out, w) {
 			out = append(out, w)
 		}
 	}
+	capital := map[string]bool{}
+	for i, f := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if r, _ := utf8.DecodeRuneInString(f); i > 0 && unicode.IsUpper(r) {
+			capital[strings.ToLower(f)] = true
+		}
+	}
 	for _, w := range compound.Words(text) {
-		add(w)
+		noun := capital[w]
+		add(w, noun)
 		for _, p := range compound.Parts(w, known) {
-			add(p)
+			add(p, noun)
 		}
 		for _, a := range affixes {
 			if len(a) < len(w) && (strings.HasPrefix(w, a) || strings.HasSuffix(w, a)) {
-				add(a)
+				add(a, noun)
 			}
 		}
 	}
 	return out
+}
+
+func boolOrder(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // stopWordList are function words of questions in the languages the

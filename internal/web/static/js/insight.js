@@ -109,15 +109,22 @@ async function loadFeedback() {
 }
 
 await start();
-try {
-  const [, g, lib] = await Promise.all([loadFeedback(), get('/api/library/gaps'), get('/api/library')]);
-  gaps = g.gaps;
-  documents = lib.documents || [];
+// Each part loads on its own: a server without the document library
+// still reviews feedback and gaps.
+const [fb, g, lib] = await Promise.allSettled([loadFeedback(), get('/api/library/gaps'), get('/api/library')]);
+if (g.status === 'fulfilled') {
+  gaps = g.value.gaps;
   renderGaps();
-  renderDocuments();
-} catch (err) {
-  showError('insight-error', t('insight.loadFailed', { reason: err.message }));
 }
+if (lib.status === 'fulfilled') {
+  documents = lib.value.documents || [];
+  renderDocuments();
+} else {
+  $('meta-form').hidden = true;
+  $('meta-unavailable').hidden = false;
+}
+const failed = [fb, g].find((r) => r.status === 'rejected');
+if (failed) showError('insight-error', t('insight.loadFailed', { reason: failed.reason.message }));
 $('feedback-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   try {
