@@ -11,9 +11,9 @@ let usage = null;
 
 const pct = (x) => `${Math.round((x || 0) * 1000) / 10} %`;
 
-function row(key, s) {
+function row(key, s, empty) {
   const tr = el('tr');
-  tr.append(el('th', { scope: 'row' }, key || t('usage.none')), cell(s.questions, 'num'), cell(s.answered, 'num'),
+  tr.append(el('th', { scope: 'row' }, key || empty), cell(s.questions, 'num'), cell(s.answered, 'num'),
     cell(s.not_covered, 'num'), cell(s.search, 'num'), cell(s.errors, 'num'), cell(s.rated_up + s.rated_down, 'num'),
     cell(`${s.first_token_p50_ms} / ${s.first_token_p95_ms}`, 'num'), cell(`${s.total_p50_ms} / ${s.total_p95_ms}`, 'num'));
   return tr;
@@ -28,13 +28,14 @@ function render() {
     fact(t('insight.notCovered'), pct(s.not_covered_share)),
     fact(t('usage.search'), pct(s.search_share)),
     fact(t('usage.errors'), pct(s.error_share)),
-    fact(t('usage.feedbackRate'), `${pct(s.feedback_rate)} (${s.rated_up} 👍, ${s.rated_down} 👎)`),
+    fact(t('usage.feedbackRate'), t('usage.ratedText', { rate: pct(s.feedback_rate), up: s.rated_up, down: s.rated_down })),
     fact(t('usage.firstToken'), `${s.first_token_p50_ms} / ${s.first_token_p95_ms}`),
     fact(t('usage.totalTime'), `${s.total_p50_ms} / ${s.total_p95_ms}`),
   ].filter(Boolean));
   $('usage-queue').textContent = t('usage.queueWaits', { note: usage.queue_waits });
+  const empty = { days: '', collections: t('usage.none'), models: t('usage.noModel') };
   for (const k of ['days', 'collections', 'models']) {
-    $(`usage-${k}`).replaceChildren(...usage[k].map((r) => row(r.key, r)));
+    $(`usage-${k}`).replaceChildren(...usage[k].map((r) => row(r.key, r, empty[k])));
   }
 }
 
