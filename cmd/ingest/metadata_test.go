@@ -58,4 +58,3 @@ func TestUpdateMetadata(t *testing.T) {
 		t.Error("--update-metadata without a document id did not fail")
 	}
 }
-

@@ -55,6 +55,11 @@ type GapFilter struct {
 	Collection string
 	Groups     []string
 	Since      time.Time
+	// Embed, with MinSimilarity above 0, embeds questions with a real
+	// embedding model, so that a question sharing no word with a gap
+	// joins the one whose questions mean the same (vectors.go).
+	Embed         func(ctx context.Context, texts []string) ([][]float32, error)
+	MinSimilarity float64
 }
 
 type gapQuestion struct {
@@ -86,11 +91,23 @@ func (s *Service) Gaps(ctx context.Context, f GapFilter) ([]Gap, error) {
 	if err != nil {
 		return nil, fmt.Errorf("insight: gap questions: %w", err)
 	}
-	return clusterGaps(qs), nil
+	cs := clusterWords(qs)
+	if f.Embed != nil && f.MinSimilarity > 0 {
+		if cs, err = mergeByVectors(ctx, qs, cs, f.Embed, f.MinSimilarity); err != nil {
+			return nil, err
+		}
+	}
+	return gapsOf(qs, cs), nil
 }
 
-// clusterGaps groups questions (newest first) by shared terms.
-func clusterGaps(qs []gapQuestion) []Gap {
+// cluster is a gap in the making: a label and its questions' indexes.
+type cluster struct {
+	label   string
+	members []int
+}
+
+// clusterWords groups questions (newest first) by shared terms.
+func clusterWords(qs []gapQuestion) []cluster {
 	// A word is "known" when a question uses it on its own: the parts
 	// compounds are split into.
 	wordCount := map[string]int{}
@@ -130,7 +147,7 @@ func clusterGaps(qs []gapQuestion) []Gap {
 			utf8.RuneCountInString(b)-utf8.RuneCountInString(a), strings.Compare(a, b))
 	})
 	assigned := make([]bool, len(qs))
-	var gaps []Gap
+	var out []cluster
 	for _, t := range terms {
 		var members []int
 		for i := range qs {
@@ -144,7 +161,7 @@ func clusterGaps(qs []gapQuestion) []Gap {
 		for _, i := range members {
 			assigned[i] = true
 		}
-		gaps = append(gaps, newGap(t, qs, members))
+		out = append(out, cluster{label: t, members: members})
 	}
 	for i := range qs {
 		if !assigned[i] {
@@ -152,8 +169,17 @@ func clusterGaps(qs []gapQuestion) []Gap {
 			if len(qs[i].terms) > 0 {
 				label = qs[i].terms[0]
 			}
-			gaps = append(gaps, newGap(label, qs, []int{i}))
+			out = append(out, cluster{label: label, members: []int{i}})
 		}
+	}
+	return out
+}
+
+// gapsOf turns clusters into gaps, largest and then latest first.
+func gapsOf(qs []gapQuestion, cs []cluster) []Gap {
+	gaps := make([]Gap, 0, len(cs))
+	for _, c := range cs {
+		gaps = append(gaps, newGap(c.label, qs, c.members))
 	}
 	slices.SortStableFunc(gaps, func(a, b Gap) int { return cmp.Or(b.Count-a.Count, b.LastAsked.Compare(a.LastAsked)) })
 	return gaps

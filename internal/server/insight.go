@@ -23,6 +23,9 @@ type InsightConfig struct {
 	ShowNames bool
 	// GapDays is the default period of the gaps report.
 	GapDays int
+	// GapSimilarity, above 0, also merges gaps by the active embedding
+	// model's vectors (insight.GapFilter.MinSimilarity).
+	GapSimilarity float64
 	// RetentionAction is told in the transparency record.
 	RetentionAction string
 }
@@ -143,12 +146,24 @@ func (s *Server) listGaps(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	since := time.Now().AddDate(0, 0, -days)
-	gaps, err := s.insight.Gaps(r.Context(), insight.GapFilter{Collection: collection, Groups: user(r).Groups, Since: since})
+	f := insight.GapFilter{Collection: collection, Groups: user(r).Groups, Since: since}
+	if e, ok := s.models.(embedder); ok && s.cfg.Insight.GapSimilarity > 0 {
+		_, model := s.activeModels()
+		f.Embed = func(ctx context.Context, texts []string) ([][]float32, error) { return e.Embed(ctx, model, texts) }
+		f.MinSimilarity = s.cfg.Insight.GapSimilarity
+	}
+	gaps, err := s.insight.Gaps(r.Context(), f)
 	if err != nil {
 		s.writeError(w, r, insightError(err))
 		return
 	}
 	writeJSON(w, r, http.StatusOK, map[string]any{"since": since.UTC(), "days": days, "gaps": gaps})
+}
+
+// embedder is the model backend's embedding call (*ollama.Client has
+// it), which the gaps report uses to merge questions by meaning.
+type embedder interface {
+	Embed(ctx context.Context, model string, texts []string) ([][]float32, error)
 }
 
 // insightError turns an insight refusal into a 4xx with its message.
