@@ -3,14 +3,15 @@ package insight
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -21,6 +22,9 @@ const (
 	OutcomeModelError    = "model_error"
 	OutcomeOther         = "other"
 )
+
+// ActionFeedbackHandled is the audit action of handling a rated answer.
+const ActionFeedbackHandled = "feedback.handled"
 
 // Review statuses a listing filters by.
 const (
@@ -193,7 +197,8 @@ func (h Handling) Validate() error {
 }
 
 // Handle marks a rated answer the caller (groups) may review as handled,
-// replacing an earlier handling; ErrNotFound for one they may not see or
+// replacing an earlier handling, and records it in the audit trail in the
+// same transaction; ErrNotFound for one they may not see or
 // that nobody rated. It returns the answer as reviewed now (user name
 // unresolved).
 func (s *Service) Handle(ctx context.Context, h Handling, groups []string) (FeedbackItem, error) {
@@ -211,10 +216,17 @@ func (s *Service) Handle(ctx context.Context, h Handling, groups []string) (Feed
 	}
 	it := items[0]
 	var at time.Time
-	if err := s.db.QueryRow(ctx, s.q.Get("UpsertReview"), h.AnswerID, h.Outcome, h.Note).Scan(&at); err != nil {
-		if errors.Is(err, pgx.ErrNoRows) {
-			return it, fmt.Errorf("insight: rated answer %d: %w", h.AnswerID, ErrNotFound)
+	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
+		if err := tx.QueryRow(ctx, s.q.Get("UpsertReview"), h.AnswerID, h.Outcome, h.Note).Scan(&at); err != nil {
+			return err
 		}
+		// The note may name a document or a person: it stays in the
+		// review, the trail records what was done.
+		_, err := audit.Append(ctx, tx, audit.Event{Action: ActionFeedbackHandled,
+			Target: "answer:" + strconv.FormatInt(h.AnswerID, 10), Details: map[string]any{"outcome": h.Outcome}})
+		return err
+	})
+	if err != nil {
 		return it, fmt.Errorf("insight: handle answer %d: %w", h.AnswerID, err)
 	}
 	it.Outcome, it.Note, it.HandledAt = h.Outcome, h.Note, &at

@@ -49,6 +49,9 @@ func TestThumbsDownAppearsInReviewAndIsHandled(t *testing.T) {
 	if err != nil || h.Outcome != insight.OutcomeDocumentFixed || h.Note != "Termine 2027 ergänzt" || h.HandledAt == nil {
 		t.Fatalf("handle: %+v %v", h, err)
 	}
+	if n := w.int64(t, "SELECT count(*) FROM audit_log WHERE action = $1 AND target = $2", insight.ActionFeedbackHandled, "answer:"+itoa(down)); n != 1 {
+		t.Errorf("%d audit events of the handling, want 1", n)
+	}
 	for _, tt := range []struct {
 		status string
 		want   int

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,6 +58,9 @@ func TestBrowserInsightPages(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`#feedback-form button[type=submit]`)))
 		waitFor(t, ctx, "the thumbs-down answer", `[...document.querySelectorAll('#feedback-list h3')].some(h => h.textContent === 'Was kostet der Bewohnerparkausweis?')`, 10*time.Second)
 		waitFor(t, ctx, "the Sperrmüll gap", `[...document.querySelectorAll('#gaps-body th')].some(th => th.textContent === 'sperrmüll')`, 10*time.Second)
+		if s := text(t, ctx, "#gaps-summary"); !strings.Contains(s, "about “sperrmüll” — no document answers them") {
+			t.Errorf("gap summary %q", s)
+		}
 		checkAccessibility(t, ctx, dir, "insight")
 		screenshot(t, ctx, dir, "insight.png")
 		id := fmt.Sprintf("handle-%d", down)

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/insight"
 )
 
@@ -29,9 +28,6 @@ type InsightConfig struct {
 	// RetentionAction is told in the transparency record.
 	RetentionAction string
 }
-
-// actionFeedbackHandled is the audit action of handling a rated answer.
-const actionFeedbackHandled = "feedback.handled"
 
 // maxGapDays bounds the period of one gaps report.
 const maxGapDays = 3650
@@ -110,11 +106,6 @@ func (s *Server) handleFeedback(w http.ResponseWriter, r *http.Request) {
 	it, err := s.insight.Handle(r.Context(), insight.Handling{AnswerID: id, Outcome: req.Outcome, Note: req.Note}, user(r).Groups)
 	if err != nil {
 		s.writeError(w, r, insightError(err))
-		return
-	}
-	if _, err := audit.Append(r.Context(), s.store.DB(), audit.Event{Action: actionFeedbackHandled,
-		Target: "answer:" + strconv.FormatInt(id, 10), Details: map[string]any{"outcome": it.Outcome}}); err != nil {
-		s.writeError(w, r, err)
 		return
 	}
 	if it.User, err = s.raterName(r.Context(), it.User); err != nil {

@@ -12,6 +12,7 @@ const say = announcer('insight-status');
 const outcomes = ['document_fixed', 'document_added', 'model_error', 'other'];
 let answers = [];
 let gaps = [];
+let gapDays = 30;
 let documents = [];
 
 function sourceList(sources) {
@@ -82,6 +83,9 @@ function renderGaps() {
       el('td', {}, el('ul', { className: 'insight-examples' }, ...g.questions.map((q) => el('li', {}, q)))));
     return tr;
   }));
+  // The largest subjects in a sentence each: what to write next.
+  $('gaps-summary').replaceChildren(...gaps.filter((g) => g.count > 1).slice(0, 3)
+    .map((g) => el('li', {}, t('insight.gapSentence', { count: g.count, label: g.label, days: gapDays }))));
   $('gaps-wrap').hidden = gaps.length === 0;
   $('gaps-empty').hidden = gaps.length > 0;
 }
@@ -114,6 +118,7 @@ await start();
 const [fb, g, lib] = await Promise.allSettled([loadFeedback(), get('/api/library/gaps'), get('/api/library')]);
 if (g.status === 'fulfilled') {
   gaps = g.value.gaps;
+  gapDays = g.value.days;
   renderGaps();
 }
 if (lib.status === 'fulfilled') {
