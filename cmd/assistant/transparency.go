@@ -6,6 +6,7 @@ import (
 	"flag"
 
 	"github.com/civitas-eu/civitas/internal/insight"
+	"github.com/civitas-eu/civitas/internal/store"
 	"github.com/civitas-eu/civitas/prompts"
 )
 
@@ -30,7 +31,11 @@ func (m *Main) runTransparency(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	svc, err := insight.New(pool)
+	st, err := store.New(pool)
+	if err != nil {
+		return err
+	}
+	svc, err := insight.New(pool, st)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,11 @@ func (m *Main) updateMetadata(ctx context.Context, cfg config.Config, fs *flag.F
 		return err
 	}
 	defer pool.Close()
-	svc, err := insight.New(pool)
+	st, err := store.New(pool)
+	if err != nil {
+		return err
+	}
+	svc, err := insight.New(pool, st)
 	if err != nil {
 		return err
 	}

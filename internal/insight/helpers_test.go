@@ -12,6 +12,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/insight"
+	"github.com/civitas-eu/civitas/internal/store"
 )
 
 // world is a migrated schema of its own inside a rolled-back transaction.
@@ -23,7 +24,11 @@ type world struct {
 func newWorld(t *testing.T) world {
 	t.Helper()
 	tx := dbtest.Tx(t)
-	svc, err := insight.New(tx)
+	st, err := store.New(tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := insight.New(tx, st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,8 @@
 // for a public algorithm register (transparency.go).
 //
 // It reads the answer records (store's migration 0003) and writes only
-// its own tables (migration 0016) and the documents' metadata columns.
+// its own tables (migration 0016); the documents' metadata it changes
+// through store, their owner, in its own transaction.
 // Access rules are conditions of its queries: a knowledge manager sees
 // the answers and documents their groups let them see, as in retrieval.
 package insight
@@ -38,16 +39,18 @@ var (
 // Service answers the insight queries over a database (a pool).
 type Service struct {
 	db store.DB
+	st *store.Store // writes documents and collections (metadata.go)
 	q  sqlfile.Queries
 }
 
-// New returns a Service over db.
-func New(db store.DB) (*Service, error) {
+// New returns a Service over db (a pool, or a transaction in tests) and
+// the store over the same database.
+func New(db store.DB, st *store.Store) (*Service, error) {
 	q, err := sqlfile.Load(sqlFiles, "sql")
 	if err != nil {
 		return nil, fmt.Errorf("insight: %w", err)
 	}
-	return &Service{db: db, q: q}, nil
+	return &Service{db: db, st: st, q: q}, nil
 }
 
 // nonNil is s, or an empty slice for nil: a NULL text[] would match no

@@ -149,8 +149,8 @@ func (s *Service) UpdateMetadata(ctx context.Context, c MetadataChange, by Chang
 		if !res.Changed {
 			return nil
 		}
-		if _, err := tx.Exec(ctx, s.q.Get("SetTitleGroups"), c.DocumentID, res.After.Title, res.After.Groups); err != nil {
-			return fmt.Errorf("insight: document %d: %w", c.DocumentID, err)
+		if err := s.st.SetDocumentTitleGroups(ctx, tx, c.DocumentID, res.After.Title, res.After.Groups); err != nil {
+			return err
 		}
 		_, err = audit.Append(ctx, tx, audit.Event{Action: ActionMetadataChanged,
 			Target:  "document:" + strconv.FormatInt(c.DocumentID, 10),
@@ -181,13 +181,7 @@ func (s *Service) move(ctx context.Context, tx pgx.Tx, id int64, source, from, t
 	if taken {
 		return invalidf("collection: %q holds a document from the same source already", to)
 	}
-	if _, err := tx.Exec(ctx, s.q.Get("EnsureCollection"), to); err != nil {
-		return fmt.Errorf("insight: collection %s: %w", to, err)
-	}
-	if _, err := tx.Exec(ctx, s.q.Get("MoveSource"), id, to); err != nil {
-		return fmt.Errorf("insight: move document %d to %s: %w", id, to, err)
-	}
-	return nil
+	return s.st.MoveDocumentSource(ctx, tx, id, to)
 }
 
 // visible reports whether a document with access groups docGroups is

@@ -155,7 +155,7 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 	if d.Store != nil {
 		// Its queries are embedded and parsed by its tests: failing here
 		// is a broken build, as with the pages above.
-		if ins, err = insight.New(d.Store.DB()); err != nil {
+		if ins, err = insight.New(d.Store.DB(), d.Store); err != nil {
 			panic(err)
 		}
 	}
