@@ -119,6 +119,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		PublicURLs:            cfg.Auth.PublicURLs,
 		MetricsListen:         cfg.Limits.MetricsListen,
 		Limits:                serverLimits(cfg),
+		Insight: server.InsightConfig{ShowNames: cfg.Insight.FeedbackShowNames, GapDays: cfg.Insight.GapDays,
+			GapSimilarity: cfg.Insight.GapSimilarity, RetentionAction: cfg.RetentionAction},
 	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
 		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig,
 		ChatCheck: func(ctx context.Context, model string) (models.ChatCheckReport, error) {

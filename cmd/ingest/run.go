@@ -48,6 +48,8 @@ type flags struct {
 	prune, dryRun, force bool
 	noOCR, json, quiet   bool
 	lexicalOnly          bool
+	updateMeta           bool   // --update-metadata (metadata.go)
+	title                string // with --update-metadata
 	workers, batch       int
 	maxMB                int64
 	timeout, lease       time.Duration
@@ -71,6 +73,8 @@ func (f *flags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.noOCR, "no-ocr", false, "do not OCR scanned pages even when tesseract is installed")
 	fs.BoolVar(&f.json, "json", false, "print the report as JSON on stdout")
 	fs.BoolVar(&f.quiet, "quiet", false, "no progress output")
+	fs.BoolVar(&f.updateMeta, "update-metadata", false, "change the title (--title), collection (--collection) and access groups (--groups) of the documents whose ids are given, in place, without re-embedding")
+	fs.StringVar(&f.title, "title", "", "with --update-metadata: the documents' new title")
 }
 
 // Run ingests the files and folders named in args.
@@ -83,6 +87,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	cfg, fs, err := config.Load("ingest", interleave(args), m.Getenv, m.Stderr, f.register, config.AcceptArgs)
 	if err != nil {
 		return err
+	}
+	if f.updateMeta {
+		return m.updateMetadata(ctx, cfg, fs, f)
 	}
 	roots := fs.Args()
 	if len(roots) == 0 {

@@ -117,6 +117,8 @@ type Config struct {
 
 	// Shutdown is the SIGTERM sequence and stream keep-alives (shutdown.go).
 	Shutdown ShutdownConfig
+	// Insight is the feedback review and gaps report (insight.go).
+	Insight InsightConfig
 
 	// Database holds the read replica and vector index settings
 	// (database.go).
@@ -259,7 +261,7 @@ func Settings() []Setting {
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
 		parseSettings(), limitsSettings(),
-		originalsSettings(), jobsSettings(), shutdownSettings(), databaseSettings())...)
+		originalsSettings(), jobsSettings(), shutdownSettings(), databaseSettings(), insightSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.

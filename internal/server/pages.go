@@ -13,12 +13,15 @@ func (s *Server) navFor(u auth.User) []web.NavItem {
 	nav := []web.NavItem{{Key: "chat", Label: "Chat", Href: "/"}}
 	if u.InGroup(s.roles.KnowledgeManager) {
 		nav = append(nav, web.NavItem{Key: "documents", Label: "Documents", Href: "/documents"})
+		nav = append(nav, web.NavItem{Key: "insight", Label: "Feedback and gaps", Href: "/insight"}) // insight.go
 	}
 	if u.InGroup(s.roles.Auditor) {
 		nav = append(nav, web.NavItem{Key: "audit", Label: "Audit trail", Href: "/audit"})
 	}
 	if u.InGroup(s.roles.Admin) {
 		nav = append(nav, web.NavItem{Key: "admin", Label: "Administration", Href: "/admin"})
+		nav = append(nav, web.NavItem{Key: "usage", Label: "Usage", Href: "/usage"},
+			web.NavItem{Key: "transparency", Label: "Transparency record", Href: "/transparency"}) // insight.go
 	}
 	nav = append(nav, web.NavItem{Key: "about", Label: "About", Href: "/about"})
 	return nav

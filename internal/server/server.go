@@ -15,6 +15,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/auth"
+	"github.com/civitas-eu/civitas/internal/insight"
 	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/originals"
@@ -68,6 +69,9 @@ type Config struct {
 	PublicURLs []string
 	// Limits bound answers, uploads and writes (limits.go).
 	Limits Limits
+	// Insight configures the feedback review, gaps report, dashboard and
+	// transparency record (insight.go).
+	Insight InsightConfig
 	// MetricsListen is the operator listener's address (--metrics-listen):
 	// besides loopback names and IP literals, its host is the one Host
 	// name that listener answers (operator_host.go).
@@ -98,6 +102,7 @@ type Server struct {
 	roles      auth.Roles   // the groups granting roles, from the authenticator
 	fileHashes *fileHashes  // sums of served document files (filehash.go)
 	chatCheck  func(ctx context.Context, model string) (models.ChatCheckReport, error)
+	insight    *insight.Service // nil without a store
 }
 
 // Deps are the services the handlers call.
@@ -146,7 +151,15 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 		authn = auth.New(cfg.Auth, st, nil)
 	}
 	m := newMetrics()
-	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn,
+	var ins *insight.Service
+	if d.Store != nil {
+		// Its queries are embedded and parsed by its tests: failing here
+		// is a broken build, as with the pages above.
+		if ins, err = insight.New(d.Store.DB(), d.Store); err != nil {
+			panic(err)
+		}
+	}
+	return &Server{insight: ins, cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn,
 		metrics: m, gate: newAnswerGate(cfg.Limits, m),
 		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin, originals: d.Originals,
 		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles(), fileHashes: newFileHashes(), chatCheck: d.ChatCheck}
@@ -221,6 +234,7 @@ func (s *Server) routes() *routeTable {
 	mux.Handle("DELETE /api/library/documents/{id}", librarian(s.deleteDocument))
 	s.goldenRoutes(mux, member)
 	s.suggestionRoutes(mux, authed, member)
+	s.insightRoutes(mux, member)
 
 	// The OpenAI-compatible API (openai.go), authenticated like the rest.
 	oa := newOpenAI(s)

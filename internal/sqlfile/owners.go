@@ -20,6 +20,7 @@ func TableOwners() map[string]string {
 		jobs      = "internal/jobs"
 		originals = "internal/originals"
 		privacy   = "internal/privacy"
+		insight   = "internal/insight"
 	)
 	return map[string]string{
 		// Documents, their chunks and vectors.
@@ -38,6 +39,8 @@ func TableOwners() map[string]string {
 		"jobs":      jobs,
 		"originals": originals, "original_chunks": originals,
 		"pseudonym_key": privacy,
+		// Feedback reviews and the admin's transparency texts.
+		"feedback_reviews": insight, "transparency_fields": insight,
 	}
 }
 

@@ -44,6 +44,10 @@ func TestRenderPages(t *testing.T) {
 			`id="models-table"`, `id="reembed-progress"`, `id="pull-form"`, `id="import-form"`, `id="changes-table"`}, []string{`data-i18n="admin.forbidden"`}},
 		{"admin", "forbidden", []string{`data-i18n="admin.forbidden"`, `role="alert"`}, []string{`id="key-form"`, `id="models-admin"`}},
 		{"signedout", "", []string{`href="/auth/login"`}, nil},
+		{"insight", "", []string{`id="feedback-list"`, `id="gaps-table"`, `id="meta-form"`}, []string{`data-i18n="insight.forbidden"`}},
+		{"insight", "forbidden", []string{`data-i18n="insight.forbidden"`, `role="alert"`}, []string{`id="feedback-list"`}},
+		{"usage", "", []string{`id="usage-form"`, `id="usage-csv"`, `id="usage-days"`}, []string{`data-i18n="usage.forbidden"`}},
+		{"transparency", "", []string{`id="transparency-form"`, `id="transparency-models"`}, []string{`data-i18n="usage.forbidden"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.page+"/"+tt.message, func(t *testing.T) {
@@ -228,7 +232,8 @@ func TestCatalogsComplete(t *testing.T) {
 		"admin.status.active", "admin.status.revoked", "admin.status.expired", "admin.mode.full", "admin.mode.lexical", "admin.mode.search",
 		"audit.shown", "audit.shownMore", "audit.question", "audit.answerText", "audit.mode", "audit.chatModel", "audit.embedModel",
 		"audit.promptVersion", "audit.retrieved", "audit.verifyOK", "audit.verifyBroken", "admin.revokeTitle", "admin.revokeText",
-		"admin.mode", "admin.version", "admin.promptVersion"}...)
+		"admin.mode", "admin.version", "admin.promptVersion",
+		"title.insight", "title.usage", "title.transparency", "nav.insight", "nav.usage", "nav.transparency"}...)
 	if len(keys) < 80 {
 		t.Fatalf("found only %d keys in use; is the pattern broken?", len(keys))
 	}
