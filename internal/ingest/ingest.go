@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/chunk"
@@ -63,6 +64,12 @@ type Options struct {
 	// and moves it to SourceURI only once its version is stored. Include
 	// and Exclude do not apply; Prune is refused.
 	SourceURI string
+	// Title and Meta, when set, are what a source (internal/sources)
+	// knows about the one file of SourceURI: the title replaces the
+	// file's own, Meta is kept in the document's metadata (OParl's
+	// reference, date, body).
+	Title string
+	Meta  map[string]string
 }
 
 // Embedder computes embeddings; *ollama.Client implements it. Embed
@@ -186,11 +193,15 @@ func (o Options) withDefaults() (Options, error) {
 		if len(o.Roots) != 1 || o.Prune {
 			return o, errors.New("a source URI names exactly one file, without pruning")
 		}
-		abs, err := filepath.Abs(o.SourceURI)
-		if err != nil {
-			return o, fmt.Errorf("source URI %s: %w", o.SourceURI, err)
+		// A URI with a scheme (source://name/key) stays as it is; a path
+		// is made absolute like a walked file's.
+		if !strings.Contains(o.SourceURI, "://") {
+			abs, err := filepath.Abs(o.SourceURI)
+			if err != nil {
+				return o, fmt.Errorf("source URI %s: %w", o.SourceURI, err)
+			}
+			o.SourceURI = abs
 		}
-		o.SourceURI = abs
 	}
 	if err := validateGlobs("include", o.Include); err != nil {
 		return o, err
