@@ -65,6 +65,8 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			return m.runSubject(ctx, args[1:])
 		case "migrate":
 			return m.runMigrate(ctx, args[1:])
+		case "sources":
+			return m.runSources(ctx, args[1:])
 		}
 	}
 	cfg, _, err := config.Load("assistant", args, m.Getenv, m.Stderr, nil)

@@ -19,6 +19,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/chunk"
@@ -91,6 +92,13 @@ type Ingester struct {
 	owner    store.Owner
 	// Progress, if set, is told about every file, page and chunk.
 	Progress *Progress
+
+	// RememberModels is how long a registered embedding model is taken
+	// as it was without asking Ollama again (0: every run asks).
+	RememberModels time.Duration
+
+	mu     sync.Mutex
+	models map[string]registered // registerModel's recent answers
 }
 
 // New returns an Ingester. Each Ingester is one claim owner: give each
@@ -100,7 +108,8 @@ func New(st *store.Store, emb Embedder, log *slog.Logger) *Ingester {
 	pid := os.Getpid()
 	return &Ingester{
 		store: st, embedder: emb, log: log,
-		owner: store.Owner{ID: fmt.Sprintf("%s:%d:%d", host, pid, time.Now().UnixNano()), Host: host, PID: pid},
+		owner:  store.Owner{ID: fmt.Sprintf("%s:%d:%d", host, pid, time.Now().UnixNano()), Host: host, PID: pid},
+		models: map[string]registered{},
 	}
 }
 

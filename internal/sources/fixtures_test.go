@@ -16,6 +16,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/extract"
 	"github.com/civitas-eu/civitas/internal/ingest"
+	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
 	"github.com/civitas-eu/civitas/internal/sources"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -28,6 +29,13 @@ type bundle struct {
 	st     *sources.Store
 	engine *sources.Engine
 	model  string
+	llm    *ollama.Client
+}
+
+func (b bundle) ingester() *ingest.Ingester {
+	in := ingest.New(b.docs, b.llm, quiet())
+	in.RememberModels = time.Minute
+	return in
 }
 
 func quiet() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -45,9 +53,8 @@ func setup(t testing.TB) bundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := ingest.New(docs, llm, quiet())
-	b := bundle{docs: docs, st: st, model: model}
-	b.engine = sources.NewEngine(st, sources.EngineConfig{Docs: docs, Ingester: in, Lease: 3 * time.Second,
+	b := bundle{docs: docs, st: st, model: model, llm: llm}
+	b.engine = sources.NewEngine(st, sources.EngineConfig{Docs: docs, Ingester: b.ingester(), Lease: 3 * time.Second,
 		Options: b.engineOptions()}, quiet())
 	return b
 }

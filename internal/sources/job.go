@@ -81,6 +81,9 @@ func (e *Engine) EnqueueDue(ctx context.Context, q *jobs.Queue) (int, error) {
 
 // Schedule enqueues due syncs every interval until ctx ends.
 func (e *Engine) Schedule(ctx context.Context, q *jobs.Queue, every time.Duration) {
+	if every <= 0 {
+		every = 30 * time.Second
+	}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
