@@ -32,7 +32,7 @@ func TestEntryMetaReachesDocumentAndCitations(t *testing.T) {
 	l := staticLister{"p1": {Key: "paper/17/file.md", Name: "file.md", Token: "v1",
 		Meta: map[string]string{"title": "Parkgebühren", "reference": "DS/2026/17", "date": "2026-11-30", "body": "Rat der Stadt"}}}
 	eng := sources.NewEngine(b.st, sources.EngineConfig{Docs: b.docs, Ingester: b.ingester(),
-		Kinds: map[string]sources.Factory{"webdav": func(sources.Config) (sources.Lister, error) { return l, nil }},
+		Kinds:   map[string]sources.Factory{"webdav": func(sources.Config) (sources.Lister, error) { return l, nil }},
 		Options: b.engineOptions()}, quiet())
 	src := b.add(t, sources.Source{Kind: "webdav", URL: "http://127.0.0.1:1/"})
 	run, err := eng.Sync(context.Background(), src.ID, 0)

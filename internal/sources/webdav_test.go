@@ -68,4 +68,3 @@ func TestUnreachableWebDAVLeavesCollectionUntouched(t *testing.T) {
 		t.Fatalf("the source does not show the failed run: %+v %v", s.LastRun, err)
 	}
 }
-
