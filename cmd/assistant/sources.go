@@ -7,6 +7,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/config"
 	"github.com/civitas-eu/civitas/internal/extract"
 	"github.com/civitas-eu/civitas/internal/ingest"
+	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/sources"
 )
 
@@ -37,4 +38,13 @@ func (c *core) openSources(cfg config.Config) error {
 	// all processes (the engine's lease).
 	c.queue.Handle(sources.JobKind, 2, c.sources.Handler())
 	return nil
+}
+
+// sourcesService is what the server's /api/sources routes use: the engine,
+// and the queue their "sync now" enqueues on.
+func (c *core) sourcesService() *server.SourcesService {
+	return &server.SourcesService{Engine: c.sources, Enqueue: func(ctx context.Context, id int64, by string) (int64, error) {
+		j, err := sources.Enqueue(ctx, c.queue, id, by)
+		return j.ID, err
+	}}
 }

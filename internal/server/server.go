@@ -98,6 +98,7 @@ type Server struct {
 	roles      auth.Roles   // the groups granting roles, from the authenticator
 	fileHashes *fileHashes  // sums of served document files (filehash.go)
 	chatCheck  func(ctx context.Context, model string) (models.ChatCheckReport, error)
+	sources    *SourcesService // nil: the /api/sources routes answer 503
 }
 
 // Deps are the services the handlers call.
@@ -127,6 +128,9 @@ type Deps struct {
 	// ChatCheck runs the golden-question checks on a candidate chat model
 	// (models.Service.CheckChat); nil answers its route 503.
 	ChatCheck func(ctx context.Context, model string) (models.ChatCheckReport, error)
+	// Sources serves the /api/sources routes (sources.go); nil answers
+	// them 503.
+	Sources *SourcesService
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
@@ -149,7 +153,7 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn,
 		metrics: m, gate: newAnswerGate(cfg.Limits, m),
 		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin, originals: d.Originals,
-		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles(), fileHashes: newFileHashes(), chatCheck: d.ChatCheck}
+		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles(), fileHashes: newFileHashes(), chatCheck: d.ChatCheck, sources: d.Sources}
 }
 
 // storeDB is st's connection, or nil without a store.
@@ -219,6 +223,7 @@ func (s *Server) routes() *routeTable {
 	mux.Handle("POST /api/library/documents/{id}/reingest", librarian(s.reingestDocument))
 	mux.Handle("DELETE /api/library/documents/{id}", librarian(s.deleteDocument))
 	s.goldenRoutes(mux, member)
+	s.sourceRoutes(mux) // knowledge managers and admins (sources.go)
 
 	// The OpenAI-compatible API (openai.go), authenticated like the rest.
 	oa := newOpenAI(s)
