@@ -5,6 +5,7 @@ import { t, formatDate, onChange } from './i18n.js';
 import { get, post, del } from './api.js';
 import { announcer, button, cell, confirmAction, showError } from './ui.js';
 import { init as initGolden } from './golden.js';
+import { init as initSources } from './sources.js';
 
 const $ = (id) => document.getElementById(id);
 const pendingStatuses = ['queued', 'running', 'processing'];
@@ -200,5 +201,6 @@ if ($('upload-form')) {
   onChange(render);
   await refresh();
   await initGolden();
+  initSources();
 }
 document.body.dataset.ready = 'true';
