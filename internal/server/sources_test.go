@@ -19,6 +19,18 @@ import (
 // counts instead of queueing.
 func setupSources(t *testing.T) (bundle, *atomic.Int32) {
 	t.Helper()
+	b, n := setupSourcesWith(t)
+	return b.bundle, n
+}
+
+// sourcesBundle is a server with sources and the engine behind it.
+type sourcesBundle struct {
+	bundle
+	engine *sources.Engine
+}
+
+func setupSourcesWith(t *testing.T) (sourcesBundle, *atomic.Int32) {
+	t.Helper()
 	pool := dbtest.Migrated(t)
 	st, err := sources.NewStore(pool)
 	if err != nil {
@@ -31,7 +43,7 @@ func setupSources(t *testing.T) (bundle, *atomic.Int32) {
 	var synced atomic.Int32
 	svc := &server.SourcesService{Engine: sources.NewEngine(st, sources.EngineConfig{Docs: docs}, nil),
 		Enqueue: func(context.Context, int64, string) (int64, error) { synced.Add(1); return 1, nil }}
-	return setup(t, setupOpts{sources: svc}), &synced
+	return sourcesBundle{setup(t, setupOpts{sources: svc}), svc.Engine}, &synced
 }
 
 // removeSource deletes a source the test made, by name.
@@ -141,5 +153,32 @@ func TestSourceAdminOnlyFieldsAndEgress(t *testing.T) {
 				t.Errorf("and may sync it: %d", resp.StatusCode)
 			}
 		}
+	}
+}
+
+// TestFailedSyncInMetricsAndAudit: a sync whose server is unreachable
+// shows as failed on the operator's /metrics and in the audit trail.
+func TestFailedSyncInMetricsAndAudit(t *testing.T) {
+	b, _ := setupSourcesWith(t)
+	name := dbtest.UniqueName("metrics-")
+	removeSource(t, b.bundle, name)
+	resp, raw := request(t, "POST", b.url+"/api/sources", "kim", []string{auth.GroupKnowledgeManager},
+		map[string]any{"name": name, "kind": "webdav", "url": "http://127.0.0.1:1/dav/", "collection": b.collection}, nil)
+	var src sources.Source
+	if resp.StatusCode != 201 || json.Unmarshal(raw, &src) != nil {
+		t.Fatalf("add: %d %s", resp.StatusCode, raw)
+	}
+	run, err := b.engine.Sync(context.Background(), src.ID, 0)
+	if err != nil || run.Status != "failed" {
+		t.Fatalf("sync of an unreachable server: %+v %v", run, err)
+	}
+	resp, raw = request(t, "GET", b.metricsURL+"/metrics", "", nil, nil, nil)
+	if want := `civitas_source_last_run_failed{source="` + name + `"} 1`; resp.StatusCode != 200 || !strings.Contains(string(raw), want) {
+		t.Errorf("metrics lack %s (%d)", want, resp.StatusCode)
+	}
+	var n int
+	if err := b.store.DB().QueryRow(context.Background(), "SELECT count(*) FROM audit_log WHERE action = $1 AND target = $2",
+		sources.ActionSyncFailed, "source:"+name).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d audit events of the failed sync (%v), want 1", n, err)
 	}
 }

@@ -70,6 +70,9 @@ func NewEngine(st *Store, cfg EngineConfig, log *slog.Logger) *Engine {
 	if cfg.Kinds == nil {
 		cfg.Kinds = Kinds()
 	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	return &Engine{st: st, cfg: cfg, log: log}
 }
 
