@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/egress"
 	"github.com/civitas-eu/civitas/internal/ingest"
@@ -140,13 +142,15 @@ func (e *Engine) Sync(ctx context.Context, id, jobID int64) (Run, error) {
 	owner := hex.EncodeToString(b)
 	var got int64
 	err := e.st.db.QueryRow(ctx, e.st.q.Get("Acquire"), id, owner, e.cfg.Lease.Seconds()).Scan(&got)
-	if err != nil {
-		if src, gerr := e.st.Get(ctx, id); gerr != nil {
+	if errors.Is(err, pgx.ErrNoRows) {
+		// Held by another worker, or no such source.
+		if _, gerr := e.st.Get(ctx, id); gerr != nil {
 			return Run{}, gerr
-		} else if src.ID != 0 {
-			return Run{}, ErrBusy
 		}
-		return Run{}, err
+		return Run{}, ErrBusy
+	}
+	if err != nil {
+		return Run{}, fmt.Errorf("sources: take source %d: %w", id, err)
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
