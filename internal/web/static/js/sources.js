@@ -27,6 +27,11 @@ async function load() {
   try {
     data = await get('/api/sources');
   } catch (err) {
+    // A server without sources (no database for them) shows no section.
+    if (err.status === 503 && err.code === 'unavailable' && /not enabled/.test(err.message)) {
+      $('sources-section').hidden = true;
+      return;
+    }
     announce(t('sources.loadFailed', { reason: err.message }));
     return;
   }
