@@ -2,6 +2,8 @@ package sources_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,5 +68,22 @@ func TestUnreachableWebDAVLeavesCollectionUntouched(t *testing.T) {
 	s, err := b.st.Get(context.Background(), src.ID)
 	if err != nil || s.LastRun == nil || s.LastRun.Status != "failed" || s.LastRun.Error == "" {
 		t.Fatalf("the source does not show the failed run: %+v %v", s.LastRun, err)
+	}
+}
+
+// TestRedirectToPublicAddressRefused: a local WebDAV server that
+// redirects to a public address does not lead the sync out of the
+// allowed networks: the connection is refused when dialled (the guard is
+// on the dialer), the run fails and names the refusal.
+func TestRedirectToPublicAddressRefused(t *testing.T) {
+	b := setup(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://8.8.8.8/dav/", http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(srv.Close)
+	src := b.add(t, sources.Source{Kind: "webdav", URL: srv.URL})
+	run := b.sync(t, src)
+	if run.Status != "failed" || !strings.Contains(run.Error, "public address") {
+		t.Fatalf("sync through a redirect to a public address: %+v", run)
 	}
 }
