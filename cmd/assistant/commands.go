@@ -25,6 +25,7 @@ func (m *Main) commands() []command {
 		{"eval", "measure retrieval (and answer) quality on a QA file", m.runEval},
 		{"audit", "verify, export and hold the audit trail", m.runAudit},
 		{"subject", "data-subject requests: export or erase one person's data", m.runSubject},
+		{"sources", "add, list, sync and remove scheduled sources (folders, WebDAV, S3, websites, OParl)", m.runSources},
 		{"transparency", "print the transparency record for the city's algorithm register (json or html)", m.runTransparency},
 		{"healthcheck", "exit 0 when the server answers /readyz (for container health checks)", m.runHealthcheck},
 		{"version", "print the version and exit", func(context.Context, []string) error { return m.printVersion() }},

@@ -14,6 +14,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/privacy"
+	"github.com/civitas-eu/civitas/internal/sources"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
@@ -31,7 +32,10 @@ type core struct {
 	orig     originals.Store
 	lib      *library.Service
 	priv     *privacy.Service
-	log      *slog.Logger
+	sources  *sources.Engine
+	// sourcesTick is how often due syncs are looked for (--sources-tick).
+	sourcesTick time.Duration
+	log         *slog.Logger
 
 	stopRefresh context.CancelFunc
 	closeRead   func() // the read replica's pool (--database-read-url)
@@ -111,7 +115,8 @@ func (c *core) open(ctx context.Context, cfg config.Config, maxConns int32) erro
 		return err
 	}
 	c.queue.Handle(privacy.JobKind, 1, c.priv.Handler())
-	return nil
+	c.sourcesTick = cfg.Sources.Tick
+	return c.openSources(cfg)
 }
 
 // close stops the model refresh and closes the pool; jobs must have
@@ -133,6 +138,9 @@ func (c *core) runJobs(ctx context.Context) (stop func()) {
 	// Retention runs daily as a job, on whichever process claims it.
 	scheduled := make(chan struct{})
 	go func() { defer close(scheduled); c.priv.Schedule(jobsCtx, c.queue, 24*time.Hour) }()
+	// Due source syncs, enqueued once whichever process sees them first.
+	sourcesScheduled := make(chan struct{})
+	go func() { defer close(sourcesScheduled); c.sources.Schedule(jobsCtx, c.queue, c.sourcesTick) }()
 	stopped := false
 	return func() {
 		if stopped {
@@ -144,5 +152,6 @@ func (c *core) runJobs(ctx context.Context) (stop func()) {
 			c.log.Warn("background jobs stopped with an error", "err", err)
 		}
 		<-scheduled
+		<-sourcesScheduled
 	}
 }

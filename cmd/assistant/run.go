@@ -122,7 +122,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		Insight: server.InsightConfig{ShowNames: cfg.Insight.FeedbackShowNames, GapDays: cfg.Insight.GapDays,
 			GapSimilarity: cfg.Insight.GapSimilarity, RetentionAction: cfg.RetentionAction},
 	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
-		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig,
+		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig, Sources: c.sourcesService(),
 		ChatCheck: func(ctx context.Context, model string) (models.ChatCheckReport, error) {
 			ac := answerConfig(cfg)
 			ac.Models = c.modelSvc.CandidateModels(model)

@@ -124,6 +124,9 @@ type Config struct {
 	// (database.go).
 	Database DatabaseConfig
 
+	// Sources are the settings of scheduled sources (sources.go).
+	Sources SourcesConfig
+
 	// effective is every setting of the binary with the value in force,
 	// for the start-up log (LogAttrs).
 	effective []effectiveSetting
@@ -261,7 +264,7 @@ func Settings() []Setting {
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
 		parseSettings(), limitsSettings(),
-		originalsSettings(), jobsSettings(), shutdownSettings(), databaseSettings(), insightSettings())...)
+		originalsSettings(), jobsSettings(), shutdownSettings(), databaseSettings(), insightSettings(), sourcesSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.

@@ -18,6 +18,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/chunk"
@@ -63,6 +65,12 @@ type Options struct {
 	// and moves it to SourceURI only once its version is stored. Include
 	// and Exclude do not apply; Prune is refused.
 	SourceURI string
+	// Title and Meta, when set, are what a source (internal/sources)
+	// knows about the one file of SourceURI: the title replaces the
+	// file's own, Meta is kept in the document's metadata (OParl's
+	// reference, date, body).
+	Title string
+	Meta  map[string]string
 }
 
 // Embedder computes embeddings; *ollama.Client implements it. Embed
@@ -84,6 +92,13 @@ type Ingester struct {
 	owner    store.Owner
 	// Progress, if set, is told about every file, page and chunk.
 	Progress *Progress
+
+	// RememberModels is how long a registered embedding model is taken
+	// as it was without asking Ollama again (0: every run asks).
+	RememberModels time.Duration
+
+	mu     sync.Mutex
+	models map[string]registered // registerModel's recent answers
 }
 
 // New returns an Ingester. Each Ingester is one claim owner: give each
@@ -93,7 +108,8 @@ func New(st *store.Store, emb Embedder, log *slog.Logger) *Ingester {
 	pid := os.Getpid()
 	return &Ingester{
 		store: st, embedder: emb, log: log,
-		owner: store.Owner{ID: fmt.Sprintf("%s:%d:%d", host, pid, time.Now().UnixNano()), Host: host, PID: pid},
+		owner:  store.Owner{ID: fmt.Sprintf("%s:%d:%d", host, pid, time.Now().UnixNano()), Host: host, PID: pid},
+		models: map[string]registered{},
 	}
 }
 
@@ -186,11 +202,15 @@ func (o Options) withDefaults() (Options, error) {
 		if len(o.Roots) != 1 || o.Prune {
 			return o, errors.New("a source URI names exactly one file, without pruning")
 		}
-		abs, err := filepath.Abs(o.SourceURI)
-		if err != nil {
-			return o, fmt.Errorf("source URI %s: %w", o.SourceURI, err)
+		// A URI with a scheme (source://name/key) stays as it is; a path
+		// is made absolute like a walked file's.
+		if !strings.Contains(o.SourceURI, "://") {
+			abs, err := filepath.Abs(o.SourceURI)
+			if err != nil {
+				return o, fmt.Errorf("source URI %s: %w", o.SourceURI, err)
+			}
+			o.SourceURI = abs
 		}
-		o.SourceURI = abs
 	}
 	if err := validateGlobs("include", o.Include); err != nil {
 		return o, err

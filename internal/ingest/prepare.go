@@ -219,7 +219,15 @@ func (r *run) document(ref fileRef, doc *extract.Document, hash []byte, language
 	if title == "" {
 		title = strings.TrimSuffix(filepath.Base(ref.Path), filepath.Ext(ref.Path))
 	}
+	if t := strings.TrimSpace(r.opts.Title); t != "" {
+		title = t
+	}
 	meta := map[string]any{"file_name": filepath.Base(ref.Path)}
+	for k, v := range r.opts.Meta {
+		if k != "file_name" && v != "" {
+			meta[k] = v
+		}
+	}
 	if len(doc.Warnings) > 0 {
 		meta["warnings"] = doc.Warnings
 	}

@@ -113,7 +113,34 @@ func (in *Ingester) catchUp(ctx context.Context, opts Options) error {
 // registerModel asks Ollama for the model's dimension (failing fast, with
 // the model's name and the server, if it is not installed) and records the
 // model with its HNSW index.
+//
+// With Ingester.RememberModels set, a model this Ingester registered
+// within that time is not asked again: internal/sources runs one ingest
+// per changed entry, and the probe would otherwise be an Ollama round
+// trip per file.
 func (in *Ingester) registerModel(ctx context.Context, name string) (store.EmbeddingModel, error) {
+	in.mu.Lock()
+	c, ok := in.models[name]
+	in.mu.Unlock()
+	if ok && time.Since(c.at) < in.RememberModels {
+		return c.model, nil
+	}
+	m, err := in.probeModel(ctx, name)
+	if err == nil {
+		in.mu.Lock()
+		in.models[name] = registered{model: m, at: time.Now()}
+		in.mu.Unlock()
+	}
+	return m, err
+}
+
+// registered is a model registerModel recorded, and when.
+type registered struct {
+	model store.EmbeddingModel
+	at    time.Time
+}
+
+func (in *Ingester) probeModel(ctx context.Context, name string) (store.EmbeddingModel, error) {
 	dims, err := in.embedder.EmbeddingDimensions(ctx, name)
 	if err != nil {
 		return store.EmbeddingModel{}, fmt.Errorf("embedding model %s: %w", name, err)

@@ -103,6 +103,7 @@ type Server struct {
 	fileHashes *fileHashes  // sums of served document files (filehash.go)
 	chatCheck  func(ctx context.Context, model string) (models.ChatCheckReport, error)
 	insight    *insight.Service // nil without a store
+	sources    *SourcesService  // nil: the /api/sources routes answer 503
 }
 
 // Deps are the services the handlers call.
@@ -132,6 +133,9 @@ type Deps struct {
 	// ChatCheck runs the golden-question checks on a candidate chat model
 	// (models.Service.CheckChat); nil answers its route 503.
 	ChatCheck func(ctx context.Context, model string) (models.ChatCheckReport, error)
+	// Sources serves the /api/sources routes (sources.go); nil answers
+	// them 503.
+	Sources *SourcesService
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
@@ -151,6 +155,9 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 		authn = auth.New(cfg.Auth, st, nil)
 	}
 	m := newMetrics()
+	if d.Sources != nil {
+		m.reg.MustRegister(sourcesCollector{d.Sources}) // sources_metrics.go
+	}
 	var ins *insight.Service
 	if d.Store != nil {
 		// Its queries are embedded and parsed by its tests: failing here
@@ -162,7 +169,7 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 	return &Server{insight: ins, cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn,
 		metrics: m, gate: newAnswerGate(cfg.Limits, m),
 		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin, originals: d.Originals,
-		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles(), fileHashes: newFileHashes(), chatCheck: d.ChatCheck}
+		hosts: publicHosts(cfg.PublicURLs), roles: authn.Roles(), fileHashes: newFileHashes(), chatCheck: d.ChatCheck, sources: d.Sources}
 }
 
 // storeDB is st's connection, or nil without a store.
@@ -235,6 +242,7 @@ func (s *Server) routes() *routeTable {
 	s.goldenRoutes(mux, member)
 	s.suggestionRoutes(mux, authed, member)
 	s.insightRoutes(mux, member)
+	s.sourceRoutes(mux) // knowledge managers and admins (sources.go)
 
 	// The OpenAI-compatible API (openai.go), authenticated like the rest.
 	oa := newOpenAI(s)

@@ -62,6 +62,8 @@ type setupOpts struct {
 	// pool, if set, is the database pool instead of the shared migrated
 	// test database (a pool running as the restricted app role).
 	pool *pgxpool.Pool
+	// sources serves the /api/sources routes (nil: 503).
+	sources *server.SourcesService
 }
 
 func newCollection() string { return dbtest.UniqueName("srv-") }
@@ -124,7 +126,7 @@ func setup(t testing.TB, o setupOpts) bundle {
 	}
 	srv := server.New(server.Config{ChatModel: b.chatModel, EmbedModel: b.embedModel, Auth: a, PromptVersion: set.Version(),
 		RetentionDays: o.retentionDays, PublicURLs: []string{b.url}, Limits: o.limits},
-		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn, AuditDB: pool, Privacy: priv})
+		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn, AuditDB: pool, Privacy: priv, Sources: o.sources})
 	ts.Config.Handler = srv.Handler()
 	ts.Config.WriteTimeout, ts.Config.ReadTimeout = o.limits.WriteTimeout, o.readTimeout
 	ts.Start()

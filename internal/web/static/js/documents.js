@@ -6,6 +6,7 @@ import { get, post, del } from './api.js';
 import { announcer, button, cell, confirmAction, showError } from './ui.js';
 import { init as initGolden } from './golden.js';
 import { init as initSuggestions } from './documents-suggest.js';
+import { init as initSources } from './sources.js';
 
 const $ = (id) => document.getElementById(id);
 const pendingStatuses = ['queued', 'running', 'processing'];
@@ -202,5 +203,6 @@ if ($('upload-form')) {
   await refresh();
   await initGolden();
   await initSuggestions();
+  initSources();
 }
 document.body.dataset.ready = 'true';

@@ -2,14 +2,6 @@ package sources
 
 import "errors"
 
-// Failure is one entry a source could not read during a listing, with the
-// reason, for the run summary. The sync engine neither ingests nor
-// prunes a failed key: the collection keeps what it had for it.
-type Failure struct {
-	Key    string // the entry's key (a URL for web and OParl)
-	Reason string // why, for people: "HTTP 500", "redirect loop", …
-}
-
 // FailureReporter is implemented by kinds whose listing can lose single
 // entries without being incomplete (a dead link on a website, one OParl
 // file that cannot be fetched). Failures returns those of the most recent
@@ -33,3 +25,7 @@ type FailureReporter interface {
 // ErrIncomplete is wrapped by a List error that comes with valid entries
 // but without the guarantee that they are all there is.
 var ErrIncomplete = errors.New("listing incomplete; nothing is removed after it")
+
+// errListingIncomplete ends a run whose listing was incomplete: what it
+// listed was synced, nothing was removed, and the run reports the error.
+var errListingIncomplete = errors.New("the listing was incomplete: new and changed entries were synced, nothing was removed")
