@@ -21,6 +21,7 @@ func TableOwners() map[string]string {
 		originals = "internal/originals"
 		privacy   = "internal/privacy"
 		insight   = "internal/insight"
+		sources   = "internal/sources"
 	)
 	return map[string]string{
 		// Documents, their chunks and vectors.
@@ -41,6 +42,8 @@ func TableOwners() map[string]string {
 		"pseudonym_key": privacy,
 		// Feedback reviews and the admin's transparency texts.
 		"feedback_reviews": insight, "transparency_fields": insight,
+		// Scheduled sources, what each holds, and their runs.
+		"sources": sources, "source_items": sources, "source_runs": sources,
 	}
 }
 

@@ -132,7 +132,8 @@ func rewriteNamed(s string, index map[string]int) string {
 // CheckNames reads the Go files of the package in dir (test files
 // excluded) and fails the test when
 //   - a call of a function or method named one of lookups (such as "q"
-//     or "Get") with a string literal argument names no query, or
+//     or "Get", or "q.Get" for a Get called on something named q) with a
+//     string literal argument names no query, or
 //   - a query is named by no string literal of the package: dead SQL.
 //
 // Any string literal counts as a use, so that names kept in tables of
@@ -161,6 +162,9 @@ func CheckNames(t testing.TB, dir string, queries sqlfile.Queries, lookups ...st
 				}
 			case *ast.CallExpr:
 				name := calleeName(n.Fun)
+				if !slices.Contains(lookups, name) {
+					name = qualifiedName(n.Fun)
+				}
 				if !slices.Contains(lookups, name) || len(n.Args) != 1 {
 					return true
 				}
@@ -179,6 +183,23 @@ func CheckNames(t testing.TB, dir string, queries sqlfile.Queries, lookups ...st
 			t.Errorf("query %s is used nowhere in the Go code of %s: delete it or use it", name, dir)
 		}
 	}
+}
+
+// qualifiedName is "q.Get" for a call of x.q.Get or q.Get: a lookup
+// given with its receiver's name tells the queries' Get from another
+// method named Get (an http.Header's) in the same package.
+func qualifiedName(fun ast.Expr) string {
+	sel, ok := fun.(*ast.SelectorExpr)
+	if !ok {
+		return ""
+	}
+	switch x := sel.X.(type) {
+	case *ast.Ident:
+		return x.Name + "." + sel.Sel.Name
+	case *ast.SelectorExpr:
+		return x.Sel.Name + "." + sel.Sel.Name
+	}
+	return ""
 }
 
 func calleeName(fun ast.Expr) string {
