@@ -121,6 +121,9 @@ type Config struct {
 	// Database holds the read replica and vector index settings
 	// (database.go).
 	Database DatabaseConfig
+
+	// Inference holds the chat and embedding backends (inference.go).
+	Inference InferenceConfig
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -249,7 +252,7 @@ func Settings() []Setting {
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
 		parseSettings(), limitsSettings(),
-		originalsSettings(), jobsSettings(), shutdownSettings(), databaseSettings())...)
+		originalsSettings(), jobsSettings(), shutdownSettings(), databaseSettings(), inferenceSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.
