@@ -109,6 +109,16 @@ func (s *Set) Show(ctx context.Context, model string) (ollama.ModelInfo, error) 
 	return info, err
 }
 
+// ShowChat asks the chat backend only, for readiness.
+func (s *Set) ShowChat(ctx context.Context, model string) (ollama.ModelInfo, error) {
+	return s.ChatPool.Show(ctx, model)
+}
+
+// ShowEmbed asks the embedding backend only, for readiness.
+func (s *Set) ShowEmbed(ctx context.Context, model string) (ollama.ModelInfo, error) {
+	return s.EmbedPool.Show(ctx, model)
+}
+
 // List returns the models of both backends, each name once.
 func (s *Set) List(ctx context.Context) ([]ollama.Installed, error) {
 	chat, err := s.ChatPool.List(ctx)
