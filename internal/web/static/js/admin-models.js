@@ -87,7 +87,7 @@ function hostRow(h) {
   const stateText = h.up ? t('models.hostUp') : t('models.hostDown');
   return el('tr', { 'data-host': h.url, 'data-role': h.role, 'data-up': String(h.up) },
     el('td', {}, role), el('td', {}, h.kind), el('td', {}, el('span', { className: 'mono' }, h.url)),
-    el('td', {}, el('span', { className: h.up ? 'badge badge-ok' : 'badge badge-error' }, stateText)),
+    el('td', {}, el('span', { className: h.up ? 'badge badge-ok' : 'badge badge-bad' }, stateText)),
     el('td', { className: 'num' }, String(h.in_flight)), el('td', {}, h.error || '—'));
 }
 
