@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/ollama"
@@ -81,6 +82,7 @@ type Pool struct {
 	cfg   PoolConfig
 	hosts []*host
 	log   *slog.Logger
+	next  atomic.Uint64 // where acquire starts looking: ties rotate
 }
 
 type host struct {
@@ -173,14 +175,17 @@ func (p *Pool) healthy() int {
 }
 
 // acquire picks the host for one request among those not in tried: the
-// up host with the fewest requests in flight (the first in configured
-// order on a tie), or, when none is up, the down host due soonest for a
+// up host with the fewest requests in flight, or, when none is up, the
+// down host due soonest for a
 // probe, so that a request still tries a host that may have come back. It
 // counts the request in flight; release undoes that. nil: all tried.
+// Ties go round-robin, so that idle hosts share sequential requests.
 func (p *Pool) acquire(tried []*host) *host {
 	var best *host
 	bestUp, bestLoad, bestRetry := false, 0, time.Time{}
-	for _, h := range p.hosts {
+	start := int(p.next.Add(1) % uint64(max(len(p.hosts), 1)))
+	for i := range p.hosts {
+		h := p.hosts[(start+i)%len(p.hosts)]
 		if slices.Contains(tried, h) {
 			continue
 		}
