@@ -135,7 +135,9 @@ func TestRequestsGoToTheLeastBusyHost(t *testing.T) {
 	b := &fakeBackend{url: "http://b", ChatFunc: chat("http://b")}
 	p := inference.NewPool(inference.PoolConfig{Role: "chat"}, nil, a, b)
 	var wg sync.WaitGroup
-	wg.Go(func() { _, _ = p.ChatStream(context.Background(), "m", nil, ollama.ChatOptions{}, func(string) error { return nil }) })
+	wg.Go(func() {
+		_, _ = p.ChatStream(context.Background(), "m", nil, ollama.ChatOptions{}, func(string) error { return nil })
+	})
 	busy := <-started
 	idle := "http://a"
 	if busy == idle {
