@@ -57,7 +57,7 @@ func TestOpenAIClientAgainstOllamaV1(t *testing.T) {
 	}
 	vecs, err := c.Embed(ctx, embed, []string{"eins", "zwei", "drei"})
 	if err != nil || len(vecs) != 3 || len(vecs[0]) != 8 {
-		t.Fatalf("Embed = %d vectors (first %d dims), %v; want 3 of 8", len(vecs), len(vecs), err)
+		t.Fatalf("Embed = %v, %v; want 3 vectors of 8 dimensions", vecs, err)
 	}
 	if _, err := c.Embed(ctx, "no-such-model", []string{"x"}); !errors.Is(err, ollama.ErrModelNotFound) {
 		t.Errorf("Embed with a missing model = %v, want ErrModelNotFound", err)
