@@ -68,6 +68,8 @@ start_pglite pglite-test "$TEST_PG_PORT" ""
 export CIVITAS_TEST_DATABASE_URL="postgres://postgres:postgres@127.0.0.1:$TEST_PG_PORT/postgres?sslmode=disable&default_query_exec_mode=simple_protocol"
 export CIVITAS_TEST_OLLAMA_URL=$OLLAMA_URL
 export CIVITAS_MODELS_DIR=$MODELS_DIR
+# Tests that start Ollama servers of their own (several hosts, one stopped).
+export CIVITAS_OLLAMA_BIN=$OLLAMA_BIN
 export CIVITAS_TEST_REQUIRE_SERVICES=1
 export CIVITAS_PGLITE_SERVER=$ROOT/scripts/pglite/node_modules/.bin/pglite-server
 # Every fuzz target fuzzes for a short while (their seeds also run as unit

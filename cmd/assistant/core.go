@@ -8,10 +8,10 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/civitas-eu/civitas/internal/config"
+	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/library"
 	"github.com/civitas-eu/civitas/internal/models"
-	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/sources"
@@ -19,12 +19,12 @@ import (
 )
 
 // core is what the server and `assistant worker` both start: the
-// database, Ollama, the job queue with every handler registered, and the
+// database, the chat and embedding backends, the job queue with every handler registered, and the
 // services that own the jobs. A server enqueues on the queue whether or
 // not it runs it (--jobs); a worker only runs it.
 type core struct {
 	pool     *pgxpool.Pool
-	llm      *ollama.Client
+	inf      *inference.Set
 	st       *store.Store
 	queue    *jobs.Queue
 	active   *models.Active
@@ -58,13 +58,18 @@ func openCore(ctx context.Context, cfg config.Config, maxConns int32, log *slog.
 
 func (c *core) open(ctx context.Context, cfg config.Config, maxConns int32) error {
 	log := c.log
-	c.llm = ollama.New(cfg.OllamaURL, nil)
-	if v, err := c.llm.Version(ctx); err != nil {
-		// Not fatal: the assistant serves search results without Ollama
-		// and recovers when it comes back.
-		log.Warn("Ollama does not answer; serving in search mode until it does", "url", c.llm.URL(), "err", err)
-	} else {
-		log.Info("Ollama reachable", "url", c.llm.URL(), "version", v)
+	// Chat and embeddings may go to different servers, several hosts each;
+	// the pools route around a host that is down and probe it until it
+	// is back (internal/inference).
+	c.inf = inference.New(cfg, log)
+	for _, p := range []*inference.Pool{c.inf.ChatPool, c.inf.EmbedPool} {
+		if v, err := p.Version(ctx); err != nil {
+			// Not fatal: the assistant serves search results without a
+			// chat model and recovers when its server comes back.
+			log.Warn("inference backend does not answer; serving in a degraded mode until it does", "kind", p.Kind(), "url", p.URL(), "err", err)
+		} else {
+			log.Info("inference backend reachable", "kind", p.Kind(), "url", p.URL(), "version", v)
+		}
 	}
 
 	storeOpts, closeRead, err := storeOptions(ctx, cfg, maxConns)
@@ -85,13 +90,14 @@ func (c *core) open(ctx context.Context, cfg config.Config, maxConns int32) erro
 	// so that every replica answers with the same models and an admin's
 	// switch reaches all of them within the refresh interval.
 	c.active = models.NewActive(c.st, 5*time.Second, log)
-	c.modelSvc = models.New(models.Deps{Store: c.st, Ollama: c.llm, Active: c.active, Queue: c.queue}, modelsConfig(cfg), log)
+	c.modelSvc = models.New(models.Deps{Store: c.st, Ollama: c.inf, Active: c.active, Queue: c.queue}, modelsConfig(cfg), log)
 	if err := c.modelSvc.Seed(ctx, cfg.ChatModel, cfg.EmbedModel); err != nil {
 		return err
 	}
 	refreshCtx, stopRefresh := context.WithCancel(ctx)
 	c.stopRefresh = stopRefresh
 	go c.active.Run(refreshCtx)
+	go c.inf.Run(refreshCtx)
 
 	// Original files live where every replica reaches them (--originals).
 	if c.orig, err = originals.OpenConfigured(ctx, cfg.Originals, c.pool); err != nil {
@@ -99,7 +105,7 @@ func (c *core) open(ctx context.Context, cfg config.Config, maxConns int32) erro
 	}
 	// The documents page's uploads. The embedding model is asked per job,
 	// so that a switch of the active model can apply without a restart.
-	c.lib, err = library.New(c.st, c.queue, c.llm, log, library.Config{
+	c.lib, err = library.New(c.st, c.queue, c.inf.EmbedPool, log, library.Config{
 		UploadDir: cfg.UploadDir, MaxFileBytes: cfg.MaxUploadBytes, Sandbox: parseSandbox(cfg.Parse), Originals: c.orig,
 		EmbedModel: func(context.Context) (string, error) {
 			if _, embed := c.active.ActiveModels(); embed != "" {

@@ -14,8 +14,8 @@ import (
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/config"
 	"github.com/civitas-eu/civitas/internal/eval"
+	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/models"
-	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/store"
 	"github.com/civitas-eu/civitas/prompts"
@@ -66,7 +66,7 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	llm := ollama.New(cfg.OllamaURL, nil)
+	inf := inference.New(cfg, log)
 	opts := eval.Options{K: k, Collections: config.SplitList(collections), Groups: config.SplitList(groups)}
 	// Measure what the assistant serves: the active embedding model of the
 	// database (the configured one only before the first start seeds it),
@@ -79,7 +79,7 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 		}
 	})
 	if candidate != "" {
-		if err := m.prepareCandidate(ctx, cfg, st, llm, candidate, opts.Collections, log); err != nil {
+		if err := m.prepareCandidate(ctx, cfg, st, inf, candidate, opts.Collections, log); err != nil {
 			return err
 		}
 	}
@@ -88,7 +88,7 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 		return err
 	}
 	opts.EmbedModel = embedModel
-	r := retrieve.New(st, llm, retrieve.Config{EmbedModel: embedModel}, log)
+	r := retrieve.New(st, inf.EmbedPool, retrieve.Config{EmbedModel: embedModel}, log)
 	rep, err := eval.Run(ctx, r, questions, opts)
 	if err != nil {
 		return err
@@ -107,7 +107,7 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		svc, err := answer.New(answerConfig(cfg), r, llm, nil, tmpl, log)
+		svc, err := answer.New(answerConfig(cfg), r, inf.ChatPool, nil, tmpl, log)
 		if err != nil {
 			return err
 		}
@@ -151,13 +151,13 @@ func evalEmbedModel(ctx context.Context, st *store.Store, configured, candidate 
 // prepareCandidate registers the candidate embedding model (it must be
 // installed and embed) and embeds the evaluated collections' chunks that
 // lack its vectors, leaving the active model as it is.
-func (m *Main) prepareCandidate(ctx context.Context, cfg config.Config, st *store.Store, llm *ollama.Client, name string, collections []string, log *slog.Logger) error {
-	svc := models.New(models.Deps{Store: st, Ollama: llm}, modelsConfig(cfg), log)
+func (m *Main) prepareCandidate(ctx context.Context, cfg config.Config, st *store.Store, inf *inference.Set, name string, collections []string, log *slog.Logger) error {
+	svc := models.New(models.Deps{Store: st, Ollama: inf}, modelsConfig(cfg), log)
 	em, err := svc.PrepareEmbed(ctx, name)
 	if err != nil {
 		return err
 	}
-	n, err := eval.EmbedMissing(ctx, st, llm, em, collections)
+	n, err := eval.EmbedMissing(ctx, st, inf.EmbedPool, em, collections)
 	if err != nil {
 		return err
 	}

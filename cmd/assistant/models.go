@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/config"
+	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
@@ -63,13 +64,13 @@ func (m *Main) runModels(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	llm := ollama.New(cfg.OllamaURL, nil)
+	inf := inference.New(cfg, log)
 	queue, err := jobs.New(pool, log, jobs.Config{}) // only enqueued to: the assistant runs it
 	if err != nil {
 		return err
 	}
 	active := models.NewActive(st, 0, log)
-	svc := models.New(models.Deps{Store: st, Ollama: llm, Active: active, Queue: queue}, modelsConfig(cfg), log)
+	svc := models.New(models.Deps{Store: st, Ollama: inf, Active: active, Queue: queue}, modelsConfig(cfg), log)
 	if err := svc.Seed(ctx, cfg.ChatModel, cfg.EmbedModel); err != nil {
 		return err
 	}

@@ -77,7 +77,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.close()
-	pool, llm, st, lib, priv := c.pool, c.llm, c.st, c.lib, c.priv
+	pool, inf, st, lib, priv := c.pool, c.inf, c.st, c.lib, c.priv
 
 	// Uploads left behind by cancelled jobs or by a process that died
 	// while receiving them; a failure only leaves them for the next start.
@@ -94,11 +94,11 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	log.Info("sign-in", "mode", authn.Mode(), "oidc_issuer", cfg.Auth.OIDCIssuer, "public_urls", cfg.Auth.PublicURLs,
 		"trusted_proxies", cfg.Auth.TrustedProxies, "roles", authn.Roles())
 
-	retriever := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
+	retriever := retrieve.New(st, inf.EmbedPool, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
 	ac := answerConfig(cfg)
 	ac.Models = c.active
 	var answerer server.Answerer
-	if answerer, err = answer.New(ac, retriever, llm, documentSource{st}, tmpl, log); err != nil {
+	if answerer, err = answer.New(ac, retriever, inf.ChatPool, documentSource{st}, tmpl, log); err != nil {
 		return err
 	}
 	if m.wrapAnswerer != nil {
@@ -114,19 +114,20 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		ChatModel: cfg.ChatModel, EmbedModel: cfg.EmbedModel, Version: version, PromptVersion: tmpl.Version(),
 		MaxUploadRequestBytes: cfg.MaxUploadRequestBytes,
 		RetentionDays:         cfg.RetentionDays,
-		Endpoints:             map[string]string{"database": config.RedactURL(cfg.DatabaseURL), "ollama": config.RedactURL(cfg.OllamaURL.String())},
-		Auth:                  authConfig(cfg),
-		PublicURLs:            cfg.Auth.PublicURLs,
-		MetricsListen:         cfg.Limits.MetricsListen,
-		Limits:                serverLimits(cfg),
+		Endpoints: map[string]string{"database": config.RedactURL(cfg.DatabaseURL), "ollama": config.RedactURL(cfg.OllamaURL.String()),
+			"chat": inf.ChatPool.URL(), "embed": inf.EmbedPool.URL()},
+		Auth:          authConfig(cfg),
+		PublicURLs:    cfg.Auth.PublicURLs,
+		MetricsListen: cfg.Limits.MetricsListen,
+		Limits:        serverLimits(cfg),
 		Insight: server.InsightConfig{ShowNames: cfg.Insight.FeedbackShowNames, GapDays: cfg.Insight.GapDays,
 			GapSimilarity: cfg.Insight.GapSimilarity, RetentionAction: cfg.RetentionAction},
-	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
+	}, log, server.Deps{DB: pool, Models: inf, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
 		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig, Sources: c.sourcesService(),
 		ChatCheck: func(ctx context.Context, model string) (models.ChatCheckReport, error) {
 			ac := answerConfig(cfg)
 			ac.Models = c.modelSvc.CandidateModels(model)
-			a, err := answer.New(ac, retriever, llm, documentSource{st}, tmpl, log)
+			a, err := answer.New(ac, retriever, inf.ChatPool, documentSource{st}, tmpl, log)
 			if err != nil {
 				return models.ChatCheckReport{}, err
 			}

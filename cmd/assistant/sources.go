@@ -18,7 +18,7 @@ func (c *core) openSources(cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	in := ingest.New(c.st, c.llm, c.log)
+	in := ingest.New(c.st, c.inf.EmbedPool, c.log)
 	in.RememberModels = time.Minute // one ingest per entry: probe the model once a minute
 	c.sources = sources.NewEngine(st, sources.EngineConfig{
 		Docs: c.st, Ingester: in, FolderRoots: cfg.Sources.FolderRoots,

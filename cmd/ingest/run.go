@@ -16,9 +16,9 @@ import (
 	"github.com/civitas-eu/civitas/internal/config"
 	"github.com/civitas-eu/civitas/internal/egress"
 	"github.com/civitas-eu/civitas/internal/extract"
+	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/ingest"
 	"github.com/civitas-eu/civitas/internal/models"
-	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -121,7 +121,9 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	in := ingest.New(st, ollama.New(cfg.OllamaURL, nil), log)
+	// Batches are spread over every embedding host (--embed-url), so one
+	// ingest keeps them all busy.
+	in := ingest.New(st, inference.New(cfg, log).EmbedPool, log)
 	// Chunks are embedded with the model retrieval searches: the active
 	// one an admin chose, which --embed-model only seeds.
 	embedModel, err := models.EmbedModelFor(ctx, st, cfg.EmbedModel, log)

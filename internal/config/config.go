@@ -127,6 +127,9 @@ type Config struct {
 	// Sources are the settings of scheduled sources (sources.go).
 	Sources SourcesConfig
 
+	// Inference holds the chat and embedding backends (inference.go).
+	Inference InferenceConfig
+
 	// effective is every setting of the binary with the value in force,
 	// for the start-up log (LogAttrs).
 	effective []effectiveSetting
@@ -264,7 +267,7 @@ func Settings() []Setting {
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
 		parseSettings(), limitsSettings(),
-		originalsSettings(), jobsSettings(), shutdownSettings(), databaseSettings(), insightSettings(), sourcesSettings())...)
+		originalsSettings(), jobsSettings(), shutdownSettings(), databaseSettings(), insightSettings(), sourcesSettings(), inferenceSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.

@@ -135,8 +135,8 @@ func DatabaseTarget(setting, dsn string) (Target, error) {
 	return t, nil
 }
 
-// CheckConfig checks the Ollama, database and S3 endpoints of cfg, allowing
-// the hosts of cfg.AllowRemoteHosts.
+// CheckConfig checks the Ollama, chat, embedding, database and S3 endpoints
+// of cfg, allowing the hosts of cfg.AllowRemoteHosts.
 func CheckConfig(ctx context.Context, cfg config.Config, r Resolver) error {
 	db, err := DatabaseTarget(config.Describe("database-url"), cfg.DatabaseURL)
 	if err != nil {
@@ -149,6 +149,15 @@ func CheckConfig(ctx context.Context, cfg config.Config, r Resolver) error {
 			return err
 		}
 		targets = append(targets, read)
+	}
+	// Every chat and embedding host sees questions or documents.
+	for _, b := range []struct {
+		flag string
+		urls []*url.URL
+	}{{"chat-url", cfg.Inference.Chat.URLs}, {"embed-url", cfg.Inference.Embed.URLs}} {
+		for _, u := range b.urls {
+			targets = append(targets, URLTarget(config.Describe(b.flag), u))
+		}
 	}
 	g := Guard{Allow: cfg.AllowRemoteHosts, Resolver: r}
 	// The originals' bucket holds every document: it too must be local.

@@ -100,11 +100,30 @@ func TestCheckConfig(t *testing.T) {
 		{"public database fallback", "http://127.0.0.1:11434", "postgres://u:p@127.0.0.1,pg.example/civitas", nil,
 			[]string{"--database-url (CIVITAS_DATABASE_URL)", "pg.example resolves to 203.0.113.5"}},
 		{"public database allowed", "http://127.0.0.1:11434", "postgres://u:p@pg.example/civitas", []string{"pg.example"}, nil},
+		{"public chat host", "http://127.0.0.1:11434 chat=http://10.0.0.5:8000,http://8.8.4.4:8000", "postgres://u:p@127.0.0.1/civitas", nil,
+			[]string{"--chat-url (CIVITAS_CHAT_URL)", "8.8.4.4"}},
+		{"public embedding host", "http://127.0.0.1:11434 embed=http://9.9.9.9:11434", "postgres://u:p@127.0.0.1/civitas", nil,
+			[]string{"--embed-url (CIVITAS_EMBED_URL)", "9.9.9.9"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			u, _ := url.Parse(c.ollama)
-			err := egress.CheckConfig(context.Background(), config.Config{OllamaURL: u, DatabaseURL: c.db, AllowRemoteHosts: c.allow}, dns)
+			// "URL chat=URL,URL embed=URL": the Ollama URL, then the
+			// chat and embedding hosts.
+			fields := strings.Fields(c.ollama)
+			u, _ := url.Parse(fields[0])
+			cfg := config.Config{OllamaURL: u, DatabaseURL: c.db, AllowRemoteHosts: c.allow}
+			for _, f := range fields[1:] {
+				role, list, _ := strings.Cut(f, "=")
+				for _, raw := range strings.Split(list, ",") {
+					h, _ := url.Parse(raw)
+					if role == "chat" {
+						cfg.Inference.Chat.URLs = append(cfg.Inference.Chat.URLs, h)
+					} else {
+						cfg.Inference.Embed.URLs = append(cfg.Inference.Embed.URLs, h)
+					}
+				}
+			}
+			err := egress.CheckConfig(context.Background(), cfg, dns)
 			if len(c.want) == 0 {
 				if err != nil {
 					t.Fatalf("refused: %v", err)

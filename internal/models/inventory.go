@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/audit"
+	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -65,8 +66,9 @@ func (s *Service) List(ctx context.Context) ([]Model, error) {
 // sight of a digest. A failed Show leaves it 0 and is not remembered (the
 // next listing asks again); it is an error only when ctx is done.
 func (s *Service) contextLength(ctx context.Context, name, digest string) (int, error) {
+	key := cacheKey(name, digest)
 	s.mu.Lock()
-	n, ok := s.ctxLens[digest]
+	n, ok := s.ctxLens[key]
 	s.mu.Unlock()
 	if ok {
 		return n, nil
@@ -79,7 +81,7 @@ func (s *Service) contextLength(ctx context.Context, name, digest string) (int, 
 		return 0, nil
 	}
 	s.mu.Lock()
-	s.ctxLens[digest] = info.ContextLength
+	s.ctxLens[key] = info.ContextLength
 	s.mu.Unlock()
 	return info.ContextLength, nil
 }
@@ -88,8 +90,9 @@ func (s *Service) contextLength(ctx context.Context, name, digest string) (int, 
 // sight of a digest. A failed probe is remembered as 0 too: a model that
 // cannot embed should not be loaded again at every listing.
 func (s *Service) embeddingDims(ctx context.Context, name, digest string) int {
+	key := cacheKey(name, digest)
 	s.mu.Lock()
-	d, ok := s.dims[digest]
+	d, ok := s.dims[key]
 	s.mu.Unlock()
 	if ok {
 		return d
@@ -105,9 +108,45 @@ func (s *Service) embeddingDims(ctx context.Context, name, digest string) int {
 		d = 0
 	}
 	s.mu.Lock()
-	s.dims[digest] = d
+	s.dims[key] = d
 	s.mu.Unlock()
 	return d
+}
+
+// cacheKey keys the caches by name and digest: an OpenAI-compatible
+// server lists no digest, so the name alone tells its models apart.
+func cacheKey(name, digest string) string { return name + "@" + digest }
+
+// Installer is a Backend that may be unable to install models (one
+// without an Ollama server); *inference.Set implements it.
+type Installer interface {
+	CanInstall() error
+}
+
+// CanInstall refuses pull, import and remove when the backends cannot
+// install models: OpenAI-compatible servers manage their own.
+func (s *Service) CanInstall() error {
+	if in, ok := s.llm.(Installer); ok {
+		if err := in.CanInstall(); err != nil {
+			return refused(nil, "%s", err.Error())
+		}
+	}
+	return nil
+}
+
+// HostReporter is a Backend that knows the state of its hosts;
+// *inference.Set implements it.
+type HostReporter interface {
+	States() []inference.HostState
+}
+
+// Hosts returns the state of every inference host, for the admin page;
+// nil when the backend does not report them.
+func (s *Service) Hosts() []inference.HostState {
+	if hr, ok := s.llm.(HostReporter); ok {
+		return hr.States()
+	}
+	return nil
 }
 
 // validName accepts Ollama model names ("name", "ns/name:tag"); anything
@@ -126,6 +165,9 @@ func (s *Service) Pull(ctx context.Context, name string, fn func(ollama.Progress
 	if err := checkName(name); err != nil {
 		return err
 	}
+	if err := s.CanInstall(); err != nil {
+		return err
+	}
 	if err := s.llm.Pull(ctx, name, fn); err != nil {
 		return fmt.Errorf("models: %w", err)
 	}
@@ -137,6 +179,9 @@ func (s *Service) Pull(ctx context.Context, name string, fn func(ollama.Progress
 // optional prompt template and parameters. It returns the new digest.
 func (s *Service) Import(ctx context.Context, name, path string, o ollama.ImportOptions) (string, error) {
 	if err := checkName(name); err != nil {
+		return "", err
+	}
+	if err := s.CanInstall(); err != nil {
 		return "", err
 	}
 	st, err := os.Stat(path)
@@ -155,6 +200,9 @@ func (s *Service) Import(ctx context.Context, name, path string, o ollama.Import
 // model name: the admin API names files the site received, and cannot
 // reach outside that folder.
 func (s *Service) ImportFromDir(ctx context.Context, name, file string, o ollama.ImportOptions) (string, error) {
+	if err := s.CanInstall(); err != nil {
+		return "", err
+	}
 	if s.cfg.ImportDir == "" {
 		return "", refused(nil, "importing over the API is off: set --models-import-dir to the folder model files are delivered to")
 	}
@@ -177,6 +225,9 @@ func (s *Service) ImportFromDir(ctx context.Context, name, file string, o ollama
 // former embedding model stay until DropEmbeddings.
 func (s *Service) Remove(ctx context.Context, name string) error {
 	if err := checkName(name); err != nil {
+		return err
+	}
+	if err := s.CanInstall(); err != nil {
 		return err
 	}
 	rows, err := s.st.ActiveModels(ctx) // the database, not the cache: another replica may have switched

@@ -21,6 +21,7 @@
 package models
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -89,10 +90,28 @@ func refused(err error, format string, args ...any) error {
 // vectors of one, that is active.
 var ErrActive = errors.New("the model is active")
 
+// Backend is the model servers a Service manages: chat, embeddings, the
+// inventory and the installs. *ollama.Client (one server) and
+// *inference.Set (separate chat and embedding backends, several hosts
+// each) implement it. Pull, ImportGGUFWith and Delete need an Ollama
+// server; a Backend that may have none also implements Installer.
+type Backend interface {
+	ChatStream(ctx context.Context, model string, messages []ollama.Message, opts ollama.ChatOptions, onToken func(string) error) (ollama.ChatStats, error)
+	Embed(ctx context.Context, model string, texts []string) ([][]float32, error)
+	EmbeddingDimensions(ctx context.Context, model string) (int, error)
+	Show(ctx context.Context, model string) (ollama.ModelInfo, error)
+	List(ctx context.Context) ([]ollama.Installed, error)
+	Pull(ctx context.Context, model string, fn func(ollama.Progress) error) error
+	ImportGGUFWith(ctx context.Context, name, path string, o ollama.ImportOptions) (string, error)
+	Delete(ctx context.Context, model string) error
+}
+
+var _ Backend = (*ollama.Client)(nil)
+
 // Deps are what a Service works with.
 type Deps struct {
 	Store  *store.Store
-	Ollama *ollama.Client
+	Ollama Backend
 	// Active is the process's cache of the active models, refreshed at
 	// once after a switch made here.
 	Active *Active
@@ -107,7 +126,7 @@ type Deps struct {
 // Service manages models through one Ollama server and the database.
 type Service struct {
 	st     *store.Store
-	llm    *ollama.Client
+	llm    Backend
 	active *Active
 	queue  *jobs.Queue
 	cfg    Config

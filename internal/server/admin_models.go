@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama"
@@ -102,7 +103,15 @@ func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
 		Models  []models.Model `json:"models"`
 		Reembed *jobs.Job      `json:"reembed"`
 		Changes []changeJSON   `json:"changes"`
-	}{Models: list, Reembed: job, Changes: make([]changeJSON, 0, len(changes))}
+		// Hosts are the chat and embedding hosts and their state.
+		Hosts []inference.HostState `json:"hosts"`
+		// CanInstall says whether pull, import and remove work: they need
+		// an Ollama backend.
+		CanInstall bool `json:"can_install"`
+	}{Models: list, Reembed: job, Changes: make([]changeJSON, 0, len(changes)), Hosts: ms.Hosts(), CanInstall: ms.CanInstall() == nil}
+	if out.Hosts == nil {
+		out.Hosts = []inference.HostState{}
+	}
 	out.Active.Chat, out.Active.Embed = ms.Active().ActiveModels()
 	for _, c := range changes {
 		out.Changes = append(out.Changes, changeOf(c))
@@ -126,6 +135,12 @@ func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
 	}
 	if strings.TrimSpace(req.Name) == "" {
 		s.writeError(w, r, errorf(CodeInvalid, "\"name\" must not be empty"))
+		return
+	}
+	// Before the stream starts, so that it is a real status: an
+	// OpenAI-compatible server cannot pull.
+	if err := s.modelAdmin.CanInstall(); err != nil {
+		s.writeError(w, r, adminError(err))
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/dbtest"
+	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/models"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
@@ -54,7 +55,11 @@ func setupModelsUI(t *testing.T) modelsUI {
 	u.active = models.NewActive(st, time.Second, log)
 	// Large unthrottled batches: the re-embed covers every chunk of the
 	// shared database, not only this test's.
-	u.svc = models.New(models.Deps{Store: st, Ollama: llm, Active: u.active, Queue: q},
+	// Through the inference pools, as cmd/assistant wires them, so that
+	// the page shows the hosts.
+	backend := &inference.Set{ChatPool: inference.NewPool(inference.PoolConfig{Role: "chat", Kind: inference.KindOllama}, nil, llm),
+		EmbedPool: inference.NewPool(inference.PoolConfig{Role: "embed", Kind: inference.KindOllama}, nil, llm)}
+	u.svc = models.New(models.Deps{Store: st, Ollama: backend, Active: u.active, Queue: q},
 		models.Config{ImportDir: ollamatest.ModelsDir(), ReembedBatch: 128, ReembedPause: -1}, log)
 	if err := u.svc.Seed(ctx, u.chatModel, u.embedModel); err != nil {
 		t.Fatal(err)
@@ -76,7 +81,7 @@ func setupModelsUI(t *testing.T) modelsUI {
 	})
 	a := auth.Config{DevUser: u.user, DevGroups: []string{auth.GroupAdmin}}
 	srv := server.New(server.Config{ChatModel: u.chatModel, EmbedModel: u.embedModel, Auth: a}, log,
-		server.Deps{DB: pool, Models: llm, Store: st, Active: u.active, ModelAdmin: u.svc})
+		server.Deps{DB: pool, Models: backend, Store: st, Active: u.active, ModelAdmin: u.svc})
 	rctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = q.Run(rctx) }()
@@ -166,6 +171,10 @@ func TestBrowserModels(t *testing.T) {
 	short, full := eval[string](t, ctx, row+`.cells[7].querySelector('.mono').textContent`), eval[string](t, ctx, row+`.cells[7].querySelector('[title]').title`)
 	if len(short) != 12 || len(full) <= 12 || !strings.HasPrefix(strings.TrimPrefix(full, "sha256:"), short) {
 		t.Errorf("digest %q, title %q: want 12 characters shown, the full digest in the title", short, full)
+	}
+	// Each inference host with its role and state.
+	if hosts := eval[string](t, ctx, `[...document.querySelectorAll('#hosts-body tr')].map(r => r.dataset.role + ':' + r.dataset.up).join(',')`); hosts != "chat:true,embed:true" || eval[bool](t, ctx, `document.getElementById('hosts-wrap').hidden`) {
+		t.Errorf("hosts table = %q, want the chat and the embedding host, both up", hosts)
 	}
 	checkAccessibility(t, ctx, dir, "admin-models")
 

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/ollama"
 )
 
@@ -41,6 +42,19 @@ type readiness struct {
 	// Endpoints are where the assistant connects, as the egress guard
 	// accepted them.
 	Endpoints map[string]string `json:"endpoints,omitempty"`
+	// Hosts are the chat and embedding hosts, each up or out of rotation
+	// (with its last error and next probe), when the backend reports them.
+	Hosts []inference.HostState `json:"hosts,omitempty"`
+}
+
+// roleBackend is a ModelBackend with separate chat and embedding
+// backends; *inference.Set implements it. Readiness then asks each model
+// of its own backend.
+type roleBackend interface {
+	ModelBackend
+	States() []inference.HostState
+	ShowChat(ctx context.Context, model string) (ollama.ModelInfo, error)
+	ShowEmbed(ctx context.Context, model string) (ollama.ModelInfo, error)
 }
 
 // readyz tells a load balancer whether the assistant can serve: 200
@@ -126,8 +140,15 @@ func (s *Server) checkReadiness(ctx context.Context) readiness {
 	}
 	rd.Ollama = componentStatus{OK: true, Detail: s.models.URL()}
 	chat, embed := s.activeModels()
-	rd.ChatModel = s.checkModel(ctx, chat, &rd.Ollama)
-	rd.EmbedModel = s.checkModel(ctx, embed, &rd.Ollama)
+	showChat, showEmbed := s.models.Show, s.models.Show
+	if rb, ok := s.models.(roleBackend); ok {
+		showChat, showEmbed = rb.ShowChat, rb.ShowEmbed
+	}
+	rd.ChatModel = s.checkModel(ctx, chat, showChat, &rd.Ollama)
+	rd.EmbedModel = s.checkModel(ctx, embed, showEmbed, &rd.Ollama)
+	if rb, ok := s.models.(roleBackend); ok {
+		rd.Hosts = rb.States() // after the checks, which update them
+	}
 	switch {
 	case !rd.ChatModel.OK:
 		rd.Mode = ModeSearch
@@ -146,8 +167,8 @@ func (s *Server) checkReadiness(ctx context.Context) readiness {
 	return rd
 }
 
-func (s *Server) checkModel(ctx context.Context, name string, server *componentStatus) componentStatus {
-	info, err := s.models.Show(ctx, name)
+func (s *Server) checkModel(ctx context.Context, name string, show func(context.Context, string) (ollama.ModelInfo, error), server *componentStatus) componentStatus {
+	info, err := show(ctx, name)
 	switch {
 	case err == nil:
 		return componentStatus{OK: true, Detail: name, Digest: info.Digest}
@@ -155,7 +176,7 @@ func (s *Server) checkModel(ctx context.Context, name string, server *componentS
 		return componentStatus{Detail: name + " is not installed"}
 	case errors.Is(err, ollama.ErrUnavailable):
 		*server = componentStatus{Detail: s.models.URL() + " does not answer"}
-		return componentStatus{Detail: name + ": Ollama does not answer"}
+		return componentStatus{Detail: name + ": no host of its backend answers"}
 	default:
 		s.log.Warn("readiness: model check failed", "model", name, "err", err)
 		return componentStatus{Detail: name + ": check failed"}

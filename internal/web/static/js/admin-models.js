@@ -80,6 +80,17 @@ function modelRow(m, i) {
     el('td', {}, digest(m.digest)), el('td', {}, box, note));
 }
 
+// hostRow is one chat or embedding host: up, or out of rotation with its
+// last error (text only: never markup from a server).
+function hostRow(h) {
+  const role = h.role === 'embed' ? t('models.roleEmbed') : t('models.roleChat');
+  const stateText = h.up ? t('models.hostUp') : t('models.hostDown');
+  return el('tr', { 'data-host': h.url, 'data-role': h.role, 'data-up': String(h.up) },
+    el('td', {}, role), el('td', {}, h.kind), el('td', {}, el('span', { className: 'mono' }, h.url)),
+    el('td', {}, el('span', { className: h.up ? 'badge badge-ok' : 'badge badge-bad' }, stateText)),
+    el('td', { className: 'num' }, String(h.in_flight)), el('td', {}, h.error || '—'));
+}
+
 function changeRow(c) {
   const role = c.kind === 'embed' ? t('models.roleEmbed') : t('models.roleChat');
   return el('tr', { 'data-kind': c.kind },
@@ -99,6 +110,10 @@ function renderTables() {
   $('models-body').replaceChildren(...models.map(modelRow));
   $('models-wrap').hidden = models.length === 0;
   $('models-empty').hidden = models.length > 0;
+  const hosts = state.hosts || [];
+  $('hosts-body').replaceChildren(...hosts.map(hostRow));
+  $('hosts-wrap').hidden = hosts.length === 0;
+  $('install-note').hidden = state.can_install !== false;
   const changes = state.changes || [];
   $('changes-body').replaceChildren(...changes.map(changeRow));
   $('changes-wrap').hidden = changes.length === 0;
@@ -188,7 +203,7 @@ async function refresh() {
   }
   if (loadFailed) failed('');
   loadFailed = false;
-  const tables = JSON.stringify([state.models, state.changes, busy, reembedRunning()]);
+  const tables = JSON.stringify([state.models, state.changes, state.hosts, busy, reembedRunning()]);
   if (tables !== shown) {
     shown = tables;
     renderTables();
