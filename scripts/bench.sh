@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make bench`: runs every benchmark that has a target, at its documented
-# scale, and prints one table: measure, ours, anchor, ratio, target, met.
+# scale, and prints one table: measure, ours, anchor, ratio, target, met
+# (scripts/benchtable).
 #
 # Each benchmark states its own targets (internal/benchmark): it logs one
 # "TARGET|measure|ours|anchor|ratio|target|met" line per figure, and this
@@ -66,17 +67,5 @@ bench ttft ./internal/server BenchmarkTimeToFirstToken
 bench streams ./cmd/assistant BenchmarkConcurrentStreams
 
 touch "$rows"
-awk -F'|' '
-	BEGIN { n = 0; bad = 0 }
-	{ n++; for (i = 2; i <= 7; i++) { cell[n, i] = $i; if (length($i) > w[i]) w[i] = length($i) } if ($7 != "met" && $7 != "-") bad++ }
-	END {
-		split("measure|ours|anchor|ratio|target|met", head, "|")
-		for (i = 2; i <= 7; i++) if (length(head[i-1]) > w[i]) w[i] = length(head[i-1])
-		line = ""; sep = ""
-		for (i = 2; i <= 7; i++) { line = line sprintf("| %-*s ", w[i], head[i-1]); sep = sep "|" sprintf("%*s", w[i] + 2, "") }
-		gsub(/ /, "-", sep)
-		print line "|"; print sep "|"
-		for (r = 1; r <= n; r++) { line = ""; for (i = 2; i <= 7; i++) line = line sprintf("| %-*s ", w[i], cell[r, i]); print line "|" }
-		printf "\n%d rows; %d targets missed or benchmarks failed. Logs: '"$out"'\n", n, bad
-		exit bad > 0
-	}' "$rows"
+log "logs: $out"
+go run ./scripts/benchtable <"$rows"

@@ -14,10 +14,13 @@
 package benchmark
 
 import (
+	"bufio"
 	"fmt"
+	"io"
 	"math"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // Goal is the direction of a target: the ratio ours/anchor (or the figure
@@ -147,4 +150,55 @@ func trim(v float64) string {
 		s = fmt.Sprintf("%.0f", v)
 	}
 	return s
+}
+
+// Table reads TARGET lines (anything before "TARGET|" on a line is left
+// out, as is every line without it) and writes them to w as one Markdown
+// table: measure, ours, anchor, ratio, target, met. It returns how many
+// rows missed their target or failed (a verdict other than "met" or "-").
+func Table(r io.Reader, w io.Writer) (missed int, err error) {
+	head := []string{"measure", "ours", "anchor", "ratio", "target", "met"}
+	rows := [][]string{head}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		_, line, ok := strings.Cut(sc.Text(), "TARGET|")
+		if !ok {
+			continue
+		}
+		cells := strings.Split(line, "|")
+		if len(cells) != len(head) {
+			continue
+		}
+		if v := cells[len(cells)-1]; v != "met" && v != "-" {
+			missed++
+		}
+		rows = append(rows, cells)
+	}
+	if err := sc.Err(); err != nil {
+		return missed, err
+	}
+	width := make([]int, len(head))
+	for _, row := range rows {
+		for i, c := range row {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	for n, row := range rows {
+		var b strings.Builder
+		for i, c := range row {
+			fmt.Fprintf(&b, "| %s%s ", c, strings.Repeat(" ", width[i]-utf8.RuneCountInString(c)))
+		}
+		b.WriteString("|\n")
+		if n == 0 {
+			for i := range row {
+				b.WriteString("|" + strings.Repeat("-", width[i]+2))
+			}
+			b.WriteString("|\n")
+		}
+		if _, err := io.WriteString(w, b.String()); err != nil {
+			return missed, err
+		}
+	}
+	return missed, nil
 }

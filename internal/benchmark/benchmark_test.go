@@ -2,6 +2,7 @@ package benchmark
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -38,5 +39,41 @@ func TestTargetLine(t *testing.T) {
 				t.Errorf("Met() = %v, want %v", got, tc.met)
 			}
 		})
+	}
+}
+
+// TestTableCountsMissedTargets: the table `make bench` prints keeps every
+// TARGET line (with whatever the test log put before it), aligns the
+// columns by characters (≤ and × are one each), and counts what was not
+// met.
+func TestTableCountsMissedTargets(t *testing.T) {
+	t.Parallel()
+	in := strings.Join([]string{
+		"goos: linux",
+		"    retrieve_bench_test.go:211: TARGET|hybrid / KNN p50|8 ms|4 ms|2×|≤ 2|met",
+		"    bench_test.go:240: TARGET|insert rate|900 rows/s|1000 rows/s|0.9×|≥ 3|NOT MET",
+		"TARGET|knn p50, 10k chunks|1.2 ms|-|-|-|-",
+		"TARGET|retrieve-300000 (see log)|-|-|-|-|FAILED",
+		"PASS",
+	}, "\n")
+	var out strings.Builder
+	missed, err := Table(strings.NewReader(in), &out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if missed != 2 {
+		t.Errorf("missed = %d, want 2 (one NOT MET, one FAILED)", missed)
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 6 {
+		t.Fatalf("table has %d lines, want header, rule and 4 rows:\n%s", len(lines), out.String())
+	}
+	for _, l := range lines[1:] {
+		if n, m := len([]rune(l)), len([]rune(lines[0])); n != m {
+			t.Errorf("line %q is %d characters wide, header %d", l, n, m)
+		}
+	}
+	if !strings.HasPrefix(lines[2], "| hybrid / KNN p50 ") {
+		t.Errorf("first row = %q", lines[2])
 	}
 }
