@@ -137,7 +137,7 @@ func BenchmarkRetrieveLatency(b *testing.B) {
 	// Every document is in one of ten groups; this caller is in all ten.
 	everyone := store.RetrieveFilter{Groups: []string{"g0", "g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "g9"}}
 	// The bare KNN: the index scan alone, no joins, no filters, with the
-	// same ef_search that retrieval sets.
+	// same ef_search that retrieval sets, sent the same way.
 	bare := fmt.Sprintf(`SELECT chunk_id FROM embeddings WHERE model_id = %d
 		ORDER BY embedding::vector(%d) <=> $1::text::vector(%d) LIMIT %d`, m.ID, dims, dims, k)
 	methods := []struct {
@@ -145,20 +145,22 @@ func BenchmarkRetrieveLatency(b *testing.B) {
 		run  func(q query) (int, error)
 	}{
 		{"knn", func(q query) (int, error) {
-			var n int
-			err := pgx.BeginFunc(ctx, tx, func(tx pgx.Tx) error {
-				if _, err := tx.Exec(ctx, "SET LOCAL hnsw.ef_search = 40"); err != nil {
-					return err
-				}
-				rows, err := tx.Query(ctx, bare, store.VectorLiteral(q.vec))
-				if err != nil {
-					return err
-				}
-				ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-				n = len(ids)
-				return err
-			})
-			return n, err
+			// The setting and the query in one batch, as retrieval sends
+			// them: one round trip, one implicit transaction.
+			batch := &pgx.Batch{}
+			batch.Queue("SELECT set_config('hnsw.ef_search', '40', true)")
+			batch.Queue(bare, store.VectorLiteral(q.vec))
+			br := tx.SendBatch(ctx, batch)
+			defer br.Close()
+			if _, err := br.Exec(); err != nil {
+				return 0, err
+			}
+			rows, err := br.Query()
+			if err != nil {
+				return 0, err
+			}
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+			return len(ids), err
 		}},
 		{"vector", func(q query) (int, error) {
 			h, err := st.RetrieveVector(ctx, m, store.RetrieveQuery{RetrieveFilter: everyone, Vector: q.vec, K: k})

@@ -122,9 +122,6 @@ ORDER BY s.rank;
 -- configs: the text search configurations of the visible documents; the
 -- question is parsed in each. exclude: lexemes of the words the user
 -- excluded (-word), which no returned chunk may hold.
--- stop: the question's own stop words ("der", "wie", "the" in its own
--- language), left out in every configuration, where they might not be
--- stop words and would match by chance.
 -- docs: the current documents, each with whether the caller may see it,
 -- read once per query; everything below looks visibility up here.
 docs AS MATERIALIZED (
@@ -137,16 +134,23 @@ docs AS MATERIALIZED (
 everyone AS (
     SELECT NOT EXISTS (SELECT 1 FROM docs WHERE NOT docs.visible) AS yes
 ),
-stop AS (
-    SELECT coalesce(string_agg(t.token, ' '), '') AS words
-    FROM ts_debug(@question_config::regconfig, @text::text) t
-    WHERE t.lexemes = '{}'
-),
 configs AS (
     SELECT cfg.cfg,
            coalesce((SELECT string_agg(quote_literal(x), ' | ')
                      FROM unnest(tsvector_to_array(to_tsvector(cfg.cfg, @exclude::text))) AS x), '') AS exclude
     FROM (SELECT DISTINCT v.ts_config AS cfg FROM docs v WHERE v.visible) cfg
+),
+-- stop: the question's own stop words ("der", "wie", "the" in its own
+-- language), left out in every configuration, where they might not be
+-- stop words and would match by chance. They matter only where a visible
+-- document has another configuration than the question's (which drops
+-- them itself); ts_debug, which finds them, costs more than the rest of the
+-- question's parsing, so a one-language corpus skips it.
+stop AS (
+    SELECT coalesce(string_agg(t.token, ' '), '') AS words
+    FROM ts_debug(@question_config::regconfig, @text::text) t
+    WHERE t.lexemes = '{}'
+      AND EXISTS (SELECT 1 FROM configs c WHERE c.cfg <> @question_config::regconfig)
 ),
 -- terms: one per distinct lexeme of the question, and one per quoted
 -- phrase, in each configuration. quote_literal makes a lexeme a tsquery
