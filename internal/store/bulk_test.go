@@ -34,7 +34,7 @@ func TestBulkLoadBuildsTheIndexOnce(t *testing.T) {
 	indexExists := func() bool {
 		t.Helper()
 		var ok bool
-		if err := tx.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", index).Scan(&ok); err != nil {
+		if err := tx.QueryRow(ctx, "SELECT to_regclass(format('%I.%I', current_schema(), $1::text)) IS NOT NULL", index).Scan(&ok); err != nil {
 			t.Fatal(err)
 		}
 		return ok

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -55,7 +56,11 @@ func TestTermStatsFollowConcurrentWrites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.EnsureCollection(ctx, "stats"); err != nil {
+	// The migrated database is shared with other tests: a collection and a
+	// word of this run's own.
+	coll := dbtest.UniqueName("stats-")
+	word := "w" + strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(coll))
+	if _, err := st.EnsureCollection(ctx, coll); err != nil {
 		t.Fatal(err)
 	}
 	version := func(w, d, rev int) store.NewVersion {
@@ -63,12 +68,12 @@ func TestTermStatsFollowConcurrentWrites(t *testing.T) {
 		var chunks []store.Chunk
 		var vecs [][]float32
 		for c := range 3 {
-			chunks = append(chunks, store.Chunk{Content: fmt.Sprintf("Gebühr Satzung wort%d rev%d schreiber%d abschnitt%d", d, rev, w, c), TokenCount: 5})
+			chunks = append(chunks, store.Chunk{Content: fmt.Sprintf("Gebühr Satzung %s wort%d rev%d schreiber%d abschnitt%d", word, d, rev, w, c), TokenCount: 6})
 			vecs = append(vecs, unit(8, c, 0.1))
 		}
 		sum := [32]byte{byte(w), byte(d), byte(rev)}
 		return store.NewVersion{Model: m, Chunks: chunks, Vectors: vecs,
-			Document: store.Document{Collection: "stats", SourceURI: src, MediaType: "text/plain", ContentHash: sum[:]}}
+			Document: store.Document{Collection: coll, SourceURI: src, MediaType: "text/plain", ContentHash: sum[:]}}
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
@@ -114,7 +119,7 @@ func TestTermStatsFollowConcurrentWrites(t *testing.T) {
 		t.Fatal(err)
 	}
 	var rows, lexemes int
-	if err := pool.QueryRow(ctx, "SELECT count(*), count(DISTINCT lexeme) FROM term_stats").Scan(&rows, &lexemes); err != nil {
+	if err := pool.QueryRow(ctx, "SELECT count(*), count(DISTINCT lexeme) FROM term_stats WHERE lexeme = $1", word).Scan(&rows, &lexemes); err != nil {
 		t.Fatal(err)
 	}
 	if rows != lexemes {
