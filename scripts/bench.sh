@@ -42,13 +42,15 @@ rows=$out/rows
 
 # bench NAME PACKAGE BENCHMARK [VAR=VALUE...]: runs one benchmark once
 # (-benchtime 1x: each iteration already runs its whole workload) and
-# keeps its TARGET lines; a failed run is a row of its own.
+# keeps its TARGET lines; a failed run is a row of its own. -v, because
+# without it the testing package keeps only the first 10 lines of a
+# benchmark's log.
 bench() {
 	local name=$1 pkg=$2 pattern=$3
 	shift 3
 	[[ $name =~ ${CIVITAS_BENCH_ONLY:-.} ]] || return 0
 	log "bench $name ($pkg $pattern${*:+ $*})"
-	if env "$@" go test -run '^$' -bench "^${pattern}\$" -benchtime 1x -timeout 90m "$pkg" >"$out/$name.log" 2>&1; then
+	if env "$@" go test -v -run '^$' -bench "^${pattern}\$" -benchtime 1x -timeout 90m "$pkg" >"$out/$name.log" 2>&1; then
 		grep -o 'TARGET|.*' "$out/$name.log" >>"$rows" || echo "TARGET|$name: no figures|-|-|-|-|FAILED" >>"$rows"
 	else
 		grep -o 'TARGET|.*' "$out/$name.log" >>"$rows" || true
