@@ -5,7 +5,7 @@ GO ?= go
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-.PHONY: help up down clean run test build lint examples
+.PHONY: help up down clean run test bench build lint examples
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ run: ## fresh machine to answering assistant: stack, sample documents ingested, 
 
 test: ## all tests against the real database and Ollama (starts what they need)
 	@scripts/test.sh
+
+bench: ## every benchmark with a target, at its documented scale, as one table (long: about an hour)
+	@scripts/bench.sh
 
 build: ## build bin/assistant and bin/ingest
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/assistant ./cmd/ingest

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civitas-eu/civitas/internal/benchmark"
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/extract"
 	"github.com/civitas-eu/civitas/internal/ingest"
@@ -94,8 +95,13 @@ func BenchmarkConcurrentStreams(b *testing.B) {
 		wg.Wait()
 		b.ReportMetric(float64(failed), "failed_streams")
 		b.ReportMetric(time.Since(start).Seconds(), "s/50_streams")
+		benchmark.Target(b, benchmark.Compare("failed streams of 50 concurrent chats",
+			benchmark.Figure{Value: float64(failed)}, benchmark.None, benchmark.AtMost(0)))
 	}
-	b.ReportMetric(float64(peakRSS(b, cmd.Process.Pid))/1024, "peak_RSS_MB")
+	peak := float64(peakRSS(b, cmd.Process.Pid)) / 1024
+	b.ReportMetric(peak, "peak_RSS_MB")
+	benchmark.Target(b, benchmark.Compare("assistant peak RSS, 50 concurrent chats",
+		benchmark.Figure{Value: peak, Unit: "MB"}, benchmark.None, benchmark.AtMost(150)))
 }
 
 func freePort(b *testing.B) string {

@@ -40,6 +40,9 @@ type DB interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	Begin(ctx context.Context) (pgx.Tx, error)
+	// SendBatch sends several statements in one round trip (retrieval
+	// sends its settings and its query together).
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
 // Actions recorded by Civitas. Other packages may append others; names are

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -17,6 +18,7 @@ import (
 	"github.com/tmc/langchaingo/schema"
 	lcpgvector "github.com/tmc/langchaingo/vectorstores/pgvector"
 
+	"github.com/civitas-eu/civitas/internal/benchmark"
 	"github.com/civitas-eu/civitas/internal/chunk"
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/extract"
@@ -41,14 +43,12 @@ type parsedDoc struct {
 }
 
 // parseAll extracts and chunks every file of dir with the given number of
-// workers: the parse+chunk stage on its own.
-func parseAll(b *testing.B, dir string, workers int, opts chunk.Options) ([]parsedDoc, int) {
+// workers: the parse+chunk stage on its own, with OCR of pages without a
+// text layer when ocr is set.
+func parseAll(b *testing.B, dir string, workers int, opts chunk.Options, ocr bool) ([]parsedDoc, int) {
 	b.Helper()
-	// OCR is off: a scanned page costs seconds in tesseract and would hide
-	// the text pipeline's own speed (BenchmarkOCR-style figures come from
-	// the extract package).
 	xopts := extract.DefaultOptions()
-	xopts.OCR = false
+	xopts.OCR = ocr
 	var files []string
 	_ = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() {
@@ -103,16 +103,18 @@ func BenchmarkParseChunk(b *testing.B) {
 	var pages int
 	start := time.Now()
 	for b.Loop() {
-		_, pages = parseAll(b, dir, 2, chunk.Options{})
+		_, pages = parseAll(b, dir, 2, chunk.Options{}, false)
 	}
 	b.ReportMetric(float64(pages*b.N)/time.Since(start).Seconds(), "pages/s")
 }
 
-// BenchmarkPipeline ingests the corpus end to end and then runs each stage
-// alone on the same input: parse+chunk, embedding the same chunks in the
-// same batch size, storing the same chunks and vectors. It reports chunks/s
-// end to end and the efficiency: wall time over the slowest stage alone
-// (1.0 means the stages overlap perfectly; their sum would be ~2-3).
+// BenchmarkPipeline ingests the corpus end to end, OCR on, and then runs
+// each stage alone on the same input: parse+chunk (with OCR), embedding
+// the same chunks in the same batch size, storing the same chunks and
+// vectors. It reports chunks/s end to end and the efficiency: wall time
+// over the slowest stage alone (1.0 means the stages overlap perfectly;
+// their sum would be ~2-3); target ≤ 1.15 (issue 16), which OCR meets only
+// when tesseract leaves the embedder its cores (extract.ocrEnv, ocrNice).
 func BenchmarkPipeline(b *testing.B) {
 	e := setup(b)
 	dir := benchCorpus(b)
@@ -121,9 +123,7 @@ func BenchmarkPipeline(b *testing.B) {
 		opts := e.options(dir)
 		opts.Workers, opts.BatchSize = workers, batch
 		opts.Chunk = chunk.Options{}
-		// OCR off on both sides: the stages alone are measured without it
-		// too (tesseract and the embedder compete for the same 2 cores).
-		opts.Extract.OCR = false
+		opts.Extract.OCR = true
 		opts.Collection = dbtest.UniqueName(e.collection + "-e2e-")
 		in := ingest.New(e.store, e.llm, slog.New(slog.NewTextHandler(io.Discard, nil)))
 		start := time.Now()
@@ -134,7 +134,7 @@ func BenchmarkPipeline(b *testing.B) {
 		wall := time.Since(start)
 
 		start = time.Now()
-		docs, _ := parseAll(b, dir, workers, chunk.Options{})
+		docs, _ := parseAll(b, dir, workers, chunk.Options{}, true)
 		parse := time.Since(start)
 
 		var texts []string
@@ -174,8 +174,15 @@ func BenchmarkPipeline(b *testing.B) {
 		b.Logf("corpus %s: %d files, %d pages, %d chunks; wall %.2fs; alone: parse+chunk %.2fs, embed %.2fs, store %.2fs; sum %.2fs; wall/slowest %.2f",
 			dir, len(rep.Files), rep.Pages, rep.Chunks, wall.Seconds(), parse.Seconds(), embed.Seconds(), storeT.Seconds(),
 			(parse + embed + storeT).Seconds(), wall.Seconds()/slowest.Seconds())
+		benchmark.Target(b, benchmark.Compare("ingest wall time / slowest stage alone, OCR on",
+			benchmark.Figure{Value: wall.Seconds(), Unit: "s"},
+			benchmark.Figure{Value: slowest.Seconds(), Unit: "s"}, benchmark.AtMost(1.15)))
 	}
 }
+
+// storeBatch is how many documents the insert benchmark writes per
+// transaction, as the ingest's store stage does at most (maxStoreBatch).
+const storeBatch = 16
 
 // vectorsFor is a langchaingo embedder that returns precomputed vectors,
 // so that the insert comparison measures inserting alone.
@@ -191,8 +198,13 @@ func (v vectorsFor) EmbedDocuments(_ context.Context, texts []string) ([][]float
 func (v vectorsFor) EmbedQuery(_ context.Context, t string) ([]float32, error) { return v[t], nil }
 
 // BenchmarkInsertVsLangchaingo stores the same chunks and vectors with our
-// store (one transaction per document, unnest bulk inserts) and with
-// langchaingo's pgvector store AddDocuments, and reports the speed-up.
+// store and with langchaingo's pgvector store AddDocuments, and checks the
+// speed-up against the target (≥ 3×, issue 16). Ours is the full write the
+// ingest's store stage does: documents, chunks with their tsvector (GIN
+// index), vectors and the HNSW index, compound parts and audit events, as
+// a bulk load (vectors first, the HNSW index built once at the end and
+// counted) with several documents per transaction (storeBatch). Both sides
+// start from an empty table with an HNSW index.
 func BenchmarkInsertVsLangchaingo(b *testing.B) {
 	e := setup(b)
 	const docs, perDoc, dims = 50, 100, 64
@@ -233,13 +245,28 @@ func BenchmarkInsertVsLangchaingo(b *testing.B) {
 	}
 	for b.Loop() {
 		start := time.Now()
+		load, err := e.store.BeginBulkLoad(ctx, model)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var batch []store.NewVersion
 		for d, cs := range corpus {
 			doc := store.Document{Collection: e.collection + "-ours", SourceURI: fmt.Sprintf("bench://%d/%d", time.Now().UnixNano(), d), ContentHash: make([]byte, 32), MediaType: "text/plain"}
-			if _, err := e.store.WriteVersion(ctx, store.NewVersion{Document: doc, Chunks: cs, Vectors: corpusVecs[d], Model: model}); err != nil {
-				b.Fatal(err)
+			batch = append(batch, store.NewVersion{Document: doc, Chunks: cs, Vectors: corpusVecs[d], Model: model})
+			if len(batch) == storeBatch || d == len(corpus)-1 {
+				if _, err := e.store.WriteVersions(ctx, batch); err != nil {
+					b.Fatal(err)
+				}
+				batch = batch[:0]
 			}
 		}
+		if err := load.Finish(ctx); err != nil {
+			b.Fatal(err)
+		}
 		ours := time.Since(start)
+		if !load.Dropped {
+			b.Logf("the HNSW index of %s was not dropped: not a bulk load", model.Name)
+		}
 		start = time.Now()
 		for _, cs := range corpus {
 			sd := make([]schema.Document, len(cs))
@@ -257,18 +284,33 @@ func BenchmarkInsertVsLangchaingo(b *testing.B) {
 		b.ReportMetric(n/ours.Seconds(), "ours_rows/s")
 		b.ReportMetric(n/theirs.Seconds(), "langchaingo_rows/s")
 		b.ReportMetric(theirs.Seconds()/ours.Seconds(), "speedup")
+		benchmark.Target(b, benchmark.Compare(fmt.Sprintf("insert rate vs langchaingo AddDocuments, %d chunks", docs*perDoc),
+			benchmark.Figure{Value: math.Round(n / ours.Seconds()), Unit: "rows/s"},
+			benchmark.Figure{Value: math.Round(n / theirs.Seconds()), Unit: "rows/s"}, benchmark.AtLeast(3)))
 	}
 }
 
-// BenchmarkPeakMemory ingests a generated corpus of n and 4n documents and
-// reports the peak heap of each: streaming keeps it flat as the corpus grows.
-func BenchmarkPeakMemory(b *testing.B) {
+// BenchmarkIngestGrowth ingests the shared corpus copied 1, 2 and 4 times
+// (each copy a folder of its own, so every file is a new document) and
+// records the wall time and peak heap of each run: the growth table of
+// issue 16, where ingest time should grow linearly and memory stay flat
+// (the pipeline streams, bounded by its channels). OCR is off, so that the
+// table shows the pipeline rather than tesseract (BenchmarkPipeline runs
+// with it).
+func BenchmarkIngestGrowth(b *testing.B) {
 	e := setup(b)
+	src := benchCorpus(b)
 	for b.Loop() {
-		for _, n := range []int{100, 400} {
-			dir := writeCorpus(b, n)
+		for _, n := range []int{1, 2, 4} {
+			dir := b.TempDir()
+			for c := range n {
+				if err := os.CopyFS(filepath.Join(dir, fmt.Sprintf("copy%d", c)), os.DirFS(src)); err != nil {
+					b.Fatal(err)
+				}
+			}
 			opts := e.options(dir)
-			opts.Collection = dbtest.UniqueName(fmt.Sprintf("%s-mem-%d-", e.collection, n))
+			opts.Extract.OCR = false
+			opts.Collection = dbtest.UniqueName(fmt.Sprintf("%s-growth-%d-", e.collection, n))
 			runtime.GC()
 			var peak atomic.Uint64
 			stop := make(chan struct{})
@@ -290,12 +332,19 @@ func BenchmarkPeakMemory(b *testing.B) {
 				}
 			})
 			in := ingest.New(e.store, e.llm, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			if _, err := in.Run(context.Background(), opts); err != nil {
+			start := time.Now()
+			rep, err := in.Run(context.Background(), opts)
+			if err != nil {
 				b.Fatal(err)
 			}
+			wall := time.Since(start)
 			close(stop)
 			wg.Wait()
-			b.ReportMetric(float64(peak.Load())/(1<<20), fmt.Sprintf("peak_MB_%d_docs", n))
+			mb := float64(peak.Load()) / (1 << 20)
+			b.ReportMetric(mb, fmt.Sprintf("peak_MB_%dx", n))
+			b.ReportMetric(wall.Seconds(), fmt.Sprintf("s_%dx", n))
+			benchmark.Record(b, fmt.Sprintf("ingest time, %d× shared corpus (%d chunks)", n, rep.Chunks), benchmark.Figure{Value: wall.Seconds(), Unit: "s"})
+			benchmark.Record(b, fmt.Sprintf("ingest peak heap, %d× shared corpus", n), benchmark.Figure{Value: mb, Unit: "MB"})
 		}
 	}
 }

@@ -29,6 +29,9 @@ type run struct {
 	seen     map[string]bool // files found, for --prune
 	deferred []fileRef       // files another process held a claim on
 	rootsOK  map[string]bool // roots that could be walked, for --prune
+
+	stored int             // chunks written by this run, for bulkAfterChunks
+	bulk   *store.BulkLoad // set once the run became a bulk load (storeStage)
 }
 
 // Run ingests opts.Roots and returns the report. Problems with single files
@@ -74,10 +77,14 @@ func (in *Ingester) Run(ctx context.Context, opts Options) (*Report, error) {
 	stopRenew := in.renewClaims(ctx, opts.Lease)
 	defer stopRenew()
 
-	if err := r.pipeline(ctx, cancel); err != nil {
+	err = r.pipeline(ctx, cancel)
+	if err == nil {
+		err = r.finishDeferred(ctx, cancel)
+	}
+	if err := r.finishBulkLoad(ctx); err != nil {
 		return &r.report, err
 	}
-	if err := r.finishDeferred(ctx, cancel); err != nil {
+	if err != nil {
 		return &r.report, err
 	}
 	if opts.Prune {

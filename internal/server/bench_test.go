@@ -3,6 +3,7 @@ package server_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/auth"
+	"github.com/civitas-eu/civitas/internal/benchmark"
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/retrieve"
@@ -113,4 +115,6 @@ func BenchmarkTimeToFirstToken(b *testing.B) {
 	b.ReportMetric(float64(med(viaAssistant).Milliseconds()), "ttft_assistant_ms")
 	b.ReportMetric(float64(med(direct).Milliseconds()), "ttft_ollama_ms")
 	b.ReportMetric(float64((med(viaAssistant) - med(direct)).Milliseconds()), "overhead_ms")
+	benchmark.Target(b, benchmark.Compare(fmt.Sprintf("time to first token added by the assistant (Ollama alone: %d ms)", med(direct).Milliseconds()),
+		benchmark.Figure{Value: float64((med(viaAssistant) - med(direct)).Milliseconds()), Unit: "ms"}, benchmark.None, benchmark.AtMost(100)))
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/civitas-eu/civitas/internal/audit"
 )
@@ -177,81 +176,6 @@ type NewVersion struct {
 	// Previous is the current version this one replaces; nil for a new
 	// source.
 	Previous *CurrentVersion
-}
-
-// WriteVersion stores a new version of a document in one transaction: the
-// document row, its chunks and vectors (one statement), and — when it
-// replaces a previous version — that version marked superseded and its
-// chunks removed (the row itself stays, as the record of what was ingested
-// before). Either all of it is visible afterwards or none of it, whatever
-// happens to the process. The collection must exist (EnsureCollection).
-func (s *Store) WriteVersion(ctx context.Context, nv NewVersion) (Document, error) {
-	// No vectors at all is a lexical-only write (no embedding model yet).
-	if len(nv.Vectors) != len(nv.Chunks) && len(nv.Vectors) != 0 {
-		return Document{}, fmt.Errorf("store: write %s: %d chunks but %d vectors", nv.Document.SourceURI, len(nv.Chunks), len(nv.Vectors))
-	}
-	doc, meta, err := nv.Document.prepared()
-	if err != nil {
-		return Document{}, err
-	}
-	doc.Version = 1
-	if nv.Previous != nil {
-		doc.Version = nv.Previous.Version + 1
-	}
-	cols := chunkColumns(nv.Chunks)
-	lits, bad := nv.Model.literals(nv.Vectors)
-	if bad >= 0 {
-		return Document{}, fmt.Errorf("store: write %s: vector %d has %d dimensions, model %s has %d: %w",
-			doc.SourceURI, bad, len(nv.Vectors[bad]), nv.Model.Name, nv.Model.Dimensions, ErrDimensionMismatch)
-	}
-	err = pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
-		cc, err := splitChunks(ctx, tx, s.q("CompoundWordFrequencies"), doc.TSConfig, nv.Chunks)
-		if err != nil {
-			return err
-		}
-		err = tx.QueryRow(ctx, s.q("InsertVersion"),
-			doc.Collection, doc.SourceURI, doc.Title, doc.MediaType, doc.Language, doc.TSConfig,
-			doc.ContentHash, doc.SizeBytes, doc.SourceModifiedAt, doc.PageCount, doc.Version,
-			doc.AccessGroups, string(meta),
-			cols.ordinals, cols.starts, cols.ends, cols.headings, cols.contents, cols.tokens,
-			nv.Model.ID, lits, cc.parts,
-		).Scan(&doc.ID, &doc.CreatedAt)
-		if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.ConstraintName == "documents_source_version" {
-			return fmt.Errorf("version %d exists already: %w", doc.Version, ErrConflict)
-		}
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("collection %q does not exist: %w", doc.Collection, ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("insert version %d with %d chunks: %w", doc.Version, len(nv.Chunks), err)
-		}
-		doc.UpdatedAt = doc.CreatedAt
-		if err := s.addVocabulary(ctx, tx, doc.ID, cc); err != nil {
-			return err
-		}
-		if nv.Previous == nil {
-			return s.auditDocument(ctx, tx, audit.ActionDocumentIngested, doc.ID, map[string]any{"chunks": len(nv.Chunks)})
-		}
-		tag, err := tx.Exec(ctx, s.q("SupersedeDocument"), nv.Previous.ID, doc.ID)
-		if err != nil {
-			return fmt.Errorf("supersede version %d: %w", nv.Previous.Version, err)
-		}
-		if tag.RowsAffected() != 1 {
-			return fmt.Errorf("version %d is no longer current: %w", nv.Previous.Version, ErrConflict)
-		}
-		if _, err := tx.Exec(ctx, s.q("DeleteChunksOf"), nv.Previous.ID); err != nil {
-			return fmt.Errorf("remove chunks of version %d: %w", nv.Previous.Version, err)
-		}
-		if _, err := tx.Exec(ctx, s.q("DeleteCompoundVocabularyOf"), nv.Previous.ID); err != nil {
-			return fmt.Errorf("remove the vocabulary of version %d: %w", nv.Previous.Version, err)
-		}
-		return s.auditDocument(ctx, tx, audit.ActionDocumentUpdated, doc.ID,
-			map[string]any{"chunks": len(nv.Chunks), "previous_id": nv.Previous.ID, "previous_version": nv.Previous.Version})
-	})
-	if err != nil {
-		return Document{}, fmt.Errorf("store: write %s: %w", nv.Document.SourceURI, err)
-	}
-	return doc, nil
 }
 
 // SourceRef names a current document by id and source.

@@ -163,18 +163,30 @@ func (s *Store) NeighbourChunks(ctx context.Context, documentID int64, ordinal, 
 	return collectRetrieved(rows)
 }
 
-// retrieveInTx runs a retrieval query in a search transaction
-// (inSearchTx).
+// retrieveInTx runs a retrieval query after the search settings of q
+// (RetrieveSettings), both in one batch: one round trip, and one implicit
+// transaction, which the settings are local to (a session-wide SET would
+// leak to whoever uses the connection next, and on PGlite, which serves
+// every connection from one session, to everyone). An explicit BEGIN,
+// SET and COMMIT around the query cost three more round trips per search.
 func (s *Store) retrieveInTx(ctx context.Context, mode string, q RetrieveQuery, sql string, args pgx.StrictNamedArgs) ([]Retrieved, error) {
-	var out []Retrieved
-	err := s.inSearchTx(ctx, q, func(tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, sql, args)
-		if err != nil {
-			return err
+	b := &pgx.Batch{}
+	b.Queue(s.q("RetrieveSettings"), pgx.NamedArgs{"ef_search": q.efSearch()})
+	b.Queue(sql, args)
+	br := s.read.SendBatch(ctx, b)
+	out, err := func() ([]Retrieved, error) {
+		if _, err := br.Exec(); err != nil {
+			return nil, fmt.Errorf("set search parameters: %w", err)
 		}
-		out, err = collectRetrieved(rows)
-		return err
-	})
+		rows, err := br.Query()
+		if err != nil {
+			return nil, err
+		}
+		return collectRetrieved(rows)
+	}()
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store: %s retrieval: %w", mode, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/civitas-eu/civitas/internal/benchmark"
 )
 
 // BenchmarkPDFExtract extracts every PDF of the shared corpus and reports
@@ -105,6 +107,12 @@ func BenchmarkVsPdftotext(b *testing.B) {
 		b.ReportMetric(float64(t.oursN)/float64(max(t.theirsN, 1)), "nonempty_page_ratio")
 		b.Logf("%d files: ours %v, pdftotext %v; non-empty pages: ours %d, pdftotext %d",
 			len(rows), t.ours.Round(time.Microsecond), t.theirs.Round(time.Microsecond), t.oursN, t.theirsN)
+		benchmark.Target(b, benchmark.Compare("PDF extraction time vs pdftotext, whole corpus",
+			benchmark.Figure{Value: float64(t.ours.Milliseconds()), Unit: "ms"},
+			benchmark.Figure{Value: float64(t.theirs.Milliseconds()), Unit: "ms"}, benchmark.AtMost(2)))
+		benchmark.Target(b, benchmark.Compare("PDF pages with text vs pdftotext",
+			benchmark.Figure{Value: float64(t.oursN), Unit: "pages"},
+			benchmark.Figure{Value: float64(t.theirsN), Unit: "pages"}, benchmark.AtLeast(0.99)))
 	})
 }
 

@@ -34,3 +34,22 @@ INSERT INTO embeddings (chunk_id, model_id, embedding)
 SELECT t.chunk_id, $1, t.embedding
 FROM unnest($2::bigint[], $3::text[]::vector[]) AS t (chunk_id, embedding)
 ON CONFLICT (chunk_id, model_id) DO UPDATE SET embedding = EXCLUDED.embedding;
+
+-- name: CountEmbeddingsUpTo
+-- How many vectors model $1's partition holds, counting no further than
+-- $2: enough to tell a small partition from a large one cheaply.
+SELECT count(*) FROM (SELECT 1 FROM embeddings WHERE model_id = $1 LIMIT $2) x;
+
+-- name: DropEmbeddingIndex
+-- Drops the model's HNSW index for a bulk load (the 0019 migration's
+-- SECURITY DEFINER function); false when there was none.
+SELECT civitas_drop_embedding_index($1);
+
+-- name: EmbeddingIndexExists
+SELECT to_regclass(format('%I.%I', current_schema(), 'embeddings_hnsw_' || $1::int)) IS NOT NULL;
+
+-- name: BulkIndexSettings
+-- Memory for building the HNSW index, for this transaction only: pgvector
+-- builds the graph in maintenance_work_mem and falls back to a much
+-- slower build on disk when it does not fit.
+SELECT set_config('maintenance_work_mem', $1::text, true);

@@ -39,3 +39,4 @@ REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM {{role}};
 
 GRANT EXECUTE ON FUNCTION civitas_add_embedding_partition(integer) TO {{role}};
 GRANT EXECUTE ON FUNCTION civitas_drop_embedding_partition(integer) TO {{role}};
+GRANT EXECUTE ON FUNCTION civitas_drop_embedding_index(integer) TO {{role}};

@@ -122,48 +122,57 @@ ORDER BY s.rank;
 -- configs: the text search configurations of the visible documents; the
 -- question is parsed in each. exclude: lexemes of the words the user
 -- excluded (-word), which no returned chunk may hold.
--- stop: the question's own stop words ("der", "wie", "the" in its own
--- language), left out in every configuration, where they might not be
--- stop words and would match by chance.
-stop AS (
-    SELECT coalesce(string_agg(t.token, ' '), '') AS words
-    FROM ts_debug(@question_config::regconfig, @text::text) t
-    WHERE t.lexemes = '{}'
+-- docs: the current documents, each with whether the caller may see it,
+-- read once per query; everything below looks visibility up here.
+docs AS MATERIALIZED (
+    SELECT d.id, d.ts_config, ({{visible}}) IS TRUE AS visible
+    FROM documents d
+    WHERE d.superseded_by IS NULL
+),
+-- everyone: whether the caller sees every current document, and so every
+-- chunk (superseded versions keep no chunks).
+everyone AS (
+    SELECT NOT EXISTS (SELECT 1 FROM docs WHERE NOT docs.visible) AS yes
 ),
 configs AS (
     SELECT cfg.cfg,
            coalesce((SELECT string_agg(quote_literal(x), ' | ')
                      FROM unnest(tsvector_to_array(to_tsvector(cfg.cfg, @exclude::text))) AS x), '') AS exclude
-    FROM (SELECT DISTINCT d.ts_config AS cfg FROM documents d WHERE {{visible}}) cfg
+    FROM (SELECT DISTINCT v.ts_config AS cfg FROM docs v WHERE v.visible) cfg
+),
+-- stop: the question's own stop words ("der", "wie", "the" in its own
+-- language), left out in every configuration, where they might not be
+-- stop words and would match by chance. They matter only where a visible
+-- document has another configuration than the question's (which drops
+-- them itself); ts_debug, which finds them, costs more than the rest of the
+-- question's parsing, so a one-language corpus skips it.
+stop AS (
+    SELECT coalesce(string_agg(t.token, ' '), '') AS words
+    FROM ts_debug(@question_config::regconfig, @text::text) t
+    WHERE t.lexemes = '{}'
+      AND EXISTS (SELECT 1 FROM configs c WHERE c.cfg <> @question_config::regconfig)
 ),
 -- terms: one per distinct lexeme of the question, and one per quoted
 -- phrase, in each configuration. quote_literal makes a lexeme a tsquery
 -- of exactly that lexeme (no second parse that would split "ki-verordn").
 terms AS (
-    SELECT DISTINCT t.cfg, t.query, t.phrase
+    SELECT DISTINCT t.cfg, t.query, t.phrase, t.lexeme
     FROM (
-        SELECT c.cfg, quote_literal(x)::tsquery AS query, false AS phrase
+        SELECT c.cfg, quote_literal(x)::tsquery AS query, false AS phrase, x AS lexeme
         FROM configs c, stop s,
              unnest(tsvector_to_array(ts_delete(to_tsvector(c.cfg, @text::text),
                                                 tsvector_to_array(to_tsvector(c.cfg, s.words))))) AS x
         UNION ALL
-        SELECT c.cfg, phraseto_tsquery(c.cfg, p), true
+        SELECT c.cfg, phraseto_tsquery(c.cfg, p), true, NULL::text
         FROM configs c, unnest(@phrases::text[]) AS p
     ) t
     WHERE numnode(t.query) > 0
 ),
 -- corpus: the number of chunks, the one global figure (the idf of a term
--- that is rare among the visible chunks barely depends on it). Counted
--- while the table is small; beyond that taken from the planner's
--- statistics, or, where the table was never analysed (PGlite has no
--- autovacuum), bounded by the span of chunk ids, two index lookups.
+-- that is rare among the visible chunks barely depends on it), kept in
+-- term_stats by the chunks' triggers (migration 0019).
 corpus AS (
-    SELECT CASE WHEN s.span <= 50000 THEN (SELECT count(*) FROM chunks)
-                WHEN cl.reltuples >= 10000 THEN cl.reltuples
-                ELSE s.span END::float8 AS n
-    FROM pg_class cl,
-         (SELECT coalesce(max(c.id) - min(c.id) + 1, 0) AS span FROM chunks c) s
-    WHERE cl.oid = 'chunks'::regclass
+    SELECT coalesce(sum(s.df), 0)::float8 AS n FROM term_stats s WHERE s.lexeme = ''
 ),
 -- weighted: BM25's idf of each term, from the number of visible chunks
 -- holding it. Counting only what the caller may see keeps documents they
@@ -171,27 +180,35 @@ corpus AS (
 -- The count stops at df_cap: a term that common is as good as a stop word,
 -- and counting on would cost more than it tells.
 --
--- Here and in candidates, the chunks of a term come from the full-text
--- index, and each one's document is looked up in the set of visible
--- documents, hashed once per query (the IS TRUE keeps the planner from
--- turning the IN into a join). Written as a join, the planner, which
--- cannot estimate how many chunks a tsquery computed in the query
--- matches, tends to drive it from documents and rescan the chunks once
--- per document.
+-- When the caller sees every chunk, the visible chunks holding a lexeme
+-- are all those holding it, which term_stats keeps: one index lookup
+-- instead of a walk of the full-text index, same figure. Otherwise (and
+-- for phrases) they are counted: the chunks of a term come from the
+-- full-text index, and each one's document is looked up in the visible
+-- ones, hashed once per query (the IS TRUE keeps the planner from turning
+-- the IN into a join). Written as a join, the planner, which cannot
+-- estimate how many chunks a tsquery computed in the query matches, tends
+-- to drive it from documents and rescan the chunks once per document.
 weighted AS (
     SELECT t.cfg, t.query, t.phrase, df.n AS df,
            ln(1 + (greatest(co.n, df.n) - df.n + 0.5) / (df.n + 0.5)) AS idf
     FROM terms t
     CROSS JOIN corpus co
+    CROSS JOIN everyone ev
     CROSS JOIN LATERAL (
-        SELECT count(*)::float8 AS n
-        FROM (
-            SELECT 1
-            FROM chunks c
-            WHERE c.tsv @@ t.query
-              AND (c.document_id IN (SELECT d.id FROM documents d WHERE {{visible}})) IS TRUE
-            LIMIT @df_cap
-        ) x
+        SELECT CASE
+            WHEN ev.yes AND NOT t.phrase THEN
+                (SELECT least(coalesce(sum(s.df), 0), @df_cap)::float8 FROM term_stats s WHERE s.lexeme = t.lexeme)
+            ELSE
+                (SELECT count(*)::float8
+                 FROM (
+                     SELECT 1
+                     FROM chunks c
+                     WHERE c.tsv @@ t.query
+                       AND (c.document_id IN (SELECT v.id FROM docs v WHERE v.visible)) IS TRUE
+                     LIMIT @df_cap
+                 ) x)
+            END AS n
     ) df
 ),
 -- candidates: the visible chunks that hold a selective term (one with
@@ -206,7 +223,7 @@ candidates AS MATERIALIZED (
         SELECT c.id, c.document_id, c.ts_config, c.tsv, c.token_count, c.heading_path
         FROM chunks c
         WHERE c.tsv @@ w.query AND c.ts_config = w.cfg
-          AND (c.document_id IN (SELECT d.id FROM documents d WHERE {{visible}})) IS TRUE
+          AND (c.document_id IN (SELECT v.id FROM docs v WHERE v.visible)) IS TRUE
         OFFSET 0
     ) p
     WHERE w.df < @df_cap OR NOT EXISTS (SELECT 1 FROM weighted s WHERE s.df < @df_cap)
@@ -261,3 +278,8 @@ WHERE c.document_id = @document
   AND d.superseded_by IS NULL
   AND (cardinality(d.access_groups) = 0 OR d.access_groups && @groups::text[])
 ORDER BY c.ordinal;
+
+-- name: CompactTermStats
+-- Folds term_stats' rows per lexeme (migration 0019); 0 when another
+-- compaction is running.
+SELECT civitas_compact_term_stats();
