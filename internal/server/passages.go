@@ -31,6 +31,14 @@ func (s *Server) getDocumentPassages(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// An earlier version's record is shown to knowledge managers whatever
+	// its own access groups (visibleDocument); its text, like its file,
+	// never is. Ingest deletes a superseded version's chunks today; this
+	// keeps the route safe should they ever be kept.
+	if !d.Current() {
+		s.writeError(w, r, errorf(CodeGone, "this is an earlier version of the document; only the current version's text is kept"))
+		return
+	}
 	var only int64
 	if c := r.URL.Query().Get("chunk"); c != "" {
 		if only, err = strconv.ParseInt(c, 10, 64); err != nil || only <= 0 {
