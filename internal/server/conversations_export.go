@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,7 +68,7 @@ func (s *Server) exportConversation(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeExport(w, r, format, fmt.Sprintf("conversation-%d", c.ID), []exportedConversation{one})
+	s.writeExport(w, r, format, fmt.Sprintf("conversation-%d", c.ID), []exportedConversation{one}, 1)
 }
 
 func (s *Server) exportConversations(w http.ResponseWriter, r *http.Request) {
@@ -81,6 +82,13 @@ func (s *Server) exportConversations(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Told in the file: an export that silently lacks the older
+	// conversations would pass for the whole history.
+	total, err := s.store.CountConversations(r.Context(), user(r).Name)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	all := make([]exportedConversation, 0, len(convs))
 	for _, c := range convs {
 		one, err := s.exported(r, c)
@@ -90,7 +98,7 @@ func (s *Server) exportConversations(w http.ResponseWriter, r *http.Request) {
 		}
 		all = append(all, one)
 	}
-	s.writeExport(w, r, format, "conversations", all)
+	s.writeExport(w, r, format, "conversations", all, max(total, len(all)))
 }
 
 func (s *Server) exported(r *http.Request, c store.Conversation) (exportedConversation, error) {
@@ -101,18 +109,25 @@ func (s *Server) exported(r *http.Request, c store.Conversation) (exportedConver
 	return exportedConversation{Conversation: c, Answers: answers}, err
 }
 
-func (s *Server) writeExport(w http.ResponseWriter, r *http.Request, format, name string, convs []exportedConversation) {
+// writeExport writes convs, of total conversations the export is of
+// (more when "export all" hit maxExportConversations).
+func (s *Server) writeExport(w http.ResponseWriter, r *http.Request, format, name string, convs []exportedConversation, total int) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
+	truncated := total > len(convs)
+	h.Set("X-Export-Truncated", strconv.FormatBool(truncated))
 	if format == "json" {
 		h.Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
-		writeJSON(w, r, http.StatusOK, map[string]any{"conversations": convs})
+		writeJSON(w, r, http.StatusOK, map[string]any{"conversations": convs, "truncated": truncated, "total": total})
 		return
 	}
 	h.Set("Content-Type", "text/markdown; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+name+`.md"`)
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
+	if truncated {
+		_, _ = fmt.Fprintf(w, "> This file holds the newest %d of %d conversations (the most one export holds).\n\n", len(convs), total)
+	}
 	_, _ = w.Write([]byte(conversationsMarkdown(convs)))
 }
 

@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -19,16 +20,18 @@ import (
 // truncated false and no note.
 func TestExportAllSaysWhenItIsCut(t *testing.T) {
 	b := setup(t, setupOpts{})
-	seedConversation(t, b, "sam", "Neueste", "Was kostet ein Parkausweis?", "30 Euro [1].")
+	// The database outlives the test: a name of its own counts only its rows.
+	owner := fmt.Sprintf("exporter-%d", time.Now().UnixNano())
+	seedConversation(t, b, owner, "Neueste", "Was kostet ein Parkausweis?", "30 Euro [1].")
 	if _, err := dbtest.Migrated(t).Exec(context.Background(), `INSERT INTO conversations (user_name, title, created_at, updated_at)
-		SELECT 'sam', 'Alt ' || g, now() - g * interval '1 minute', now() - g * interval '1 minute' FROM generate_series(1, 1005) g`); err != nil {
+		SELECT $1, 'Alt ' || g, now() - g * interval '1 minute', now() - g * interval '1 minute' FROM generate_series(1, 1005) g`, owner); err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range []struct {
 		who       string
 		truncated bool
 		total     int
-	}{{"sam", true, 1006}, {"eve", false, 0}} {
+	}{{owner, true, 1006}, {owner + "-other", false, 0}} {
 		start := time.Now()
 		resp, raw := request(t, "GET", b.url+"/api/conversations/export?format=json", tt.who, nil, nil, nil)
 		t.Logf("export all (json) of %d conversations by %s: %d bytes in %v", tt.total, tt.who, len(raw), time.Since(start))
@@ -49,7 +52,7 @@ func TestExportAllSaysWhenItIsCut(t *testing.T) {
 			t.Errorf("export all by %s: %d conversations, want the newest 1000", tt.who, len(got.Conversations))
 		}
 	}
-	resp, raw := request(t, "GET", b.url+"/api/conversations/export", "sam", nil, nil, nil)
+	resp, raw := request(t, "GET", b.url+"/api/conversations/export", owner, nil, nil, nil)
 	md := string(raw)
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(md, "> ") || !strings.Contains(md[:200], "1000 of 1006") {
 		t.Errorf("markdown export all: %d, starts %.200q; want a note that it holds 1000 of 1006", resp.StatusCode, md)
