@@ -144,9 +144,9 @@ func conversationsMarkdown(convs []exportedConversation) string {
 		if strings.TrimSpace(title) == "" {
 			title = "Conversation"
 		}
-		fmt.Fprintf(&b, "# %s\n\n_%s_\n", oneLine(title), ec.Conversation.CreatedAt.UTC().Format(time.RFC3339))
+		fmt.Fprintf(&b, "# %s\n\n_%s_\n", inert(oneLine(title)), ec.Conversation.CreatedAt.UTC().Format(time.RFC3339))
 		for _, a := range ec.Answers {
-			fmt.Fprintf(&b, "\n## %s\n\n%s\n", oneLine(a.Question), strings.TrimSpace(a.Answer))
+			fmt.Fprintf(&b, "\n## %s\n\n%s\n", inert(oneLine(a.Question)), inertMarkdown(strings.TrimSpace(a.Answer)))
 			var srcs []exportSource
 			if json.Unmarshal(a.Sources, &srcs) != nil || len(srcs) == 0 {
 				continue
@@ -157,7 +157,7 @@ func conversationsMarkdown(convs []exportedConversation) string {
 					fmt.Fprintf(&b, "- [%d] (no longer available)\n", src.N)
 					continue
 				}
-				fmt.Fprintf(&b, "- [%d] %s", src.N, oneLine(src.Title))
+				fmt.Fprintf(&b, "- [%d] %s", src.N, inert(oneLine(src.Title)))
 				if src.PageStart > 0 {
 					if src.PageEnd > src.PageStart {
 						fmt.Fprintf(&b, ", pp. %d–%d", src.PageStart, src.PageEnd)
@@ -166,7 +166,7 @@ func conversationsMarkdown(convs []exportedConversation) string {
 					}
 				}
 				if src.SourceURI != "" {
-					fmt.Fprintf(&b, " (%s)", oneLine(src.SourceURI))
+					fmt.Fprintf(&b, " (%s)", inert(oneLine(src.SourceURI)))
 				}
 				b.WriteString("\n")
 			}
@@ -178,4 +178,36 @@ func conversationsMarkdown(convs []exportedConversation) string {
 // oneLine keeps a title or question on its heading's line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// inertReplacer backslash-escapes what would make a Markdown viewer load
+// something or read markup: "![" (an image: a model told by an injected
+// prompt to show one leaks the conversation in its URL) and "<" (raw
+// HTML, autolinks). The escaped text reads the same once rendered.
+var inertReplacer = strings.NewReplacer("![", `!\[`, "<", `\<`)
+
+// inert makes one line of text inert (inertReplacer).
+func inert(s string) string {
+	return inertReplacer.Replace(s)
+}
+
+// inertMarkdown makes an answer inert outside its fenced code blocks,
+// where nothing is rendered and an escape would show.
+func inertMarkdown(s string) string {
+	lines := strings.Split(s, "\n")
+	fence := ""
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		switch {
+		case fence != "":
+			if strings.HasPrefix(t, fence) && strings.Trim(t, "`~") == "" {
+				fence = ""
+			}
+		case strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~"):
+			fence = t[:3]
+		default:
+			lines[i] = inert(l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }
