@@ -51,25 +51,33 @@ func (s *Server) getDocumentPassages(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	out := make([]passageView, 0, len(ps))
-	prev := ""
-	for _, p := range ps {
-		v := passageView{Passage: p}
-		if only == 0 {
-			v.Overlap = overlap(prev, p.Text)
-			prev = p.Text
-			v.Text = p.Text[v.Overlap:]
-		}
-		if only == 0 || p.ID == only {
-			out = append(out, v)
-		}
-	}
+	out := passageViews(ps, only)
 	if only != 0 && len(out) == 0 {
 		s.writeError(w, r, errorf(CodeNotFound, "no such passage in this document"))
 		return
 	}
 	w.Header().Set("Cache-Control", "private, no-store")
 	writeJSON(w, r, http.StatusOK, map[string]any{"document": d, "passages": out})
+}
+
+// passageViews are the views of ps in order, or of passage only alone
+// (its whole text) when only is not 0.
+func passageViews(ps []store.Passage, only int64) []passageView {
+	out := make([]passageView, 0, len(ps))
+	prev := ""
+	for _, p := range ps {
+		v := passageView{Passage: p}
+		if only == 0 {
+			n := overlap(prev, p.Text)
+			prev = p.Text
+			v.Overlap = n
+			v.Text = p.Text[n:]
+		}
+		if only == 0 || p.ID == only {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // overlap is the length of the longest end of prev that cur starts with,
