@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -13,8 +14,9 @@ const maxPassages = 5000
 
 // passageView is a passage as the document view shows it: Text is what
 // the passage adds to the one before it (chunks of a section overlap by
-// a few sentences, which the view shows once), Overlap how many bytes of
-// its start are the end of the previous passage's Text.
+// a few sentences, which the view shows once), Overlap how long (in
+// UTF-16 units, as JavaScript counts) the end of the previous passage's
+// Text is that this passage starts with.
 type passageView struct {
 	store.Passage
 	Overlap int `json:"overlap"`
@@ -70,7 +72,8 @@ func passageViews(ps []store.Passage, only int64) []passageView {
 		if only == 0 {
 			n := overlap(prev, p.Text)
 			prev = p.Text
-			v.Overlap = n
+			// The browser cuts it off a text node, counting UTF-16 units.
+			v.Overlap = len(utf16.Encode([]rune(p.Text[:n])))
 			v.Text = p.Text[n:]
 		}
 		if only == 0 || p.ID == only {
