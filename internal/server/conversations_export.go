@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -67,7 +68,7 @@ func (s *Server) exportConversation(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.writeExport(w, r, format, fmt.Sprintf("conversation-%d", c.ID), []exportedConversation{one})
+	s.writeExport(w, r, format, fmt.Sprintf("conversation-%d", c.ID), []exportedConversation{one}, 1)
 }
 
 func (s *Server) exportConversations(w http.ResponseWriter, r *http.Request) {
@@ -81,6 +82,13 @@ func (s *Server) exportConversations(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// Told in the file: an export that silently lacks the older
+	// conversations would pass for the whole history.
+	total, err := s.store.CountConversations(r.Context(), user(r).Name)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	all := make([]exportedConversation, 0, len(convs))
 	for _, c := range convs {
 		one, err := s.exported(r, c)
@@ -90,7 +98,7 @@ func (s *Server) exportConversations(w http.ResponseWriter, r *http.Request) {
 		}
 		all = append(all, one)
 	}
-	s.writeExport(w, r, format, "conversations", all)
+	s.writeExport(w, r, format, "conversations", all, max(total, len(all)))
 }
 
 func (s *Server) exported(r *http.Request, c store.Conversation) (exportedConversation, error) {
@@ -101,18 +109,25 @@ func (s *Server) exported(r *http.Request, c store.Conversation) (exportedConver
 	return exportedConversation{Conversation: c, Answers: answers}, err
 }
 
-func (s *Server) writeExport(w http.ResponseWriter, r *http.Request, format, name string, convs []exportedConversation) {
+// writeExport writes convs, of total conversations the export is of
+// (more when "export all" hit maxExportConversations).
+func (s *Server) writeExport(w http.ResponseWriter, r *http.Request, format, name string, convs []exportedConversation, total int) {
 	h := w.Header()
 	h.Set("Cache-Control", "no-store")
+	truncated := total > len(convs)
+	h.Set("X-Export-Truncated", strconv.FormatBool(truncated))
 	if format == "json" {
 		h.Set("Content-Disposition", `attachment; filename="`+name+`.json"`)
-		writeJSON(w, r, http.StatusOK, map[string]any{"conversations": convs})
+		writeJSON(w, r, http.StatusOK, map[string]any{"conversations": convs, "truncated": truncated, "total": total})
 		return
 	}
 	h.Set("Content-Type", "text/markdown; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+name+`.md"`)
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
+	if truncated {
+		_, _ = fmt.Fprintf(w, "> This file holds the newest %d of %d conversations (the most one export holds).\n\n", len(convs), total)
+	}
 	_, _ = w.Write([]byte(conversationsMarkdown(convs)))
 }
 
@@ -129,9 +144,9 @@ func conversationsMarkdown(convs []exportedConversation) string {
 		if strings.TrimSpace(title) == "" {
 			title = "Conversation"
 		}
-		fmt.Fprintf(&b, "# %s\n\n_%s_\n", oneLine(title), ec.Conversation.CreatedAt.UTC().Format(time.RFC3339))
+		fmt.Fprintf(&b, "# %s\n\n_%s_\n", inert(oneLine(title)), ec.Conversation.CreatedAt.UTC().Format(time.RFC3339))
 		for _, a := range ec.Answers {
-			fmt.Fprintf(&b, "\n## %s\n\n%s\n", oneLine(a.Question), strings.TrimSpace(a.Answer))
+			fmt.Fprintf(&b, "\n## %s\n\n%s\n", inert(oneLine(a.Question)), inertMarkdown(strings.TrimSpace(a.Answer)))
 			var srcs []exportSource
 			if json.Unmarshal(a.Sources, &srcs) != nil || len(srcs) == 0 {
 				continue
@@ -142,7 +157,7 @@ func conversationsMarkdown(convs []exportedConversation) string {
 					fmt.Fprintf(&b, "- [%d] (no longer available)\n", src.N)
 					continue
 				}
-				fmt.Fprintf(&b, "- [%d] %s", src.N, oneLine(src.Title))
+				fmt.Fprintf(&b, "- [%d] %s", src.N, inert(oneLine(src.Title)))
 				if src.PageStart > 0 {
 					if src.PageEnd > src.PageStart {
 						fmt.Fprintf(&b, ", pp. %d–%d", src.PageStart, src.PageEnd)
@@ -151,7 +166,7 @@ func conversationsMarkdown(convs []exportedConversation) string {
 					}
 				}
 				if src.SourceURI != "" {
-					fmt.Fprintf(&b, " (%s)", oneLine(src.SourceURI))
+					fmt.Fprintf(&b, " (%s)", inert(oneLine(src.SourceURI)))
 				}
 				b.WriteString("\n")
 			}
@@ -163,4 +178,36 @@ func conversationsMarkdown(convs []exportedConversation) string {
 // oneLine keeps a title or question on its heading's line.
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// inertReplacer backslash-escapes what would make a Markdown viewer load
+// something or read markup: "![" (an image: a model told by an injected
+// prompt to show one leaks the conversation in its URL) and "<" (raw
+// HTML, autolinks). The escaped text reads the same once rendered.
+var inertReplacer = strings.NewReplacer("![", `!\[`, "<", `\<`)
+
+// inert makes one line of text inert (inertReplacer).
+func inert(s string) string {
+	return inertReplacer.Replace(s)
+}
+
+// inertMarkdown makes an answer inert outside its fenced code blocks,
+// where nothing is rendered and an escape would show.
+func inertMarkdown(s string) string {
+	lines := strings.Split(s, "\n")
+	fence := ""
+	for i, l := range lines {
+		t := strings.TrimSpace(l)
+		switch {
+		case fence != "":
+			if strings.HasPrefix(t, fence) && strings.Trim(t, "`~") == "" {
+				fence = ""
+			}
+		case strings.HasPrefix(t, "```") || strings.HasPrefix(t, "~~~"):
+			fence = t[:3]
+		default:
+			lines[i] = inert(l)
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -76,6 +76,15 @@ func (s *Store) DeleteConversation(ctx context.Context, id int64, user string) e
 	return nil
 }
 
+// CountConversations returns how many conversations user has.
+func (s *Store) CountConversations(ctx context.Context, user string) (int, error) {
+	var n int
+	if err := s.db.QueryRow(ctx, s.q("CountConversations"), user).Scan(&n); err != nil {
+		return 0, fmt.Errorf("store: count conversations of %s: %w", user, err)
+	}
+	return n, nil
+}
+
 // SearchConversations lists user's conversations whose title, questions
 // or answers contain query (case-insensitive), most recent first.
 func (s *Store) SearchConversations(ctx context.Context, user, query string, limit int) ([]Conversation, error) {

@@ -27,3 +27,7 @@ WHERE c.user_name = $1
                   AND (a.question ILIKE '%' || $2 || '%' OR a.answer ILIKE '%' || $2 || '%')))
 ORDER BY c.updated_at DESC, c.id DESC
 LIMIT $3;
+
+-- name: CountConversations
+-- How many conversations $1 has (an export says when it holds fewer).
+SELECT count(*) FROM conversations WHERE user_name = $1;

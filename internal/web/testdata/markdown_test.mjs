@@ -78,4 +78,38 @@ for (let k = 1; k <= rich.length; k++) {
   const out = html(rich.slice(0, k), { streaming: true });
   assert.ok(!out.includes('**') && !out.includes('|') && !out.includes('`'), `prefix ${k}: ${out}`);
 }
-console.log(`markdown: ${cases.length + streaming.length} cases and ${rich.length} streaming prefixes passed`);
+// Hostile or runaway model output (a prompt injected through a document
+// can ask for it) must neither throw nor freeze the tab: deep nesting is
+// cut off, and every input below, each tens of kilobytes, parses in well
+// under a second (the old renderer took seconds to minutes on each, or
+// overflowed the stack). The chat re-parses the whole answer on every
+// animation frame while it streams, so the budget is generous, not lax.
+const hostile = [
+  ['nested lists', '- '.repeat(20000) + 'deep'],
+  ['nested quotes', '>'.repeat(20000) + ' deep'],
+  ['unclosed stars', '*a '.repeat(64000)],
+  ['unclosed double stars', '**a '.repeat(64000)],
+  ['unclosed tildes', '~~a '.repeat(64000)],
+  ['unclosed underscores', '_a '.repeat(64000)],
+  ['unclosed brackets', '['.repeat(128000)],
+  ['heading with a long run of blanks', '# a' + ' '.repeat(256000) + 'x'],
+  ['table separator with a long run of blanks', 'a|b\n-' + ' '.repeat(256000) + 'x'],
+];
+const budgetMs = 1000;
+let slowest = 0;
+for (const [name, src] of hostile) {
+  for (const streamingMode of [false, true]) {
+    const t0 = performance.now();
+    let out = '';
+    assert.doesNotThrow(() => { out = html(src, { streaming: streamingMode }); }, `hostile: ${name}`);
+    const ms = performance.now() - t0;
+    slowest = Math.max(slowest, ms);
+    assert.ok(ms < budgetMs, `hostile: ${name} (streaming ${streamingMode}) took ${ms.toFixed(0)} ms, budget ${budgetMs} ms`);
+    assert.ok(!out.includes('<script'), `hostile: ${name}`);
+  }
+}
+// Deep nesting is kept as text past the limit, not dropped.
+assert.ok(html('- '.repeat(100) + 'deep').includes('deep'), 'deep list keeps its text');
+assert.ok(html('>'.repeat(100) + ' deep').includes('deep'), 'deep quote keeps its text');
+
+console.log(`markdown: ${cases.length + streaming.length} cases and ${rich.length} streaming prefixes passed; ${hostile.length} hostile inputs, slowest ${slowest.toFixed(0)} ms`);

@@ -17,17 +17,35 @@
 
 const SAFE_SCHEMES = /^(https?:|mailto:)/i;
 
+// The model's output is not trusted to be well-formed (a prompt injected
+// through a document can ask for anything), and the chat re-parses the
+// whole answer on every animation frame while it streams. So nesting is
+// cut off at MAX_DEPTH (deeper lists and quotes stay text: no stack
+// overflow), and every step is linear in the text: no regular expression
+// that backtracks over a run of blanks, no rescan to the end of the text
+// for each unclosed marker or bracket.
+const MAX_DEPTH = 12;
+
 const reFence = /^ {0,3}(`{3,}|~{3,})\s*([\w+#.-]*)\s*$/;
-const reHeading = /^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$/;
+const reHeading = /^ {0,3}(#{1,6})(?:[ \t]+(.*)|[ \t]*)$/;
 const reRule = /^ {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$/;
 const reQuote = /^ {0,3}> ?(.*)$/;
 const reItem = /^( {0,12})([-*+]|\d{1,9}[.)])(?:[ \t]+(.*)|[ \t]*)$/;
-const reTableSep = /^ {0,3}\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/;
+const reTableSep = /^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*(?:\|[ \t]*)?$/;
+
+// headingText is a heading's text without its optional closing "#"s.
+function headingText(raw) {
+  let s = (raw || '').trimEnd();
+  let k = s.length;
+  while (k > 0 && s[k - 1] === '#') k--;
+  if (k < s.length && (k === 0 || s[k - 1] === ' ' || s[k - 1] === '\t')) s = s.slice(0, k).trimEnd();
+  return s;
+}
 
 // parse returns the blocks of src. opts.streaming: src is still growing.
 export function parse(src, opts = {}) {
   const lines = String(src ?? '').replace(/\r\n?/g, '\n').split('\n');
-  return blocks(lines, !!opts.streaming);
+  return blocks(lines, !!opts.streaming, 0);
 }
 
 function isTableStart(lines, i) {
@@ -41,8 +59,14 @@ function startsBlock(lines, i) {
     (reItem.test(l) && reItem.exec(l)[3] !== undefined);
 }
 
-function blocks(lines, streaming) {
+function blocks(lines, streaming, depth) {
   const out = [];
+  if (depth > MAX_DEPTH) {
+    // Nested too deep to be meant: the rest is shown as its text.
+    const text = lines.map((l) => l.trim()).filter(Boolean).join('\n');
+    if (text) out.push({ t: 'p', c: [{ t: 'text', v: text }] });
+    return out;
+  }
   let i = 0;
   while (i < lines.length) {
     const line = lines[i];
@@ -59,7 +83,8 @@ function blocks(lines, streaming) {
       continue;
     }
     if ((m = reHeading.exec(line))) {
-      if (!(streaming && last && !m[2])) out.push({ t: 'h', level: m[1].length, c: inline(m[2] || '', streaming && last) });
+      const text = headingText(m[2]);
+      if (!(streaming && last && !text)) out.push({ t: 'h', level: m[1].length, c: inline(text, streaming && last) });
       i++;
       continue;
     }
@@ -77,11 +102,11 @@ function blocks(lines, streaming) {
     if (reQuote.test(line)) {
       const inner = [];
       while (i < lines.length && (m = reQuote.exec(lines[i]))) { inner.push(m[1]); i++; }
-      out.push({ t: 'quote', c: blocks(inner, streaming && i === lines.length) });
+      out.push({ t: 'quote', c: blocks(inner, streaming && i === lines.length, depth + 1) });
       continue;
     }
     if ((m = reItem.exec(line)) && m[3] !== undefined) {
-      i = list(lines, i, out, streaming);
+      i = list(lines, i, out, streaming, depth);
       continue;
     }
     const para = [];
@@ -123,7 +148,7 @@ function table(lines, i, out, streaming) {
   return i;
 }
 
-function list(lines, i, out, streaming) {
+function list(lines, i, out, streaming, depth) {
   const first = reItem.exec(lines[i]);
   const ordered = /\d/.test(first[2]);
   const indent = first[1].length;
@@ -147,7 +172,7 @@ function list(lines, i, out, streaming) {
     }
     while (body.length && !body[body.length - 1].trim()) body.pop();
     if (blank && i < lines.length) node.tight = false;
-    node.items.push(blocks(body, streaming && i === lines.length));
+    node.items.push(blocks(body, streaming && i === lines.length, depth + 1));
   }
   out.push(node);
   return i;
@@ -155,8 +180,14 @@ function list(lines, i, out, streaming) {
 
 // inline parses the text of a paragraph, heading or cell. open: the text
 // ends where the model is still writing.
-export function inline(s, open) {
+export function inline(s, open, depth = 0) {
   const out = [];
+  // Where a search for a closing delimiter found none: a later opener of
+  // the same delimiter will find none either (whether a position closes
+  // depends on that position only), so it is not searched again.
+  const noCloser = {};
+  let brackets = null; // the matching "]" of each "[", computed once
+
   let text = '';
   const flush = () => { if (text) { out.push({ t: 'text', v: text }); text = ''; } };
   const push = (n) => { flush(); out.push(n); };
@@ -176,9 +207,10 @@ export function inline(s, open) {
     if ((m = /^\[(\d{1,3})\]/.exec(rest))) { push({ t: 'cite', n: Number(m[1]) }); i += m[0].length; continue; }
     if (ch === '[' || (ch === '!' && s[i + 1] === '[')) {
       const img = ch === '!';
-      const link = linkAt(s, i + (img ? 1 : 0));
+      brackets = brackets || matchBrackets(s);
+      const link = linkAt(s, i + (img ? 1 : 0), brackets);
       if (link) {
-        push(img ? { t: 'img', alt: link.label } : { t: 'link', href: link.href, c: inline(link.label, false) });
+        push(img ? { t: 'img', alt: link.label } : { t: 'link', href: link.href, c: inline(link.label, false, depth + 1) });
         i = link.end;
         continue;
       }
@@ -193,7 +225,7 @@ export function inline(s, open) {
     }
     if (ch === '*' || ch === '_' || ch === '~') {
       if (open && /^[*_~]+$/.test(rest)) break; // a marker just begun
-      const em = emphasis(s, i, open);
+      const em = depth < MAX_DEPTH ? emphasis(s, i, open, depth, noCloser) : null;
       if (em) { push(em.node); i = em.end; continue; }
       const run = new RegExp(`^\\${ch}+`).exec(rest)[0];
       text += run; i += run.length; continue;
@@ -205,23 +237,30 @@ export function inline(s, open) {
   return out;
 }
 
-// linkAt reads "[label](target)" at s[i].
-function linkAt(s, i) {
-  let depth = 0;
-  let k = i;
-  for (; k < s.length; k++) {
+// matchBrackets maps the index of each "[" in s to that of its matching
+// "]" (backslash escapes skipped), in one pass.
+function matchBrackets(s) {
+  const close = new Map();
+  const open = [];
+  for (let k = 0; k < s.length; k++) {
     if (s[k] === '\\') { k++; continue; }
-    if (s[k] === '[') depth++;
-    else if (s[k] === ']' && --depth === 0) break;
+    if (s[k] === '[') open.push(k);
+    else if (s[k] === ']' && open.length) close.set(open.pop(), k);
   }
-  if (k >= s.length || s[k + 1] !== '(') return null;
+  return close;
+}
+
+// linkAt reads "[label](target)" at s[i]; brackets is matchBrackets(s).
+function linkAt(s, i, brackets) {
+  const k = brackets.get(i);
+  if (k === undefined || s[k + 1] !== '(') return null;
   const m = /^\(\s*<?([^\s()<>]*)>?(?:\s+"[^"]*")?\s*\)/.exec(s.slice(k + 1));
   if (!m) return null;
   return { label: s.slice(i + 1, k), href: m[1], end: k + 1 + m[0].length };
 }
 
 // emphasis reads **strong**, *em*, __strong__, _em_ or ~~struck~~ at s[i].
-function emphasis(s, i, open) {
+function emphasis(s, i, open, depth, noCloser) {
   const ch = s[i];
   const double = s[i + 1] === ch;
   if (ch === '~' && !double) return null;
@@ -230,13 +269,17 @@ function emphasis(s, i, open) {
   if (!after || /\s/.test(after)) return null; // "a * b" is not emphasis
   if (ch === '_' && /\w/.test(s[i - 1] || '')) return null; // snake_case
   const type = ch === '~' ? 'del' : double ? 'strong' : 'em';
-  let k = i + delim.length;
-  while ((k = s.indexOf(delim, k + 1)) >= 0) {
-    if (!double && s[k + 1] === ch) { k++; continue; } // part of a "**" inside
-    if (/\s/.test(s[k - 1]) || (ch === '_' && /\w/.test(s[k + delim.length] || ''))) continue;
-    return { node: { t: type, c: inline(s.slice(i + delim.length, k), false) }, end: k + delim.length };
+  const from = i + delim.length;
+  let k = from;
+  if (!(delim in noCloser) || from < noCloser[delim]) {
+    while ((k = s.indexOf(delim, k + 1)) >= 0) {
+      if (!double && s[k + 1] === ch) { k++; continue; } // part of a "**" inside
+      if (/\s/.test(s[k - 1]) || (ch === '_' && /\w/.test(s[k + delim.length] || ''))) continue;
+      return { node: { t: type, c: inline(s.slice(from, k), false, depth + 1) }, end: k + delim.length };
+    }
+    noCloser[delim] = Math.min(from, noCloser[delim] ?? from);
   }
-  if (open) return { node: { t: type, c: inline(s.slice(i + delim.length), true) }, end: s.length };
+  if (open) return { node: { t: type, c: inline(s.slice(from), true, depth + 1) }, end: s.length };
   return null;
 }
 
