@@ -39,8 +39,14 @@ type Gap struct {
 	NotCovered  int         `json:"not_covered"`
 	LowEvidence int         `json:"low_evidence"`
 	Weeks       []WeekCount `json:"weeks"` // oldest first
-	// Questions are up to five of them, newest first.
-	Questions []string  `json:"questions"`
+	// Questions are up to five of them, newest first: only those whose
+	// answer rests on documents the reviewer may see (see shown).
+	Questions []string `json:"questions"`
+	// Withheld counts the questions whose text is not shown: "not
+	// covered" ones, and answers citing nothing from no source. Nothing
+	// ties them to a collection or group the reviewer manages, and a
+	// question may name a colleague of another department.
+	Withheld  int       `json:"withheld"`
 	LastAsked time.Time `json:"last_asked"`
 }
 
