@@ -59,6 +59,10 @@ type FeedbackItem struct {
 	HandledAt *time.Time `json:"handled_at,omitempty"`
 	// Golden: the answer was promoted to a golden question already.
 	Golden bool `json:"golden"`
+	// Withheld: the answer rests on no document ("not covered"), so
+	// nothing ties it to a collection the reviewer manages; its question,
+	// answer and comment (another department's words) are left out.
+	Withheld bool `json:"withheld"`
 }
 
 // ReviewFilter selects rated answers.
