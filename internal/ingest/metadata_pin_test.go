@@ -58,3 +58,33 @@ func TestReingestKeepsAdminMetadataChange(t *testing.T) {
 		t.Errorf("ingest with other groups: %v, want %v (a deliberate change applies)", gs, opts.Groups)
 	}
 }
+
+// TestReingestDoesNotCopyBackAMovedDocument: a document moved to another
+// collection by a metadata change is not ingested again as a new
+// document into the collection it left (a copy with the ingest run's
+// groups, undoing the move's restriction): the run skips it and says
+// where it went.
+func TestReingestDoesNotCopyBackAMovedDocument(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "memo.txt"), []byte("Dienstanweisung\n\nDer Tresorcode der Kämmerei wird quartalsweise geändert.\n"))
+	id := documentIDs(e.run(t, e.options(dir)))["memo.txt"]
+	svc, err := insight.New(e.pool, e.store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, groups := e.collection+"-restricted", []string{"kaemmerei"}
+	t.Cleanup(func() { _, _ = e.pool.Exec(context.Background(), "DELETE FROM collections WHERE name = $1", to) })
+	if _, err := svc.UpdateMetadata(ctx, insight.MetadataChange{DocumentID: id, Collection: &to, Groups: &groups}, insight.Changer{Operator: true}); err != nil {
+		t.Fatal(err)
+	}
+	rep := e.run(t, e.options(dir))
+	var n int64
+	if err := e.pool.QueryRow(ctx, `SELECT count(*) FROM documents d JOIN collections c ON c.id = d.collection_id WHERE c.name = $1`, e.collection).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 || rep.Added != 0 {
+		t.Errorf("ingest into the collection the document left: %d documents there, report %+v; want none", n, rep.Files)
+	}
+}
