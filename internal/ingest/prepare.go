@@ -63,6 +63,16 @@ func (r *run) prepare(ctx context.Context, ref fileRef) (*job, *FileResult, erro
 	prev, err := r.store.Current(ctx, r.collectionID, ref.Path)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
+		// Moved elsewhere by a metadata change: adding it here again
+		// would be a copy with this run's groups, undoing the move.
+		to, err := r.store.MovedAway(ctx, r.opts.Collection, ref.Path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", errDatabase, err)
+		}
+		if to != "" {
+			return nil, &FileResult{Path: ref.Path, Status: StatusUnchanged,
+				Reason: fmt.Sprintf("skipped: moved to collection %q by a metadata change; ingest it there", to)}, nil
+		}
 	case err != nil:
 		return nil, nil, fmt.Errorf("%w: %w", errDatabase, err)
 	default:

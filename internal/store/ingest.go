@@ -56,6 +56,21 @@ func (s *Store) Current(ctx context.Context, collectionID int64, source string) 
 	return v, nil
 }
 
+// MovedAway returns the collection a metadata change moved source to out
+// of collection, or "" when it did not: an ingest run into collection
+// must not add the source there again.
+func (s *Store) MovedAway(ctx context.Context, collection, source string) (string, error) {
+	var to string
+	err := s.db.QueryRow(ctx, s.q("MovedAway"), collection, source).Scan(&to)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: where %s went: %w", source, err)
+	}
+	return to, nil
+}
+
 // Unchanged reports whether hash equals the current version's hash.
 func (v CurrentVersion) Unchanged(hash []byte) bool { return bytes.Equal(v.ContentHash, hash) }
 

@@ -7,6 +7,14 @@ WHERE collection_id = $1 AND source_uri = $2 AND superseded_by IS NULL
 ORDER BY version DESC
 LIMIT 1;
 
+-- name: MovedAway
+-- The collection source $2 was moved to from collection $1 by a metadata
+-- change (store's MoveDocumentSource records it on every version).
+SELECT c.name FROM documents d JOIN collections c ON c.id = d.collection_id
+WHERE d.source_uri = $2 AND d.metadata->'moved_from' ? $1::text
+ORDER BY d.id DESC
+LIMIT 1;
+
 -- name: ChunksMissingEmbedding
 SELECT c.id, c.content
 FROM chunks c

@@ -6,8 +6,13 @@
 -- name: MoveDocumentSource
 -- Every version of document $1's source moves to collection id $2 (from
 -- EnsureCollection): the history stays with its document.
-UPDATE documents v SET collection_id = $2, updated_at = now()
-FROM documents d
+-- Each version keeps the collections it left (metadata.moved_from), so an
+-- ingest run into one of them does not add the source there again
+-- (MovedAway).
+UPDATE documents v SET collection_id = $2, updated_at = now(),
+    metadata = jsonb_set(v.metadata, '{moved_from}',
+        coalesce(v.metadata->'moved_from', '[]'::jsonb) || to_jsonb(oc.name))
+FROM documents d JOIN collections oc ON oc.id = d.collection_id
 WHERE d.id = $1 AND v.collection_id = d.collection_id AND v.source_uri = d.source_uri;
 
 -- name: SetDocumentTitleGroups
