@@ -63,6 +63,16 @@ func (r *run) prepare(ctx context.Context, ref fileRef) (*job, *FileResult, erro
 	prev, err := r.store.Current(ctx, r.collectionID, ref.Path)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
+		// Moved elsewhere by a metadata change: adding it here again
+		// would be a copy with this run's groups, undoing the move.
+		to, err := r.store.MovedAway(ctx, r.opts.Collection, ref.Path)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %w", errDatabase, err)
+		}
+		if to != "" {
+			return nil, &FileResult{Path: ref.Path, Status: StatusUnchanged,
+				Reason: fmt.Sprintf("skipped: moved to collection %q by a metadata change; ingest it there", to)}, nil
+		}
 	case err != nil:
 		return nil, nil, fmt.Errorf("%w: %w", errDatabase, err)
 	default:
@@ -103,6 +113,16 @@ func (r *run) prepare(ctx context.Context, ref fileRef) (*job, *FileResult, erro
 		return j, fail(fmt.Errorf("%w: the file has no text to index", extract.ErrNoText)), nil
 	}
 	j.doc = r.document(ref, doc, sum[:], language)
+	if j.prev != nil && j.prev.KeepsChange(r.opts.Groups) {
+		// A new version keeps an admin's metadata change (title, groups)
+		// unless this run's groups differ from those it was ingested with.
+		c := j.prev.Change
+		j.doc.Title, j.doc.AccessGroups = c.Title, c.AccessGroups
+		if j.doc.Metadata == nil {
+			j.doc.Metadata = map[string]any{}
+		}
+		j.doc.Metadata["metadata_change"] = c
+	}
 	j.chunks = make([]store.Chunk, len(chunks))
 	for i, c := range chunks {
 		j.chunks[i] = store.Chunk{PageStart: pagePtr(c.PageStart), PageEnd: pagePtr(c.PageEnd),
@@ -152,7 +172,7 @@ func (r *run) recheck(ctx context.Context, j *job, sum []byte) (bool, *FileResul
 func (r *run) unchanged(ctx context.Context, j *job) (*job, *FileResult, error) {
 	res := &FileResult{Path: j.ref.Path, Status: StatusUnchanged, DocumentID: j.prev.ID}
 	j.status = StatusUnchanged
-	if !j.prev.SameAccess(r.opts.Groups) {
+	if !j.prev.SameAccess(r.opts.Groups) && !j.prev.KeepsChange(r.opts.Groups) {
 		res.Status, res.Reason, j.status = StatusUpdated, "access groups changed", StatusUpdated
 		if r.opts.DryRun {
 			res.Reason, res.DocumentID = "dry run: access groups would change", 0

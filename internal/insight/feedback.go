@@ -59,6 +59,10 @@ type FeedbackItem struct {
 	HandledAt *time.Time `json:"handled_at,omitempty"`
 	// Golden: the answer was promoted to a golden question already.
 	Golden bool `json:"golden"`
+	// Withheld: the answer rests on no document ("not covered"), so
+	// nothing ties it to a collection the reviewer manages; its question,
+	// answer and comment (another department's words) are left out.
+	Withheld bool `json:"withheld"`
 }
 
 // ReviewFilter selects rated answers.
@@ -109,11 +113,23 @@ func (s *Service) Review(ctx context.Context, f ReviewFilter, name func(context.
 		return nil, err
 	}
 	for i := range items {
+		if withhold(items[i].Sources) {
+			it := &items[i]
+			it.Question, it.Answer, it.Comment, it.Withheld = "", "", "", true
+		}
 		if items[i].User, err = name(ctx, items[i].User); err != nil {
 			return nil, fmt.Errorf("insight: feedback review: name of rater: %w", err)
 		}
 	}
 	return items, nil
+}
+
+// withhold reports whether an answer with these sources rests on no
+// document: the query lets any reviewer see it, so its texts are left
+// out (FeedbackItem.Withheld; the gaps report does the same).
+func withhold(sources json.RawMessage) bool {
+	var refs []json.RawMessage
+	return json.Unmarshal(sources, &refs) != nil || len(refs) == 0
 }
 
 // ref is what redaction needs of a stored source or citation.

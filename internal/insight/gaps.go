@@ -39,8 +39,14 @@ type Gap struct {
 	NotCovered  int         `json:"not_covered"`
 	LowEvidence int         `json:"low_evidence"`
 	Weeks       []WeekCount `json:"weeks"` // oldest first
-	// Questions are up to five of them, newest first.
-	Questions []string  `json:"questions"`
+	// Questions are up to five of them, newest first: only those whose
+	// answer rests on documents the reviewer may see (see shown).
+	Questions []string `json:"questions"`
+	// Withheld counts the questions whose text is not shown: "not
+	// covered" ones, and answers citing nothing from no source. Nothing
+	// ties them to a collection or group the reviewer manages, and a
+	// question may name a colleague of another department.
+	Withheld  int       `json:"withheld"`
 	LastAsked time.Time `json:"last_asked"`
 }
 
@@ -69,6 +75,9 @@ type gapQuestion struct {
 	language string
 	at       time.Time
 	terms    []string
+	// shown: the answer rests on sources the reviewer may see, so its
+	// text may be shown; else it is only counted (Gap.Withheld).
+	shown bool
 }
 
 // Gaps clusters the questions since f.Since that the documents did not
@@ -85,7 +94,7 @@ func (s *Service) Gaps(ctx context.Context, f GapFilter) ([]Gap, error) {
 	}
 	qs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (gapQuestion, error) {
 		var q gapQuestion
-		err := r.Scan(&q.id, &q.text, &q.mode, &q.language, &q.at)
+		err := r.Scan(&q.id, &q.text, &q.mode, &q.language, &q.at, &q.shown)
 		return q, err
 	})
 	if err != nil {
@@ -165,8 +174,8 @@ func clusterWords(qs []gapQuestion) []cluster {
 	}
 	for i := range qs {
 		if !assigned[i] {
-			label := ""
-			if len(qs[i].terms) > 0 {
+			label := "" // a withheld question alone lends no word
+			if len(qs[i].terms) > 0 && qs[i].shown {
 				label = qs[i].terms[0]
 			}
 			out = append(out, cluster{label: label, members: []int{i}})
@@ -197,7 +206,9 @@ func newGap(label string, qs []gapQuestion, members []int) Gap {
 		}
 		y, w := q.at.ISOWeek()
 		weeks[fmt.Sprintf("%d-W%02d", y, w)]++
-		if len(g.Questions) < gapSamples && !slices.Contains(g.Questions, q.text) {
+		if !q.shown {
+			g.Withheld++
+		} else if len(g.Questions) < gapSamples && !slices.Contains(g.Questions, q.text) {
 			g.Questions = append(g.Questions, q.text)
 		}
 		if q.at.After(g.LastAsked) {

@@ -46,7 +46,8 @@ type MetadataChange struct {
 // Changer is who changes metadata. A knowledge manager (Operator false)
 // may change a document they may see, into a collection they manage
 // (one holding no document hidden from them), and may grant or withdraw
-// only groups they belong to: a group they are not in stays as it is. The
+// only groups they belong to: a group they are not in stays as it is; a
+// restricted document stays restricted. The
 // operator of cmd/ingest, who owns the database, is not bound by groups.
 type Changer struct {
 	Groups   []string
@@ -199,8 +200,9 @@ func visible(docGroups, groups []string) bool {
 }
 
 // checkGroups refuses a change of access groups that grants or withdraws
-// a group the changer is not in, and one that leaves the document
-// invisible to the changer (they could not undo it).
+// a group the changer is not in, one that makes a restricted document
+// public, and one that leaves the document invisible to the changer
+// (they could not undo it).
 func checkGroups(before, after, mine []string) error {
 	for _, g := range before {
 		if !slices.Contains(after, g) && !slices.Contains(mine, g) {
@@ -211,6 +213,11 @@ func checkGroups(before, after, mine []string) error {
 		if !slices.Contains(before, g) && !slices.Contains(mine, g) {
 			return fmt.Errorf("%w: groups: you may not grant %q, a group you are not in", ErrForbidden, g)
 		}
+	}
+	if len(before) > 0 && len(after) == 0 {
+		// Declassifying cannot be taken back (anyone may read it at once):
+		// it is the operator's decision (ingest --update-metadata).
+		return fmt.Errorf("%w: groups: only the operator may make a restricted document public (ingest --update-metadata)", ErrForbidden)
 	}
 	if !visible(after, mine) {
 		return fmt.Errorf("%w: groups: the document would be hidden from you; keep one of your groups", ErrForbidden)

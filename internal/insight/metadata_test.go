@@ -91,6 +91,10 @@ func TestMetadataChangeFollowsAccessRules(t *testing.T) {
 		{"no change given", insight.MetadataChange{DocumentID: pub}, km, insight.ErrInvalid},
 		{"control character in title", insight.MetadataChange{DocumentID: pub, Title: ptr("a\x00b")}, km, insight.ErrInvalid},
 		{"grant own group", insight.MetadataChange{DocumentID: pub, Groups: ptr([]string{"finance"})}, km, nil},
+		// Declassifying is the change that cannot be taken back (anyone
+		// may have read it meanwhile): the operator's, not a reviewer's.
+		{"make a restricted document public", insight.MetadataChange{DocumentID: pub, Groups: ptr([]string{})}, km, insight.ErrForbidden},
+		{"operator makes a restricted document public", insight.MetadataChange{DocumentID: pub, Groups: ptr([]string{})}, insight.Changer{Operator: true}, nil},
 		{"operator grants any group", insight.MetadataChange{DocumentID: hr, Groups: ptr([]string{"hr", "board"})}, insight.Changer{Operator: true}, nil},
 	} {
 		_, err := w.svc.UpdateMetadata(ctx, tt.c, tt.by)

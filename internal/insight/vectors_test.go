@@ -44,7 +44,9 @@ func TestGapsMergeByMeaningWithARealModel(t *testing.T) {
 		if !slices.Equal(sizes, tt.want) || gaps[0].Label != "bulky" {
 			t.Errorf("%s: gaps %+v, want sizes %v with bulky first", tt.name, gaps, tt.want)
 		}
-		if tt.threshold > 0 && !slices.Contains(gaps[0].Questions, "How do I dispose of old furniture?") {
+		// "Not covered" questions are counted, their texts withheld
+		// (gaps_privacy_test.go): the furniture question is the third.
+		if tt.threshold > 0 && (gaps[0].Withheld != 3 || len(gaps[0].Questions) != 0) {
 			t.Errorf("%s: the furniture question is not in the bulky-waste gap: %+v", tt.name, gaps)
 		}
 	}

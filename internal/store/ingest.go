@@ -20,13 +20,32 @@ type CurrentVersion struct {
 	Version      int
 	ContentHash  []byte
 	AccessGroups []string // empty: public
+	// Change is the metadata change (internal/insight) in force on the
+	// version, nil when none: an ingest run keeps it (KeepsChange).
+	Change *MetadataChange
+}
+
+// MetadataChange is a document's title and access groups as a metadata
+// change set them, and the groups it had been ingested with.
+type MetadataChange struct {
+	Title          string   `json:"title"`
+	AccessGroups   []string `json:"access_groups"`
+	IngestedGroups []string `json:"ingested_groups"`
+}
+
+// KeepsChange reports whether an ingest run with groups keeps v's metadata
+// change: it gives the groups the document was ingested with before the
+// change, so it does not mean to change them (a run with other groups
+// does, and replaces the change).
+func (v CurrentVersion) KeepsChange(groups []string) bool {
+	return v.Change != nil && slices.Equal(groupSet(v.Change.IngestedGroups), groupSet(groups))
 }
 
 // Current returns the current version of source in the collection, or
 // ErrNotFound when the source has never been ingested there.
 func (s *Store) Current(ctx context.Context, collectionID int64, source string) (CurrentVersion, error) {
 	var v CurrentVersion
-	err := s.db.QueryRow(ctx, s.q("CurrentDocument"), collectionID, source).Scan(&v.ID, &v.Version, &v.ContentHash, &v.AccessGroups)
+	err := s.db.QueryRow(ctx, s.q("CurrentDocument"), collectionID, source).Scan(&v.ID, &v.Version, &v.ContentHash, &v.AccessGroups, &v.Change)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return v, fmt.Errorf("store: current version of %s: %w", source, ErrNotFound)
 	}
@@ -34,6 +53,21 @@ func (s *Store) Current(ctx context.Context, collectionID int64, source string) 
 		return v, fmt.Errorf("store: current version of %s: %w", source, err)
 	}
 	return v, nil
+}
+
+// MovedAway returns the collection a metadata change moved source to out
+// of collection, or "" when it did not: an ingest run into collection
+// must not add the source there again.
+func (s *Store) MovedAway(ctx context.Context, collection, source string) (string, error) {
+	var to string
+	err := s.db.QueryRow(ctx, s.q("MovedAway"), collection, source).Scan(&to)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("store: where %s went: %w", source, err)
+	}
+	return to, nil
 }
 
 // Unchanged reports whether hash equals the current version's hash.

@@ -8,7 +8,11 @@
 -- collection ('' all): an answer belongs to its sources' collections, and
 -- a "not covered" answer, which has none, to every collection (the chat
 -- does not record which collections were searched).
-SELECT a.id, a.question, a.mode, a.language, a.created_at
+-- The last column, shown: the answer rests on sources (all visible to
+-- the caller): only such a question's text is shown; "not covered" ones
+-- are counted and clustered but their texts withheld (gaps.go).
+SELECT a.id, a.question, a.mode, a.language, a.created_at,
+       jsonb_typeof(a.sources) = 'array' AND jsonb_array_length(a.sources) > 0
 FROM answers a
 WHERE a.created_at >= $1 AND a.question <> ''
   AND (a.mode = 'not_covered' OR (a.mode = 'answer' AND cardinality(a.cited_chunk_ids) = 0))
@@ -19,8 +23,12 @@ WHERE a.created_at >= $1 AND a.question <> ''
         WHERE c.name = $3::text))
   AND NOT EXISTS (
         SELECT 1 FROM jsonb_array_elements(CASE jsonb_typeof(a.sources) WHEN 'array' THEN a.sources ELSE '[]' END) src
-        JOIN documents d ON d.id = (src->>'document_id')::bigint
-        WHERE cardinality(d.access_groups) > 0 AND NOT d.access_groups && $2::text[])
+        LEFT JOIN documents d ON d.id = (src->>'document_id')::bigint
+        LEFT JOIN documents cur ON cur.collection_id = d.collection_id
+             AND cur.source_uri = d.source_uri AND cur.superseded_by IS NULL
+        WHERE d.id IS NOT NULL
+          AND NOT ((cardinality(d.access_groups) = 0 OR d.access_groups && $2::text[])
+                   AND (cur.id IS NULL OR cardinality(cur.access_groups) = 0 OR cur.access_groups && $2::text[])))
 ORDER BY a.created_at DESC, a.id DESC
 LIMIT $4;
 

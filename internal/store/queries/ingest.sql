@@ -1,10 +1,18 @@
 -- Ingest: current versions, claims, version writes and pruning.
 
 -- name: CurrentDocument
-SELECT id, version, content_hash, access_groups
+SELECT id, version, content_hash, access_groups, metadata->'metadata_change'
 FROM documents
 WHERE collection_id = $1 AND source_uri = $2 AND superseded_by IS NULL
 ORDER BY version DESC
+LIMIT 1;
+
+-- name: MovedAway
+-- The collection source $2 was moved to from collection $1 by a metadata
+-- change (store's MoveDocumentSource records it on every version).
+SELECT c.name FROM documents d JOIN collections c ON c.id = d.collection_id
+WHERE d.source_uri = $2 AND d.metadata->'moved_from' ? $1::text
+ORDER BY d.id DESC
 LIMIT 1;
 
 -- name: ChunksMissingEmbedding
@@ -48,7 +56,9 @@ WHERE id = $1 AND superseded_by IS NULL;
 -- name: UpdateAccessGroups
 -- Only while the row is the current version with the content the caller
 -- compared: a version written meanwhile keeps its own groups.
-UPDATE documents SET access_groups = $2::text[], updated_at = now()
+-- An ingest run's groups replace a metadata change's (a deliberate change
+-- of the ingest configuration): the change is no longer kept.
+UPDATE documents SET access_groups = $2::text[], updated_at = now(), metadata = metadata - 'metadata_change'
 WHERE id = $1 AND superseded_by IS NULL AND content_hash = $3
 RETURNING access_groups;
 

@@ -50,8 +50,6 @@ export const post = (url, body, signal) => request('POST', url, body, signal);
 export const patch = (url, body) => request('PATCH', url, body);
 export const put = (url, body) => request('PUT', url, body);
 export const del = (url) => request('DELETE', url);
-export const patch = (url, body) => request('PATCH', url, body);
-export const put = (url, body) => request('PUT', url, body);
 
 // stream posts body and returns the successful response, whose body the
 // caller reads as it arrives (accept: text/event-stream, NDJSON).

@@ -80,11 +80,12 @@ function renderGaps() {
     const tr = el('tr');
     tr.append(el('th', { scope: 'row' }, g.label || '—'), cell(g.count, 'num'), cell(g.not_covered, 'num'), cell(g.low_evidence, 'num'),
       cell(g.weeks.map((w) => `${w.week}: ${w.count}`).join(', ')),
-      el('td', {}, el('ul', { className: 'insight-examples' }, ...g.questions.map((q) => el('li', {}, q)))));
+      el('td', {}, el('ul', { className: 'insight-examples' }, ...g.questions.map((q) => el('li', {}, q)),
+        ...(g.withheld > 0 ? [el('li', { className: 'muted' }, t('insight.gapWithheld', { count: g.withheld }))] : []))));
     return tr;
   }));
   // The largest subjects in a sentence each: what to write next.
-  $('gaps-summary').replaceChildren(...gaps.filter((g) => g.count > 1).slice(0, 3)
+  $('gaps-summary').replaceChildren(...gaps.filter((g) => g.count > 1 && g.label).slice(0, 3)
     .map((g) => el('li', {}, t('insight.gapSentence', { count: g.count, label: g.label, days: gapDays }))));
   $('gaps-wrap').hidden = gaps.length === 0;
   $('gaps-empty').hidden = gaps.length > 0;
