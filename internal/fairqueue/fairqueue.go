@@ -1,0 +1,265 @@
+// Package fairqueue bounds how many generations run on a chat backend at
+// once and serves the questions that wait in turns by user: first come
+// first served within one user, round-robin between users, so that one
+// user's burst of questions cannot starve everyone else.
+//
+// The bound is the backend's own parallelism (Ollama answers
+// OLLAMA_NUM_PARALLEL requests at once, by default one; a vLLM server its
+// batch): asking for more only makes the backend queue them unseen. A
+// Queue wraps the answer service's Generator (Wrap); the user and what a
+// waiting caller wants to hear come with the request's context
+// (WithWaiter), so the chat model's interface stays as it is.
+package fairqueue
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config tunes a Queue.
+type Config struct {
+	// Name labels the queue's metrics ("chat").
+	Name string
+	// Parallel is how many generations run at once; default 1.
+	Parallel int
+}
+
+// Waiter is what a caller tells the queue through its context.
+type Waiter struct {
+	// User is whose turn the request takes; "" is a user like any other.
+	User string
+	// Ahead, when set, is called while the request waits: once when it
+	// starts waiting and again whenever the number of requests to be
+	// served before it changes. It runs on the caller's goroutine.
+	Ahead func(n int)
+	// Admitted, when set, is called once the request may run, with how
+	// long it waited (0 when it ran at once).
+	Admitted func(waited time.Duration)
+}
+
+type waiterKey struct{}
+
+// WithWaiter returns ctx carrying w for the Acquire calls made with it.
+func WithWaiter(ctx context.Context, w Waiter) context.Context {
+	return context.WithValue(ctx, waiterKey{}, w)
+}
+
+func waiterFrom(ctx context.Context) Waiter {
+	w, _ := ctx.Value(waiterKey{}).(Waiter)
+	return w
+}
+
+// Queue admits generations to one backend. It is safe for concurrent use.
+type Queue struct {
+	limit int
+
+	mu      sync.Mutex
+	running int
+	users   map[string][]*ticket // waiting, first come first, per user
+	order   []string             // users with waiting tickets; order[0] is served next
+	waiting int
+
+	length  prometheus.Gauge
+	active  prometheus.Gauge
+	waitFor prometheus.Histogram
+}
+
+type ticket struct {
+	user  string
+	ready chan struct{} // closed when the slot is granted
+	moved chan struct{} // signalled when the queue changed
+}
+
+// New returns an empty Queue.
+func New(cfg Config) *Queue {
+	if cfg.Parallel <= 0 {
+		cfg.Parallel = 1
+	}
+	if cfg.Name == "" {
+		cfg.Name = "chat"
+	}
+	labels := prometheus.Labels{"backend": cfg.Name}
+	return &Queue{
+		limit: cfg.Parallel, users: map[string][]*ticket{},
+		length: prometheus.NewGauge(prometheus.GaugeOpts{Name: "civitas_generation_queue_length",
+			Help: "Generations waiting for the backend, all users together.", ConstLabels: labels}),
+		active: prometheus.NewGauge(prometheus.GaugeOpts{Name: "civitas_generations_running",
+			Help: "Generations running on the backend.", ConstLabels: labels}),
+		waitFor: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "civitas_generation_queue_wait_seconds",
+			Help: "Time generations waited for the backend (0 for those that ran at once).", ConstLabels: labels,
+			Buckets: []float64{0.001, 0.01, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300}}),
+	}
+}
+
+// Collectors are the queue's Prometheus series, for the server's registry.
+func (q *Queue) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{q.length, q.active, q.waitFor}
+}
+
+// Waiting returns how many requests wait now.
+func (q *Queue) Waiting() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.waiting
+}
+
+// Acquire waits for a generation slot, in the turn of ctx's Waiter's
+// user, and returns the function that gives it back (safe to call more
+// than once). It fails only when ctx ends first.
+func (q *Queue) Acquire(ctx context.Context) (release func(), err error) {
+	w := waiterFrom(ctx)
+	start := time.Now()
+	q.mu.Lock()
+	if q.running < q.limit && q.waiting == 0 {
+		q.running++
+		q.active.Inc()
+		q.mu.Unlock()
+		q.admitted(w, 0)
+		return q.releaser(), nil
+	}
+	t := &ticket{user: w.User, ready: make(chan struct{}), moved: make(chan struct{}, 1)}
+	if len(q.users[t.user]) == 0 {
+		q.order = append(q.order, t.user)
+	}
+	q.users[t.user] = append(q.users[t.user], t)
+	q.waiting++
+	q.length.Inc()
+	q.mu.Unlock()
+
+	told := -1
+	for {
+		if w.Ahead != nil {
+			if n, ok := q.ahead(t); ok && n != told {
+				told = n
+				w.Ahead(n)
+			}
+		}
+		select {
+		case <-t.ready:
+			q.admitted(w, time.Since(start))
+			return q.releaser(), nil
+		case <-t.moved:
+		case <-ctx.Done():
+			if q.leave(t) {
+				q.releaser()() // granted meanwhile: pass the slot on
+			}
+			return nil, ctx.Err()
+		}
+	}
+}
+
+func (q *Queue) admitted(w Waiter, waited time.Duration) {
+	q.waitFor.Observe(waited.Seconds())
+	if w.Admitted != nil {
+		w.Admitted(waited)
+	}
+}
+
+// releaser returns the release of one slot, effective once.
+func (q *Queue) releaser() func() {
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			q.mu.Lock()
+			defer q.mu.Unlock()
+			q.running--
+			q.active.Dec()
+			q.dispatch()
+		})
+	}
+}
+
+// dispatch grants free slots, one user's turn after another; the caller
+// holds q.mu.
+func (q *Queue) dispatch() {
+	granted := false
+	for q.running < q.limit && q.waiting > 0 {
+		u := q.order[0]
+		ts := q.users[u]
+		t := ts[0]
+		if len(ts) == 1 {
+			delete(q.users, u)
+			q.order = q.order[1:]
+		} else {
+			q.users[u] = ts[1:]
+			q.order = append(q.order[1:], u) // the next user's turn
+		}
+		q.waiting--
+		q.length.Dec()
+		q.running++
+		q.active.Inc()
+		close(t.ready)
+		granted = true
+	}
+	if granted {
+		q.signal()
+	}
+}
+
+// leave takes a waiting ticket out; it reports whether the ticket was
+// granted its slot first (and so holds it).
+func (q *Queue) leave(t *ticket) bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	select {
+	case <-t.ready:
+		return true
+	default:
+	}
+	ts := q.users[t.user]
+	if i := slices.Index(ts, t); i >= 0 {
+		ts = slices.Delete(ts, i, i+1)
+		q.waiting--
+		q.length.Dec()
+	}
+	if len(ts) == 0 {
+		delete(q.users, t.user)
+		q.order = slices.DeleteFunc(q.order, func(u string) bool { return u == t.user })
+	} else {
+		q.users[t.user] = ts
+	}
+	q.signal()
+	return false
+}
+
+// signal tells every waiter the queue changed; the caller holds q.mu.
+func (q *Queue) signal() {
+	for _, ts := range q.users {
+		for _, t := range ts {
+			select {
+			case t.moved <- struct{}{}:
+			default: // already told
+			}
+		}
+	}
+}
+
+// ahead returns how many waiting requests will be served before t if no
+// others arrive: the turns of the users before t's in this round and
+// every earlier round. ok is false once t no longer waits.
+func (q *Queue) ahead(t *ticket) (n int, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i := slices.Index(q.users[t.user], t)
+	if i < 0 {
+		return 0, false
+	}
+	n = i // the user's own earlier questions
+	before := true
+	for _, u := range q.order {
+		if u == t.user {
+			before = false
+			continue
+		}
+		rounds := i // the users after t's get i turns before t's comes
+		if before {
+			rounds = i + 1
+		}
+		n += min(len(q.users[u]), rounds)
+	}
+	return n, true
+}
