@@ -107,11 +107,11 @@ type Done struct {
 	Mode      string     `json:"mode"`      // ModeAnswer, ModeNotCovered or ModeSearch
 	// RetrievalMode is the retriever's mode ("hybrid", "lexical",
 	// "vector") or RetrievalWholeDocument.
-	RetrievalMode     string  `json:"retrieval_mode"`
-	ChatModel         string  `json:"chat_model"`
-	ChatDigest        string  `json:"chat_digest"`
-	EmbedModel        string  `json:"embed_model"`
-	PromptVersion     string  `json:"prompt_version"`
+	RetrievalMode string `json:"retrieval_mode"`
+	ChatModel     string `json:"chat_model"`
+	ChatDigest    string `json:"chat_digest"`
+	EmbedModel    string `json:"embed_model"`
+	PromptVersion string `json:"prompt_version"`
 	// Reranker names the reranker that ordered the passages ("tei:model");
 	// "" when none did (none configured, or it failed: the fused order).
 	Reranker          string  `json:"reranker,omitempty"`
