@@ -1,7 +1,10 @@
 // Package fairqueue bounds how many generations run on a chat backend at
 // once and serves the questions that wait in turns by user: first come
 // first served within one user, round-robin between users, so that one
-// user's burst of questions cannot starve everyone else.
+// user's burst of questions cannot starve everyone else. The next turn
+// goes to the waiting user served least recently (a user whose question
+// is running has just had a turn; one new to the queue none), which is
+// round-robin that counts the generations already running.
 //
 // The bound is the backend's own parallelism (Ollama answers
 // OLLAMA_NUM_PARALLEL requests at once, by default one; a vLLM server its
@@ -60,8 +63,13 @@ type Queue struct {
 	mu      sync.Mutex
 	running int
 	users   map[string][]*ticket // waiting, first come first, per user
-	order   []string             // users with waiting tickets; order[0] is served next
+	order   []string             // users with waiting tickets, by arrival: ties go to the first
 	waiting int
+	// served is the turn number of each user's last grant, for users
+	// with a generation running or waiting; seq the last turn's number.
+	served map[string]uint64
+	busy   map[string]int // generations running per user
+	seq    uint64
 
 	length  prometheus.Gauge
 	active  prometheus.Gauge
@@ -84,7 +92,7 @@ func New(cfg Config) *Queue {
 	}
 	labels := prometheus.Labels{"backend": cfg.Name}
 	return &Queue{
-		limit: cfg.Parallel, users: map[string][]*ticket{},
+		limit: cfg.Parallel, users: map[string][]*ticket{}, served: map[string]uint64{}, busy: map[string]int{},
 		length: prometheus.NewGauge(prometheus.GaugeOpts{Name: "civitas_generation_queue_length",
 			Help: "Generations waiting for the backend, all users together.", ConstLabels: labels}),
 		active: prometheus.NewGauge(prometheus.GaugeOpts{Name: "civitas_generations_running",
@@ -115,11 +123,10 @@ func (q *Queue) Acquire(ctx context.Context) (release func(), err error) {
 	start := time.Now()
 	q.mu.Lock()
 	if q.running < q.limit && q.waiting == 0 {
-		q.running++
-		q.active.Inc()
+		q.grant(w.User)
 		q.mu.Unlock()
 		q.admitted(w, 0)
-		return q.releaser(), nil
+		return q.releaser(w.User), nil
 	}
 	t := &ticket{user: w.User, ready: make(chan struct{}), moved: make(chan struct{}, 1)}
 	if len(q.users[t.user]) == 0 {
@@ -141,11 +148,11 @@ func (q *Queue) Acquire(ctx context.Context) (release func(), err error) {
 		select {
 		case <-t.ready:
 			q.admitted(w, time.Since(start))
-			return q.releaser(), nil
+			return q.releaser(w.User), nil
 		case <-t.moved:
 		case <-ctx.Done():
 			if q.leave(t) {
-				q.releaser()() // granted meanwhile: pass the slot on
+				q.releaser(w.User)() // granted meanwhile: pass the slot on
 			}
 			return nil, ctx.Err()
 		}
@@ -159,8 +166,17 @@ func (q *Queue) admitted(w Waiter, waited time.Duration) {
 	}
 }
 
-// releaser returns the release of one slot, effective once.
-func (q *Queue) releaser() func() {
+// grant takes a slot for user's turn; the caller holds q.mu.
+func (q *Queue) grant(user string) {
+	q.running++
+	q.active.Inc()
+	q.busy[user]++
+	q.seq++
+	q.served[user] = q.seq
+}
+
+// releaser returns the release of user's slot, effective once.
+func (q *Queue) releaser(user string) func() {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
@@ -168,9 +184,35 @@ func (q *Queue) releaser() func() {
 			defer q.mu.Unlock()
 			q.running--
 			q.active.Dec()
+			if q.busy[user]--; q.busy[user] <= 0 {
+				delete(q.busy, user)
+			}
 			q.dispatch()
+			q.forget(user)
 		})
 	}
+}
+
+// forget drops what the queue knows of a user with nothing running or
+// waiting, so that its memory is bounded by the users present; the
+// caller holds q.mu.
+func (q *Queue) forget(user string) {
+	if q.busy[user] == 0 && len(q.users[user]) == 0 {
+		delete(q.served, user)
+	}
+}
+
+// next returns the user whose turn is next among those with rem[u]
+// waiting: the one served least recently, the first to arrive on a tie.
+func (q *Queue) next(rem map[string]int, served map[string]uint64) string {
+	best := ""
+	found := false
+	for _, u := range q.order {
+		if rem[u] > 0 && (!found || served[u] < served[best]) {
+			best, found = u, true
+		}
+	}
+	return best
 }
 
 // dispatch grants free slots, one user's turn after another; the caller
@@ -178,20 +220,22 @@ func (q *Queue) releaser() func() {
 func (q *Queue) dispatch() {
 	granted := false
 	for q.running < q.limit && q.waiting > 0 {
-		u := q.order[0]
+		rem := make(map[string]int, len(q.users))
+		for u, ts := range q.users {
+			rem[u] = len(ts)
+		}
+		u := q.next(rem, q.served)
 		ts := q.users[u]
 		t := ts[0]
 		if len(ts) == 1 {
 			delete(q.users, u)
-			q.order = q.order[1:]
+			q.order = slices.DeleteFunc(q.order, func(o string) bool { return o == u })
 		} else {
 			q.users[u] = ts[1:]
-			q.order = append(q.order[1:], u) // the next user's turn
 		}
 		q.waiting--
 		q.length.Dec()
-		q.running++
-		q.active.Inc()
+		q.grant(u)
 		close(t.ready)
 		granted = true
 	}
@@ -222,6 +266,7 @@ func (q *Queue) leave(t *ticket) bool {
 	} else {
 		q.users[t.user] = ts
 	}
+	q.forget(t.user)
 	q.signal()
 	return false
 }
@@ -239,8 +284,8 @@ func (q *Queue) signal() {
 }
 
 // ahead returns how many waiting requests will be served before t if no
-// others arrive: the turns of the users before t's in this round and
-// every earlier round. ok is false once t no longer waits.
+// others arrive, playing the turns forward. ok is false once t no longer
+// waits.
 func (q *Queue) ahead(t *ticket) (n int, ok bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -248,18 +293,26 @@ func (q *Queue) ahead(t *ticket) (n int, ok bool) {
 	if i < 0 {
 		return 0, false
 	}
-	n = i // the user's own earlier questions
-	before := true
-	for _, u := range q.order {
-		if u == t.user {
-			before = false
-			continue
-		}
-		rounds := i // the users after t's get i turns before t's comes
-		if before {
-			rounds = i + 1
-		}
-		n += min(len(q.users[u]), rounds)
+	rem := make(map[string]int, len(q.users))
+	for u, ts := range q.users {
+		rem[u] = len(ts)
 	}
-	return n, true
+	served := make(map[string]uint64, len(q.served))
+	for u, s := range q.served {
+		served[u] = s
+	}
+	seq := q.seq
+	for {
+		u := q.next(rem, served)
+		if u == t.user {
+			if i == 0 {
+				return n, true
+			}
+			i--
+		}
+		n++
+		rem[u]--
+		seq++
+		served[u] = seq
+	}
 }
