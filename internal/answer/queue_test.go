@@ -123,4 +123,3 @@ func TestQueueServesUserBBeforeUserAsLastAnswer(t *testing.T) {
 		t.Errorf("B's events %q, want sources, queued, tokens, done", got)
 	}
 }
-
