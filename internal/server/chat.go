@@ -293,7 +293,7 @@ func (s *Server) record(ctx context.Context, convID int64, userName, question st
 		ChatModel: d.ChatModel, ChatDigest: d.ChatDigest, EmbedModel: d.EmbedModel, PromptVersion: d.PromptVersion,
 		RetrievalMS: int(d.Timings.Retrieval.Milliseconds()), FirstTokenMS: int(d.Timings.FirstToken.Milliseconds()),
 		TotalMS: int(d.Timings.Total.Milliseconds()), PromptTokens: d.PromptTokens, GeneratedTokens: d.GeneratedTokens,
-		Error: errText,
+		Error: errText, Reranker: d.Reranker, RerankMS: int(d.Timings.Rerank.Milliseconds()), QueueMS: int(d.Timings.Queue.Milliseconds()),
 	}
 	// The record is the audit trail's evidence of the answer: it is
 	// written even when the client has gone, given time under load (every
