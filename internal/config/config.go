@@ -121,6 +121,11 @@ type Config struct {
 	// Database holds the read replica and vector index settings
 	// (database.go).
 	Database DatabaseConfig
+
+	// Rerank is the optional reranking stage (rerank.go); Queue the
+	// generation queue (queue.go).
+	Rerank RerankConfig
+	Queue  QueueConfig
 }
 
 // Setting documents one configuration value: its flag, its environment
@@ -249,7 +254,7 @@ func Settings() []Setting {
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
 		parseSettings(), limitsSettings(),
-		originalsSettings(), jobsSettings(), shutdownSettings(), databaseSettings())...)
+		originalsSettings(), jobsSettings(), shutdownSettings(), databaseSettings(), rerankSettings(), queueSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.
