@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/auth"
@@ -127,6 +129,10 @@ type Deps struct {
 	// ChatCheck runs the golden-question checks on a candidate chat model
 	// (models.Service.CheckChat); nil answers its route 503.
 	ChatCheck func(ctx context.Context, model string) (models.ChatCheckReport, error)
+	// Collectors are further Prometheus series for /metrics: the
+	// generation queue's and the reranker's (internal/fairqueue,
+	// internal/rerank).
+	Collectors []prometheus.Collector
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
@@ -146,6 +152,7 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 		authn = auth.New(cfg.Auth, st, nil)
 	}
 	m := newMetrics()
+	m.reg.MustRegister(d.Collectors...)
 	return &Server{cfg: cfg, log: log, db: d.DB, models: d.Models, store: d.Store, answerer: d.Answerer, library: d.Library, authn: authn,
 		metrics: m, gate: newAnswerGate(cfg.Limits, m),
 		auditDB: cmp.Or[audit.DB](d.AuditDB, storeDB(d.Store)), privacy: d.Privacy, web: assets, active: d.Active, modelAdmin: d.ModelAdmin, originals: d.Originals,

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/auth"
@@ -62,6 +63,8 @@ type setupOpts struct {
 	// pool, if set, is the database pool instead of the shared migrated
 	// test database (a pool running as the restricted app role).
 	pool *pgxpool.Pool
+	// collectors are further series for /metrics (server.Deps).
+	collectors []prometheus.Collector
 }
 
 func newCollection() string { return dbtest.UniqueName("srv-") }
@@ -124,7 +127,8 @@ func setup(t testing.TB, o setupOpts) bundle {
 	}
 	srv := server.New(server.Config{ChatModel: b.chatModel, EmbedModel: b.embedModel, Auth: a, PromptVersion: set.Version(),
 		RetentionDays: o.retentionDays, PublicURLs: []string{b.url}, Limits: o.limits},
-		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn, AuditDB: pool, Privacy: priv})
+		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn, AuditDB: pool, Privacy: priv,
+			Collectors: o.collectors})
 	ts.Config.Handler = srv.Handler()
 	ts.Config.WriteTimeout, ts.Config.ReadTimeout = o.limits.WriteTimeout, o.readTimeout
 	ts.Start()
