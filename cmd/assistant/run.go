@@ -103,10 +103,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		"trusted_proxies", cfg.Auth.TrustedProxies, "roles", authn.Roles())
 
 	retriever := retrieve.New(st, llm, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
+	stg, err := inferenceStages(cfg, llm, log) // the fair queue and the reranker (inference.go)
+	if err != nil {
+		return err
+	}
 	ac := answerConfig(cfg)
-	ac.Models = c.active
+	ac.Models, ac.Reranker = c.active, stg.reranker
 	var answerer server.Answerer
-	if answerer, err = answer.New(ac, retriever, llm, documentSource{st}, tmpl, log); err != nil {
+	if answerer, err = answer.New(ac, retriever, stg.gen, documentSource{st}, tmpl, log); err != nil {
 		return err
 	}
 	if m.wrapAnswerer != nil {
@@ -128,11 +132,11 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		MetricsListen:         cfg.Limits.MetricsListen,
 		Limits:                serverLimits(cfg),
 	}, log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
-		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig,
+		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig, Collectors: stg.collectors,
 		ChatCheck: func(ctx context.Context, model string) (models.ChatCheckReport, error) {
 			ac := answerConfig(cfg)
 			ac.Models = c.modelSvc.CandidateModels(model)
-			a, err := answer.New(ac, retriever, llm, documentSource{st}, tmpl, log)
+			a, err := answer.New(ac, retriever, stg.gen, documentSource{st}, tmpl, log)
 			if err != nil {
 				return models.ChatCheckReport{}, err
 			}
