@@ -15,6 +15,7 @@
 package fairqueue
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -284,8 +285,11 @@ func (q *Queue) signal() {
 }
 
 // ahead returns how many waiting requests will be served before t if no
-// others arrive, playing the turns forward. ok is false once t no longer
-// waits.
+// others arrive. Turns go round the waiting users in the order they were
+// last served (each turn sends its user to the back), so when t is its
+// user's i-th waiting request (from 0), the users before it in that order
+// are served i+1 times first, those after it i times, each as far as its
+// requests go. ok is false once t no longer waits.
 func (q *Queue) ahead(t *ticket) (n int, ok bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -293,26 +297,20 @@ func (q *Queue) ahead(t *ticket) (n int, ok bool) {
 	if i < 0 {
 		return 0, false
 	}
-	rem := make(map[string]int, len(q.users))
-	for u, ts := range q.users {
-		rem[u] = len(ts)
-	}
-	served := make(map[string]uint64, len(q.served))
-	for u, s := range q.served {
-		served[u] = s
-	}
-	seq := q.seq
-	for {
-		u := q.next(rem, served)
+	round := slices.Clone(q.order) // by arrival: ties keep it
+	slices.SortStableFunc(round, func(a, b string) int { return cmp.Compare(q.served[a], q.served[b]) })
+	n = i
+	before := true
+	for _, u := range round {
 		if u == t.user {
-			if i == 0 {
-				return n, true
-			}
-			i--
+			before = false
+			continue
 		}
-		n++
-		rem[u]--
-		seq++
-		served[u] = seq
+		turns := i
+		if before {
+			turns = i + 1
+		}
+		n += min(len(q.users[u]), turns)
 	}
+	return n, true
 }
