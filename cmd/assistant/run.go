@@ -108,7 +108,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		return err
 	}
 	ac := answerConfig(cfg)
-	ac.Models, ac.Reranker = c.active, stg.reranker
+	ac.Models, ac.Reranker, ac.RerankCandidates = c.active, stg.reranker, 3*cfg.Rerank.TopN
 	var answerer server.Answerer
 	if answerer, err = answer.New(ac, retriever, stg.gen, documentSource{st}, tmpl, log); err != nil {
 		return err
