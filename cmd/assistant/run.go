@@ -95,10 +95,14 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		"trusted_proxies", cfg.Auth.TrustedProxies, "roles", authn.Roles())
 
 	retriever := retrieve.New(st, inf.EmbedPool, retrieve.Config{EmbedModel: cfg.EmbedModel}, log)
+	stg, err := inferenceStages(cfg, inf.ChatPool, log) // the fair queue and the reranker (inference.go)
+	if err != nil {
+		return err
+	}
 	ac := answerConfig(cfg)
-	ac.Models = c.active
+	ac.Models, ac.Reranker, ac.RerankCandidates = c.active, stg.reranker, 3*cfg.Rerank.TopN
 	var answerer server.Answerer
-	if answerer, err = answer.New(ac, retriever, inf.ChatPool, documentSource{st}, tmpl, log); err != nil {
+	if answerer, err = answer.New(ac, retriever, stg.gen, documentSource{st}, tmpl, log); err != nil {
 		return err
 	}
 	if m.wrapAnswerer != nil {
@@ -123,11 +127,11 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		Insight: server.InsightConfig{ShowNames: cfg.Insight.FeedbackShowNames, GapDays: cfg.Insight.GapDays,
 			GapSimilarity: cfg.Insight.GapSimilarity, RetentionAction: cfg.RetentionAction},
 	}, log, server.Deps{DB: pool, Models: inf, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
-		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig, Sources: c.sourcesService(),
+		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig, Sources: c.sourcesService(), Collectors: stg.collectors,
 		ChatCheck: func(ctx context.Context, model string) (models.ChatCheckReport, error) {
 			ac := answerConfig(cfg)
 			ac.Models = c.modelSvc.CandidateModels(model)
-			a, err := answer.New(ac, retriever, inf.ChatPool, documentSource{st}, tmpl, log)
+			a, err := answer.New(ac, retriever, stg.gen, documentSource{st}, tmpl, log)
 			if err != nil {
 				return models.ChatCheckReport{}, err
 			}

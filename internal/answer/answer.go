@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/chunk"
+	"github.com/civitas-eu/civitas/internal/fairqueue"
 	"github.com/civitas-eu/civitas/internal/lang"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/prompts"
@@ -80,6 +81,13 @@ type Config struct {
 	// ModelTTL is how long what Show says of the chat model (its digest,
 	// or that it is missing or unreachable) is trusted; default 30s.
 	ModelTTL time.Duration
+	// Reranker, when set, reorders the retrieved passages before packing
+	// (rerank.go); nil keeps the fused order.
+	Reranker Reranker
+	// RerankCandidates is how many passages are retrieved for the
+	// reranker to choose from; default 3×K. The reranker keeps its own
+	// top n of them.
+	RerankCandidates int
 }
 
 // promptReserve is the room NumCtx keeps for the system prompt, the
@@ -105,6 +113,9 @@ func (c Config) withDefaults() Config {
 	if c.MinSimilarity == 0 {
 		c.MinSimilarity = 0.5
 	}
+	if c.RerankCandidates <= 0 {
+		c.RerankCandidates = 3 * c.K
+	}
 	return c
 }
 
@@ -127,7 +138,9 @@ type Request struct {
 	Collections []string // none: all
 	DocumentIDs []int64  // "chat with these files"; none: all
 	Groups      []string // the caller's access groups; always enforced
-	User        string   // for logs
+	// User names the asker, for logs and for the generation queue, which
+	// serves users in turn (internal/fairqueue).
+	User string
 }
 
 // ErrEmptyQuestion is returned for a request without a question.
@@ -167,7 +180,9 @@ func New(cfg Config, r Retriever, gen Generator, docs DocumentSource, set *promp
 
 // Answer answers req, calling emit with each event in order: one
 // EventSources, then EventToken events, then one EventDone, whose Done it
-// also returns. An error from emit (the client went away) stops the
+// also returns. EventQueued events may come before any of them but the
+// first token, while the question waits for the chat model
+// (internal/fairqueue). An error from emit (the client went away) stops the
 // answer and is returned.
 //
 // Failures before the sources event (an empty question, retrieval) are
@@ -193,6 +208,14 @@ func (s *Service) Answer(ctx context.Context, req Request, emit func(Event) erro
 		Citations: []Citation{}, RetrievedChunkIDs: []int64{}, CitedChunkIDs: []int64{},
 	}
 
+	// The chat model serves users in turn (internal/fairqueue): while
+	// this question waits, the client learns how many are ahead of it.
+	ctx = fairqueue.WithWaiter(ctx, fairqueue.Waiter{
+		User:     req.User,
+		Ahead:    func(n int) { _ = emit(Event{Type: EventQueued, Ahead: n}) },
+		Admitted: func(waited time.Duration) { d.Timings.Queue += waited },
+	})
+
 	info, search, err := s.probe(ctx, chat)
 	if err != nil {
 		return Done{}, err
@@ -212,6 +235,9 @@ func (s *Service) Answer(ctx context.Context, req Request, emit func(Event) erro
 		return Done{}, err
 	}
 	d.Timings.Retrieval = time.Since(retrievalStart)
+	if passages, err = s.rerank(ctx, standalone, passages, &d); err != nil {
+		return Done{}, err
+	}
 	for _, p := range passages {
 		d.RetrievedChunkIDs = append(d.RetrievedChunkIDs, p.ChunkID)
 	}
@@ -234,8 +260,8 @@ func (s *Service) Answer(ctx context.Context, req Request, emit func(Event) erro
 		return d, err
 	}
 	s.log.Debug("answered", "user", req.User, "mode", d.Mode, "retrieval_mode", d.RetrievalMode,
-		"sources", len(sources), "cited", len(d.Citations), "language", d.Language,
-		"first_token", d.Timings.FirstToken, "total", d.Timings.Total)
+		"sources", len(sources), "cited", len(d.Citations), "language", d.Language, "reranker", d.Reranker,
+		"rerank", d.Timings.Rerank, "queue", d.Timings.Queue, "first_token", d.Timings.FirstToken, "total", d.Timings.Total)
 	done := d
 	if err := emit(Event{Type: EventDone, Done: &done}); err != nil {
 		return d, fmt.Errorf("answer: send done: %w", err)
@@ -285,9 +311,13 @@ func (s *Service) passages(ctx context.Context, req Request, question, language,
 		d.RetrievalMode = RetrievalWholeDocument
 		return whole, nil
 	}
+	k := s.cfg.K
+	if s.cfg.Reranker != nil {
+		k = max(k, s.cfg.RerankCandidates)
+	}
 	res, err := s.retriever.Retrieve(ctx, retrieve.Query{
 		Text: question, Language: language, Collections: req.Collections,
-		DocumentIDs: req.DocumentIDs, Groups: req.Groups, K: s.cfg.K, EmbedModel: embed,
+		DocumentIDs: req.DocumentIDs, Groups: req.Groups, K: k, EmbedModel: embed,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("answer: %w", err)

@@ -192,7 +192,7 @@ func TestEventJSON(t *testing.T) {
 		{answer.Event{Type: answer.EventToken, Token: "Hallo"}, `{"token":"Hallo","type":"token"}`},
 		{answer.Event{Type: answer.EventError, Error: "stopped"}, `{"error":"stopped","type":"error"}`},
 		{answer.Event{Type: answer.EventDone, Done: &answer.Done{Mode: "search", Timings: answer.Timings{Total: 1500000000}}},
-			`"timings":{"retrieval_ms":0,"first_token_ms":0,"total_ms":1500}`},
+			`"timings":{"retrieval_ms":0,"rerank_ms":0,"queue_ms":0,"first_token_ms":0,"total_ms":1500}`},
 	}
 	for _, tt := range tests {
 		b, err := json.Marshal(tt.event)

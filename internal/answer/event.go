@@ -13,6 +13,10 @@ const (
 	EventToken   = "token"   // a piece of the answer text
 	EventDone    = "done"    // the answer is complete: citations and provenance
 	EventError   = "error"   // the answer broke off; Error says why, in words for the user
+	// EventQueued says the question waits for the chat model, with Ahead
+	// questions to be served before it; it may come before any event but
+	// the first token, again each time Ahead changes.
+	EventQueued = "queued"
 )
 
 // Done modes.
@@ -40,6 +44,7 @@ type Event struct {
 	Token   string   // EventToken
 	Done    *Done    // EventDone
 	Error   string   // EventError: safe to show to the user
+	Ahead   int      // EventQueued
 }
 
 // MarshalJSON writes the type and the one field that belongs to it, so a
@@ -59,6 +64,10 @@ func (e Event) MarshalJSON() ([]byte, error) {
 		m["done"] = e.Done
 	case EventError:
 		m["error"] = e.Error
+	case EventQueued:
+		// position is the place in line from 1, as the answer limits'
+		// queued events say it (internal/server/limits.go).
+		m["ahead"], m["position"] = e.Ahead, e.Ahead+1
 	}
 	return json.Marshal(m)
 }
@@ -98,12 +107,15 @@ type Done struct {
 	Mode      string     `json:"mode"`      // ModeAnswer, ModeNotCovered or ModeSearch
 	// RetrievalMode is the retriever's mode ("hybrid", "lexical",
 	// "vector") or RetrievalWholeDocument.
-	RetrievalMode     string  `json:"retrieval_mode"`
-	ChatModel         string  `json:"chat_model"`
-	ChatDigest        string  `json:"chat_digest"`
-	EmbedModel        string  `json:"embed_model"`
-	PromptVersion     string  `json:"prompt_version"`
-	RetrievedChunkIDs []int64 `json:"retrieved_chunk_ids"` // as retrieved, best first, before packing
+	RetrievalMode string `json:"retrieval_mode"`
+	ChatModel     string `json:"chat_model"`
+	ChatDigest    string `json:"chat_digest"`
+	EmbedModel    string `json:"embed_model"`
+	PromptVersion string `json:"prompt_version"`
+	// Reranker names the reranker that ordered the passages ("tei:model");
+	// "" when none did (none configured, or it failed: the fused order).
+	Reranker          string  `json:"reranker,omitempty"`
+	RetrievedChunkIDs []int64 `json:"retrieved_chunk_ids"` // as retrieved (and reranked), best first, before packing
 	CitedChunkIDs     []int64 `json:"cited_chunk_ids"`
 	Timings           Timings `json:"timings"`
 	PromptTokens      int     `json:"prompt_tokens"`
@@ -111,22 +123,28 @@ type Done struct {
 	Language          string  `json:"language"` // of the question, and so of the answer
 }
 
-// Timings are measured from the moment Answer is called.
+// Timings are measured from the moment Answer is called, but for Rerank
+// and Queue, which are spans within it.
 type Timings struct {
 	Retrieval  time.Duration // retrieving (or loading) the passages
+	Rerank     time.Duration // reranking them; 0 when no reranker ran
+	Queue      time.Duration // waiting for the chat model behind other questions (internal/fairqueue)
 	FirstToken time.Duration // until the first token was sent; 0 when none was
 	Total      time.Duration // until Done
 }
 
 type timingsJSON struct {
 	RetrievalMS  int64 `json:"retrieval_ms"`
+	RerankMS     int64 `json:"rerank_ms"`
+	QueueMS      int64 `json:"queue_ms"`
 	FirstTokenMS int64 `json:"first_token_ms"`
 	TotalMS      int64 `json:"total_ms"`
 }
 
 // MarshalJSON writes the timings in whole milliseconds.
 func (t Timings) MarshalJSON() ([]byte, error) {
-	return json.Marshal(timingsJSON{t.Retrieval.Milliseconds(), t.FirstToken.Milliseconds(), t.Total.Milliseconds()})
+	return json.Marshal(timingsJSON{t.Retrieval.Milliseconds(), t.Rerank.Milliseconds(), t.Queue.Milliseconds(),
+		t.FirstToken.Milliseconds(), t.Total.Milliseconds()})
 }
 
 // UnmarshalJSON reads what MarshalJSON writes.
@@ -135,10 +153,8 @@ func (t *Timings) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &j); err != nil {
 		return err
 	}
-	*t = Timings{
-		Retrieval:  time.Duration(j.RetrievalMS) * time.Millisecond,
-		FirstToken: time.Duration(j.FirstTokenMS) * time.Millisecond,
-		Total:      time.Duration(j.TotalMS) * time.Millisecond,
-	}
+	ms := func(n int64) time.Duration { return time.Duration(n) * time.Millisecond }
+	*t = Timings{Retrieval: ms(j.RetrievalMS), Rerank: ms(j.RerankMS), Queue: ms(j.QueueMS),
+		FirstToken: ms(j.FirstTokenMS), Total: ms(j.TotalMS)}
 	return nil
 }

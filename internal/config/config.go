@@ -130,6 +130,11 @@ type Config struct {
 	// Inference holds the chat and embedding backends (inference.go).
 	Inference InferenceConfig
 
+	// Rerank is the optional reranking stage (rerank.go); Queue the
+	// generation queue (queue.go).
+	Rerank RerankConfig
+	Queue  QueueConfig
+
 	// effective is every setting of the binary with the value in force,
 	// for the start-up log (LogAttrs).
 	effective []effectiveSetting
@@ -267,7 +272,7 @@ func Settings() []Setting {
 			set:   func(c *Config, v string) error { c.ModelsImportDir = v; return nil }},
 	}, slices.Concat(authSettings(),
 		parseSettings(), limitsSettings(),
-		originalsSettings(), jobsSettings(), shutdownSettings(), databaseSettings(), insightSettings(), sourcesSettings(), inferenceSettings())...)
+		originalsSettings(), jobsSettings(), shutdownSettings(), databaseSettings(), insightSettings(), sourcesSettings(), inferenceSettings(), rerankSettings(), queueSettings())...)
 }
 
 // For returns the settings of one binary, in --help order.

@@ -164,6 +164,10 @@ func CheckConfig(ctx context.Context, cfg config.Config, r Resolver) error {
 	if cfg.Originals.Store == "s3" && cfg.Originals.S3Endpoint != nil {
 		targets = append(targets, URLTarget(config.Describe("s3-endpoint"), cfg.Originals.S3Endpoint))
 	}
+	// The reranker reads every question and the passages retrieved for it.
+	if cfg.Rerank.URL != nil {
+		targets = append(targets, URLTarget(config.Describe("rerank-url"), cfg.Rerank.URL))
+	}
 	if err := g.Check(ctx, targets...); err != nil {
 		return fmt.Errorf("egress guard: %w", err)
 	}

@@ -64,7 +64,8 @@ func decodeChat(r *http.Request) (chatRequest, error) {
 }
 
 // chat answers a question as a stream of Server-Sent Events: "queued"
-// (while the question waits for a free answer slot, with its position),
+// (while the question waits for a free answer slot or, later, for its
+// turn at the chat model, with its position and the questions ahead),
 // "sources" (the passages, before generation starts), "token" (pieces of
 // the answer), then "done" (citations, provenance and timings) or "error".
 // Validation failures and refusals by a limit (429) are real HTTP errors;
@@ -193,7 +194,8 @@ func (s *Server) startAnswer(ctx context.Context, req answer.Request) (<-chan an
 // again (or went away).
 func (s *Server) waitInStream(ctx context.Context, w http.ResponseWriter, flusher http.Flusher, t *ticket) bool {
 	queued := func(position int) {
-		writeSSE(w, eventQueued, map[string]any{"type": eventQueued, "position": position})
+		// ahead as the generation queue's events say it (answer.EventQueued).
+		writeSSE(w, eventQueued, map[string]any{"type": eventQueued, "position": position, "ahead": position - 1})
 		flusher.Flush()
 	}
 	p := t.position()
@@ -211,8 +213,9 @@ func (s *Server) waitInStream(ctx context.Context, w http.ResponseWriter, flushe
 	return err == nil
 }
 
-// eventQueued is the event of a question waiting for an answer slot.
-const eventQueued = "queued"
+// eventQueued is the event of a question waiting for an answer slot; the
+// answer pipeline sends the same while it waits for the chat model.
+const eventQueued = answer.EventQueued
 
 // sseHeaders sets the headers of an event stream; the caller adds its own
 // and writes the status.
@@ -293,7 +296,7 @@ func (s *Server) record(ctx context.Context, convID int64, userName, question st
 		ChatModel: d.ChatModel, ChatDigest: d.ChatDigest, EmbedModel: d.EmbedModel, PromptVersion: d.PromptVersion,
 		RetrievalMS: int(d.Timings.Retrieval.Milliseconds()), FirstTokenMS: int(d.Timings.FirstToken.Milliseconds()),
 		TotalMS: int(d.Timings.Total.Milliseconds()), PromptTokens: d.PromptTokens, GeneratedTokens: d.GeneratedTokens,
-		Error: errText,
+		Error: errText, Reranker: d.Reranker, RerankMS: int(d.Timings.Rerank.Milliseconds()), QueueMS: int(d.Timings.Queue.Milliseconds()),
 	}
 	// The record is the audit trail's evidence of the answer: it is
 	// written even when the client has gone, given time under load (every

@@ -12,8 +12,8 @@ import (
 )
 
 // A question that waits for a free answer slot says so on the chat page,
-// with its place in line, and politely in the live region; the answer
-// follows once the slot is free.
+// with the questions ahead of it and its place in line, and politely in
+// the live region; the answer follows once the slot is free.
 func TestBrowserQueuedQuestion(t *testing.T) {
 	ctx := browser(t)
 	userName := "e2e-" + newCollection()
@@ -25,7 +25,7 @@ func TestBrowserQueuedQuestion(t *testing.T) {
 	step(t, ctx, "open the chat page", chromedp.Navigate(b.url+"/"))
 	waitFor(t, ctx, "the page script", `document.body.dataset.ready === 'true'`, 20*time.Second)
 	step(t, ctx, "ask", chromedp.SendKeys(chromedp.CSS("#question"), "Was kostet der Ausweis?"+kb.Enter))
-	waitFor(t, ctx, "the queued state", `(document.querySelector('.turn .answer-state') || {}).textContent?.includes('number 1 in line')`, 20*time.Second)
+	waitFor(t, ctx, "the queued state", `(document.querySelector('.turn .answer-state') || {}).textContent?.includes('Waiting — your question is next (number 1 in line)')`, 20*time.Second)
 	waitFor(t, ctx, "the queued announcement", `document.getElementById('chat-status').textContent.includes('number 1 in line')`, 5*time.Second)
 	if live := eval[string](t, ctx, `document.getElementById('chat-status').getAttribute('aria-live')`); live != "polite" {
 		t.Errorf("the queued state is announced in a region with aria-live %q", live)

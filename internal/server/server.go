@@ -12,6 +12,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/auth"
@@ -136,6 +138,10 @@ type Deps struct {
 	// Sources serves the /api/sources routes (sources.go); nil answers
 	// them 503.
 	Sources *SourcesService
+	// Collectors are further Prometheus series for /metrics: the
+	// generation queue's and the reranker's (internal/fairqueue,
+	// internal/rerank).
+	Collectors []prometheus.Collector
 }
 
 // New returns a Server. Nothing is started until its Handler is served.
@@ -155,6 +161,7 @@ func New(cfg Config, log *slog.Logger, d Deps) *Server {
 		authn = auth.New(cfg.Auth, st, nil)
 	}
 	m := newMetrics()
+	m.reg.MustRegister(d.Collectors...)
 	if d.Sources != nil {
 		m.reg.MustRegister(sourcesCollector{d.Sources}) // sources_metrics.go
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/auth"
@@ -64,6 +65,8 @@ type setupOpts struct {
 	pool *pgxpool.Pool
 	// sources serves the /api/sources routes (nil: 503).
 	sources *server.SourcesService
+	// collectors are further series for /metrics (server.Deps).
+	collectors []prometheus.Collector
 }
 
 func newCollection() string { return dbtest.UniqueName("srv-") }
@@ -126,7 +129,8 @@ func setup(t testing.TB, o setupOpts) bundle {
 	}
 	srv := server.New(server.Config{ChatModel: b.chatModel, EmbedModel: b.embedModel, Auth: a, PromptVersion: set.Version(),
 		RetentionDays: o.retentionDays, PublicURLs: []string{b.url}, Limits: o.limits},
-		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn, AuditDB: pool, Privacy: priv, Sources: o.sources})
+		log, server.Deps{DB: pool, Models: llm, Store: st, Answerer: ans, Auth: authn, AuditDB: pool, Privacy: priv, Sources: o.sources,
+			Collectors: o.collectors})
 	ts.Config.Handler = srv.Handler()
 	ts.Config.WriteTimeout, ts.Config.ReadTimeout = o.limits.WriteTimeout, o.readTimeout
 	ts.Start()

@@ -40,11 +40,14 @@ type answerDetails struct {
 	RetrievalMode     string       `json:"retrieval_mode"`
 	RetrievedChunkIDs []int64      `json:"retrieved_chunk_ids"`
 	Passages          []passageRef `json:"passages"` // as given to the model
-	Cited             []passageRef `json:"cited"`
-	ChatModel         string       `json:"chat_model"`
-	ChatDigest        string       `json:"chat_digest"`
-	EmbedModel        string       `json:"embed_model"`
-	EmbedDigest       string       `json:"embed_digest"`
+	// Reranker names the reranker that chose and ordered them; absent:
+	// the retriever's fused order.
+	Reranker    string       `json:"reranker,omitempty"`
+	Cited       []passageRef `json:"cited"`
+	ChatModel   string       `json:"chat_model"`
+	ChatDigest  string       `json:"chat_digest"`
+	EmbedModel  string       `json:"embed_model"`
+	EmbedDigest string       `json:"embed_digest"`
 	// PromptVersion is the SHA-256-based version of the prompt
 	// templates in force (prompts.Set.Version).
 	PromptVersion string `json:"prompt_version"`
@@ -66,7 +69,7 @@ func (s *Store) auditAnswer(ctx context.Context, tx pgx.Tx, a Answer) error {
 		AnswerID: a.ID, ConversationID: a.ConversationID, Mode: a.Mode, Language: a.Language,
 		RetrievalMode: a.RetrievalMode, RetrievedChunkIDs: a.RetrievedChunkIDs, Passages: sources, Cited: []passageRef{},
 		ChatModel: a.ChatModel, ChatDigest: a.ChatDigest, EmbedModel: a.EmbedModel, PromptVersion: a.PromptVersion,
-		Failed: a.Error != "",
+		Failed: a.Error != "", Reranker: a.Reranker,
 	}
 	for _, c := range cites {
 		for _, p := range sources {

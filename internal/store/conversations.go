@@ -46,6 +46,11 @@ type Answer struct {
 	GeneratedTokens   int             `json:"generated_tokens"`
 	Error             string          `json:"error,omitempty"`
 	CreatedAt         time.Time       `json:"created_at"`
+	// Reranker names the reranker that ordered the passages ("" for the
+	// fused order); RerankMS its time, QueueMS the wait for the chat model.
+	Reranker string `json:"reranker,omitempty"`
+	RerankMS int    `json:"rerank_ms"`
+	QueueMS  int    `json:"queue_ms"`
 }
 
 func scanConversation(r pgx.Row) (Conversation, error) {
@@ -104,6 +109,7 @@ func (s *Store) RecordAnswer(ctx context.Context, a Answer) (Answer, error) {
 			string(a.Sources), string(a.Citations), a.RetrievedChunkIDs, a.CitedChunkIDs,
 			a.ChatModel, a.ChatDigest, a.EmbedModel, a.PromptVersion,
 			a.RetrievalMS, a.FirstTokenMS, a.TotalMS, a.PromptTokens, a.GeneratedTokens, a.Error,
+			a.Reranker, a.RerankMS, a.QueueMS,
 		).Scan(&a.ID, &a.CreatedAt); err != nil {
 			return err
 		}
@@ -129,7 +135,8 @@ func (s *Store) Answers(ctx context.Context, conversationID int64) ([]Answer, er
 		var src, cit []byte
 		err := r.Scan(&a.ID, &a.ConversationID, &a.User, &a.Question, &a.Answer, &a.Mode, &a.Language, &a.RetrievalMode,
 			&src, &cit, &a.RetrievedChunkIDs, &a.CitedChunkIDs, &a.ChatModel, &a.ChatDigest, &a.EmbedModel, &a.PromptVersion,
-			&a.RetrievalMS, &a.FirstTokenMS, &a.TotalMS, &a.PromptTokens, &a.GeneratedTokens, &a.Error, &a.CreatedAt)
+			&a.RetrievalMS, &a.FirstTokenMS, &a.TotalMS, &a.PromptTokens, &a.GeneratedTokens, &a.Error, &a.CreatedAt,
+			&a.Reranker, &a.RerankMS, &a.QueueMS)
 		a.Sources, a.Citations = src, cit
 		return a, err
 	})

@@ -24,16 +24,18 @@ INSERT INTO answers (
     conversation_id, user_name, question, answer, mode, language, retrieval_mode,
     sources, citations, retrieved_chunk_ids, cited_chunk_ids,
     chat_model, chat_digest, embed_model, prompt_version,
-    retrieval_ms, first_token_ms, total_ms, prompt_tokens, generated_tokens, error)
+    retrieval_ms, first_token_ms, total_ms, prompt_tokens, generated_tokens, error,
+    reranker, rerank_ms, queue_ms)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9::jsonb, $10::bigint[], $11::bigint[],
-        $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+        $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)
 RETURNING id, created_at;
 
 -- name: ListAnswers
 SELECT id, conversation_id, user_name, question, answer, mode, language, retrieval_mode,
        sources, citations, retrieved_chunk_ids, cited_chunk_ids,
        chat_model, chat_digest, embed_model, prompt_version,
-       retrieval_ms, first_token_ms, total_ms, prompt_tokens, generated_tokens, error, created_at
+       retrieval_ms, first_token_ms, total_ms, prompt_tokens, generated_tokens, error, created_at,
+       reranker, rerank_ms, queue_ms
 FROM answers WHERE conversation_id = $1
 ORDER BY id;
 

@@ -164,9 +164,13 @@ export class Turn {
     this.state.classList.add('answer-error');
   }
 
-  // queued says the question waits for a free answer slot, at position.
-  queued(position) {
-    this.setState('answer.queued', { position });
+  // queued says the question waits (for a free answer slot, or for its
+  // turn at the language model) with ahead questions to be served before
+  // it, at position in line; it returns the text shown, to announce.
+  queued(position, ahead) {
+    const n = Number.isInteger(ahead) ? ahead : Math.max(0, position - 1);
+    this.setState(n === 0 ? 'answer.queuedNext' : 'answer.queued', { position: n + 1, ahead: n });
+    return this.state.textContent;
   }
 
   stopped() {

@@ -124,9 +124,9 @@ async function ask(question) {
     let queued = false;
     for await (const { event, data } of readSSE(resp.body)) {
       if (event === 'queued') {
-        turn.queued(data.position);
+        const text = turn.queued(data.position, data.ahead);
         // Said once; the visible state follows the position.
-        if (!queued) announce(t('answer.queued', { position: data.position }));
+        if (!queued) announce(text);
         queued = true;
       } else if (event === 'sources') turn.setSources(data.sources);
       else if (event === 'token') turn.appendToken(data.token);
