@@ -129,29 +129,14 @@ func assertHybridBest(t *testing.T, rep eval.Report) {
 	const eps = 1e-9
 	for l, h := range hyb.ByLang {
 		x, v := lex.ByLang[l], vec.ByLang[l]
-		report := t.Errorf
-		if gap, ok := knownFusionGaps[l]; ok {
-			// Logged, not failed: the gap is open (issue 14, item 3) and
-			// the table above shows it on every run.
-			report = func(format string, args ...any) { t.Logf("known gap (%s): "+format, append([]any{gap}, args...)...) }
-		}
 		if h.Hit5+eps < max(x.Hit5, v.Hit5) {
-			report("lang %s: hybrid hit@5 %.3f < max(lexical %.3f, vector %.3f)", l, h.Hit5, x.Hit5, v.Hit5)
+			t.Errorf("lang %s: hybrid hit@5 %.3f < max(lexical %.3f, vector %.3f)", l, h.Hit5, x.Hit5, v.Hit5)
 		}
 		if h.MRR+eps < max(x.MRR, v.MRR) {
-			report("lang %s: hybrid MRR %.3f < max(lexical %.3f, vector %.3f)", l, h.MRR, x.MRR, v.MRR)
+			t.Errorf("lang %s: hybrid MRR %.3f < max(lexical %.3f, vector %.3f)", l, h.MRR, x.MRR, v.MRR)
 		}
 	}
 }
-
-// knownFusionGaps are the question languages where the fusion does not yet
-// keep hybrid at or above its better half. German: since compound
-// splitting lifted question de-21 into full text's top 5, a vector
-// candidate still ranks above it in hybrid (rank 6), with the random model
-// and with the English MiniLM alike. Per-language weights learnt from the
-// golden questions are the open step; until then this language is
-// reported, not asserted.
-var knownFusionGaps = map[string]string{"de": "German: de-21 at hybrid rank 6 since compound splitting"}
 
 // TestHybridNeverWorseThanItsBetterHalf checks the evidence-weighted
 // fusion on the shared QA set: with the random test model (vectors of no

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,15 +28,34 @@ import (
 // in the question's language that no document answers (probes): what that
 // side finds by chance — common words on the text side; on the vector side
 // a model's general sense of a language, or the hub chunks a meaningless
-// model puts near everything. A candidate votes with the share of its
-// score that chance does not explain: on the text side 1 - floor/score, on
-// the vector side (similarity - floor) / (1 - floor), the share of the way
-// from chance to identity; nothing at or below the floor. Both are free of
-// tuned constants: on the shared QA set they keep hybrid at or above the
-// better side in every language, with the random test model (whose floor
-// is a similarity of 0.9999: its vectors never vote) and with the English
-// all-MiniLM-L6-v2 (floors 0.2 for English, 0.46 for German, 0.5 for
-// French questions).
+// model puts near everything.
+//
+// A candidate's strength on a side is how many times chance it is: on the
+// text side score/floor, on the vector side (1 - floor)/(1 - similarity),
+// the distance to identity that chance leaves over the distance the
+// candidate leaves (both 1 at the floor, below 1 under it). A candidate
+// ranks by its stronger side, plus what the other side adds over chance
+// (its strength - 1, nothing at or under its floor): agreement lifts a
+// chunk, a chance match on the other side does not. Two properties follow
+// that make hybrid at least as good as its better half, on any corpus and
+// language, not on one question set:
+//
+//   - A side without evidence changes nothing: when no vector candidate
+//     beats its floor (a random model; a model blind to the language),
+//     every text candidate keeps a score proportional to its full-text
+//     score, so hybrid ranks and caps per document (capPerDocument compares
+//     scores as ratios) exactly as full text does, and what vector search
+//     found below its floor only follows. Reciprocal-rank scores, 1/(60 +
+//     rank), kept the order but squeezed the ratios: the per-document cap
+//     then took a document's fourth passage for less than half as good as
+//     another document's 17th, and pushed the answer to rank 6 (de-21).
+//   - No constant is tuned: the floors are measured, strengths are ratios
+//     to them, and without floors (none measured) plain reciprocal rank
+//     fusion is the fallback.
+//
+// With the random test model the vector floor is a similarity of 0.9999
+// (its vectors never vote); with the English all-MiniLM-L6-v2 the floors
+// are about 0.2 for English, 0.46 for German and 0.5 for French questions.
 const (
 	rrfK       = 60               // the usual reciprocal rank fusion constant: 1/(60+rank)
 	candidates = 40               // at least this many hits are fetched from each side
@@ -55,8 +75,8 @@ type floors struct {
 // both sides and its similarity, for the answer's evidence checks.
 func fuse(lex, vec []store.Retrieved, k int, f floors) []store.Retrieved {
 	type entry struct {
-		hit   store.Retrieved
-		score float64
+		hit      store.Retrieved
+		lex, vec float64 // strength on each side; 0: not found there
 	}
 	byID := make(map[int64]*entry, len(lex)+len(vec))
 	var order []int64
@@ -70,24 +90,39 @@ func fuse(lex, vec []store.Retrieved, k int, f floors) []store.Retrieved {
 		}
 		return e
 	}
+	plain := f.lexical <= 0 && f.vector <= 0 // no floors measured
+	unit := lexicalUnit(lex, f.lexical)
 	for i, h := range lex {
 		e := get(h)
 		e.hit.LexicalRank = i + 1
-		e.score += lexicalEvidence(h.Score, f.lexical) / float64(rrfK+i+1)
+		if plain {
+			e.lex = 1 / float64(rrfK+i+1)
+		} else {
+			e.lex = h.Score / unit
+		}
 	}
 	for i, h := range vec {
 		e := get(h)
 		e.hit.VectorRank = i + 1
 		e.hit.Similarity = h.Similarity
-		e.score += vectorEvidence(h.Similarity, f.vector) / float64(rrfK+i+1)
+		if plain {
+			e.vec = 1 / float64(rrfK+i+1)
+		} else {
+			e.vec = vectorStrength(h.Similarity, f.vector)
+		}
 	}
 	out := make([]store.Retrieved, 0, len(order))
 	for _, id := range order {
 		e := byID[id]
-		if e.score <= 0 {
+		if plain {
+			e.hit.Score = e.lex + e.vec
+		} else {
+			strong, weak := max(e.lex, e.vec), min(e.lex, e.vec)
+			e.hit.Score = strong + max(0, weak-1)
+		}
+		if e.hit.Score <= 0 || math.IsNaN(e.hit.Score) {
 			continue
 		}
-		e.hit.Score = e.score
 		out = append(out, e.hit)
 	}
 	slices.SortStableFunc(out, func(a, b store.Retrieved) int {
@@ -96,22 +131,35 @@ func fuse(lex, vec []store.Retrieved, k int, f floors) []store.Retrieved {
 	return out[:min(k, len(out))]
 }
 
-// lexicalEvidence is the vote of a full-text candidate scoring s over the
-// side's floor: the share of its score that chance does not explain.
-func lexicalEvidence(s, floor float64) float64 {
-	if s <= floor || s <= 0 {
-		return 0
+// lexicalUnit is what a full-text score is measured against: the side's
+// floor, or, where the probes match nothing in the scope (no chance
+// matches at all), the weakest match of this question, so that every
+// match counts as evidence.
+func lexicalUnit(lex []store.Retrieved, floor float64) float64 {
+	if floor > 0 {
+		return floor
 	}
-	return 1 - floor/s
+	unit := math.Inf(1)
+	for _, h := range lex {
+		if h.Score > 0 {
+			unit = min(unit, h.Score)
+		}
+	}
+	if math.IsInf(unit, 1) {
+		return 1
+	}
+	return unit
 }
 
-// vectorEvidence is the vote of a vector candidate of similarity s over
-// the side's floor: the share of the way from chance to identity.
-func vectorEvidence(s, floor float64) float64 {
-	if s <= floor || floor >= 1 {
+// vectorStrength is how many times chance a vector candidate of
+// similarity s is: the distance from the floor to identity over the
+// candidate's own distance to identity; 0 when the floor is identity (a
+// model whose chance matches are perfect tells nothing).
+func vectorStrength(s, floor float64) float64 {
+	if floor >= 1 {
 		return 0
 	}
-	return (s - floor) / (1 - floor)
+	return (1 - floor) / max(1-s, 1e-9)
 }
 
 // noiseFloors returns the floors of both sides for model m, the question's

@@ -17,8 +17,9 @@ func chunkIDs(hs []store.Retrieved) []int64 {
 
 // TestFuseVotesByEvidenceOverTheNoiseFloor: candidates no better than what
 // a side finds for an unrelated sentence do not move the ranking (plain
-// reciprocal rank fusion let them push the text side's best hit down), and
-// a side with evidence well above its floor wins where the other has none.
+// reciprocal rank fusion let them push the text side's best hit down; they
+// now only follow the candidates with evidence), and a side with evidence
+// well above its floor wins where the other has none.
 func TestFuseVotesByEvidenceOverTheNoiseFloor(t *testing.T) {
 	lex := func(scores ...float64) []store.Retrieved {
 		out := make([]store.Retrieved, len(scores))
@@ -41,11 +42,15 @@ func TestFuseVotesByEvidenceOverTheNoiseFloor(t *testing.T) {
 		want     []int64
 	}{
 		{"vector side at its floor (a meaningless model): full-text order kept",
-			lex(20, 12, 9), vec(0.9999, 0.9998, 0.9), floors{lexical: 5, vector: 0.9999}, []int64{1, 2, 3}},
+			lex(20, 12, 9), vec(0.9999, 0.9998, 0.9), floors{lexical: 5, vector: 0.9999}, []int64{1, 2, 3, 101, 102, 103}},
 		{"text side at its floor (a paraphrase): the vector side decides",
-			lex(4, 3.5), vec(0.7, 0.45), floors{lexical: 5, vector: 0.2}, []int64{101, 102}},
+			lex(4, 3.5), vec(0.7, 0.45), floors{lexical: 5, vector: 0.2}, []int64{101, 102, 1, 2}},
 		{"both with evidence: a chunk found by both comes first",
 			lex(20, 12), append(vec(0.7), store.Retrieved{ChunkID: 2, Similarity: 0.75}), floors{lexical: 5, vector: 0.2}, []int64{2, 1, 101}},
+		{"a chance match on the other side adds nothing",
+			append(lex(20, 12), store.Retrieved{ChunkID: 3, Score: 11}), append(vec(0.15), store.Retrieved{ChunkID: 2, Similarity: 0.19}), floors{lexical: 5, vector: 0.2}, []int64{1, 2, 3, 101}},
+		{"the probes match nothing in scope: every text match is evidence",
+			lex(6, 2), vec(0.5), floors{vector: 0.2}, []int64{1, 101, 2}},
 		{"no floors measured: plain fusion",
 			lex(20), vec(0.9), floors{}, []int64{1, 101}},
 	}
@@ -56,5 +61,40 @@ func TestFuseVotesByEvidenceOverTheNoiseFloor(t *testing.T) {
 				t.Errorf("fused %v, want %v", chunkIDs(got), tt.want)
 			}
 		})
+	}
+}
+
+// TestFuseKeepsFullTextRatiosWhenVectorsBringNothing: with no vector
+// candidate over its floor, hybrid must rank and cap per document exactly
+// as full text does. The per-document cap compares scores as ratios (a
+// document's fourth passage counts at half its score); reciprocal-rank
+// scores squeezed those ratios, so the cap put another document's 17th
+// text hit above the answer's document's fourth and fifth (question de-21
+// of the shared QA set fell from full text's rank 5 to hybrid's 6).
+func TestFuseKeepsFullTextRatiosWhenVectorsBringNothing(t *testing.T) {
+	var lex []store.Retrieved
+	for i, s := range []float64{28.9, 26.7, 23.1, 21.0, 18.9, 18.1, 17.2, 16.5, 15.9, 13.8} {
+		lex = append(lex, store.Retrieved{ChunkID: int64(1 + i), DocumentID: 1, Score: s})
+	}
+	lex = append(lex, store.Retrieved{ChunkID: 50, DocumentID: 2, Score: 8.7})
+	vec := []store.Retrieved{{ChunkID: 101, DocumentID: 3, Similarity: 0.9987}, {ChunkID: 102, DocumentID: 4, Similarity: 0.81}}
+	passages := func(hs []store.Retrieved) []Passage {
+		out := make([]Passage, len(hs))
+		for i, h := range hs {
+			out[i] = passageOf(h)
+		}
+		return capPerDocument(out, 3)
+	}
+	ids := func(ps []Passage) []int64 {
+		out := make([]int64, 0, 10)
+		for _, p := range ps[:min(10, len(ps))] {
+			out = append(out, p.ChunkID)
+		}
+		return out
+	}
+	want := ids(passages(lex))
+	got := ids(passages(fuse(lex, vec, 40, floors{lexical: 4.37, vector: 0.9999955})))
+	if !slices.Equal(got, want) {
+		t.Errorf("hybrid after the per-document cap %v, full text %v", got, want)
 	}
 }
