@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -132,6 +133,14 @@ func (s *Server) apply(r *http.Request, req sourceRequest, src *sources.Source) 
 	if req.Credentials != src.Credentials && !admin {
 		return errorf(CodeForbidden, "credentials may be set only by an admin")
 	}
+	// An admin's allow_remote or credentials approve one endpoint: moving
+	// the source elsewhere while keeping them would send the secret to,
+	// or let the server reach, a host the admin never saw.
+	if !admin && (src.AllowRemote || src.Credentials != "") && src.ID != 0 {
+		if req.Kind != src.Kind || req.URL != src.URL || !sameSettings(req.Settings, src.Settings) {
+			return errorf(CodeForbidden, "kind, url and settings of a source with allow_remote or credentials may be changed only by an admin")
+		}
+	}
 	for _, g := range req.Groups {
 		if g == "" || (!admin && !user(r).InGroup(g)) {
 			return errorf(CodeForbidden, "groups: you may give only groups you are a member of ("+g+")")
@@ -161,6 +170,18 @@ func (s *Server) apply(r *http.Request, req sourceRequest, src *sources.Source) 
 	}
 	src.NextRunAt = sources.NextRun(*src, time.Now())
 	return nil
+}
+
+// sameSettings compares two sources' settings as JSON, so that a
+// missing and an empty map, or a number read back from the database, are
+// the same.
+func sameSettings(a, b map[string]any) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return len(a) == len(b)
+	}
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
 func (s *Server) addSource(w http.ResponseWriter, r *http.Request) {

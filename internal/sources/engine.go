@@ -110,7 +110,7 @@ func (e *Engine) Validate(ctx context.Context, src Source) error {
 		return fmt.Errorf("url: %w", err)
 	}
 	_, err := f(Config{URL: src.URL, Settings: src.Settings, Client: httpClient(src.AllowRemote, time.Minute), FolderRoots: e.cfg.FolderRoots,
-		AllowRemote: src.AllowRemote, Egress: egress.Guard{Resolver: e.cfg.Resolver}})
+		AllowRemote: src.AllowRemote, Egress: sourceGuard(e.cfg.Resolver)})
 	return err
 }
 
@@ -264,7 +264,7 @@ func (e *Engine) lister(ctx context.Context, src Source) (Lister, error) {
 		return nil, err
 	}
 	return f(Config{URL: src.URL, Settings: src.Settings, Creds: creds, Client: httpClient(src.AllowRemote, 10*time.Minute),
-		FolderRoots: e.cfg.FolderRoots, AllowRemote: src.AllowRemote, Egress: egress.Guard{Resolver: e.cfg.Resolver}})
+		FolderRoots: e.cfg.FolderRoots, AllowRemote: src.AllowRemote, Egress: sourceGuard(e.cfg.Resolver)})
 }
 
 // match applies the include (any, if given) and exclude (none) globs to
