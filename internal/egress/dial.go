@@ -66,7 +66,7 @@ func (g Guard) resolve(ctx context.Context, host string, remote bool) ([]netip.A
 		"unless remote hosts are explicitly allowed for it"
 	if a, err := netip.ParseAddr(host); err == nil {
 		if !remote && !g.Permits(a) {
-			return nil, fmt.Errorf("egress: %s is a public or link-local address; %s: %w", host, hint, ErrRefused)
+			return nil, fmt.Errorf("egress: %s is a public address (or link-local); %s: %w", host, hint, ErrRefused)
 		}
 		return []netip.Addr{a}, nil
 	}
@@ -83,7 +83,7 @@ func (g Guard) resolve(ctx context.Context, host string, remote bool) ([]netip.A
 	}
 	for _, a := range addrs {
 		if !remote && !g.Permits(a) {
-			return nil, fmt.Errorf("egress: %s resolves to %s, a public or link-local address; %s: %w", host, a.Unmap(), hint, ErrRefused)
+			return nil, fmt.Errorf("egress: %s resolves to %s, a public address (or link-local); %s: %w", host, a.Unmap(), hint, ErrRefused)
 		}
 	}
 	return addrs, nil

@@ -239,7 +239,7 @@ func (s *Server) updateSource(w http.ResponseWriter, r *http.Request) {
 	// New groups apply to documents whose content did not change: the
 	// next run reads every entry again.
 	forget := !slices.Equal(before.Groups, src.Groups) || before.Collection != src.Collection
-	if err := s.sources.Engine.Store().Update(r.Context(), src, forget); err != nil {
+	if err := s.sources.Engine.Store().Update(r.Context(), src, forget, before.Collection != src.Collection); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -173,7 +173,7 @@ func httpClient(allowRemote bool, timeout time.Duration) *http.Client {
 				return fmt.Errorf("egress: %s: %w", address, egress.ErrRefused)
 			}
 			if !sourceGuard(nil).Permits(ap.Addr()) {
-				return fmt.Errorf("egress: %s is a public or link-local address and this source may not reach it: %w", ap.Addr(), egress.ErrRefused)
+				return fmt.Errorf("egress: %s is a public address (or link-local) and this source may not reach it: %w", ap.Addr(), egress.ErrRefused)
 			}
 			return nil
 		}
