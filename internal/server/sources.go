@@ -30,10 +30,10 @@ type SourcesService struct {
 
 // Audit actions of the source routes.
 const (
-	actionSourceAdded   = "source.added"
-	actionSourceUpdated = "source.updated"
-	actionSourceRemoved = "source.removed"
-	actionSourceSync    = "source.sync_requested"
+	actionSourceAdded   = sources.ActionAdded
+	actionSourceUpdated = sources.ActionUpdated
+	actionSourceRemoved = sources.ActionRemoved
+	actionSourceSync    = sources.ActionSyncRequested
 )
 
 func (s *Server) sourceRoutes(mux *routeTable) {
@@ -300,9 +300,8 @@ func (s *Server) auditSource(r *http.Request, action string, src sources.Source)
 	if s.auditDB == nil {
 		return
 	}
-	_, err := audit.Append(r.Context(), s.auditDB, audit.Event{Action: action, Target: "source:" + src.Name,
-		Details: map[string]any{"kind": src.Kind, "url": src.URL, "collection": src.Collection, "groups": src.Groups,
-			"allow_remote": src.AllowRemote, "enabled": src.Enabled}})
+	_, err := audit.Append(r.Context(), s.auditDB, audit.Event{Action: action, Target: sources.AuditTarget(src),
+		Details: sources.AuditDetails(src)})
 	if err != nil {
 		s.log.Error("audit a source change", "action", action, "source", src.Name, "err", err)
 	}
