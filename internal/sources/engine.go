@@ -45,6 +45,9 @@ type EngineConfig struct {
 	// Lease is how long a sync holds its source without renewal
 	// (default 1 min); a crashed worker's source is free after it.
 	Lease time.Duration
+	// MaxRun bounds one sync (default 6h): a source whose server hangs or
+	// trickles must not hold a worker, and its source, for good.
+	MaxRun time.Duration
 	// Workers is how many entries are ingested at once (default 2).
 	Workers int
 	// Kinds overrides the registry (tests); nil: Kinds().
@@ -68,6 +71,9 @@ func NewEngine(st *Store, cfg EngineConfig, log *slog.Logger) *Engine {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
+	}
+	if cfg.MaxRun <= 0 {
+		cfg.MaxRun = 6 * time.Hour
 	}
 	if cfg.Kinds == nil {
 		cfg.Kinds = Kinds()
@@ -153,6 +159,9 @@ func (e *Engine) Sync(ctx context.Context, id, jobID int64) (Run, error) {
 	if err != nil {
 		return Run{}, fmt.Errorf("sources: take source %d: %w", id, err)
 	}
+	ctx, stop := context.WithTimeoutCause(ctx, e.cfg.MaxRun,
+		fmt.Errorf("the run took longer than %s, the most one sync may take", e.cfg.MaxRun))
+	defer stop()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	renewDone := make(chan struct{})
