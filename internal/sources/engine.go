@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -311,14 +312,40 @@ func title(meta map[string]string) string {
 
 func sorted(s []string) []string { slices.Sort(s); return s }
 
+// stagedName is the last element of an entry's name, as the server
+// chose it, made a file name: control bytes (NUL among them) replaced,
+// and at most 200 bytes, keeping a short extension, which picks the
+// extractor.
+func stagedName(raw string) string {
+	name := filepath.Base(filepath.Clean("/" + raw))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '_'
+		}
+		return r
+	}, name)
+	if name == "/" || name == "." || name == "" {
+		return "entry"
+	}
+	if len(name) > 200 {
+		ext := filepath.Ext(name)
+		if len(ext) > 16 || !utf8.ValidString(ext) {
+			ext = ""
+		}
+		head := name[:200-len(ext)]
+		for i := 0; i < utf8.UTFMax-1 && !utf8.ValidString(head); i++ { // do not cut a character in two
+			head = head[:len(head)-1]
+		}
+		name = head + ext
+	}
+	return name
+}
+
 // stage copies an entry into a new folder under dir, under its name, so
 // that the ingest picks the extractor by its extension; at most max bytes
 // (0: no limit).
 func stage(dir string, e Entry, r io.Reader, max int64) (string, error) {
-	name := filepath.Base(filepath.Clean("/" + e.Name))
-	if name == "/" || name == "." {
-		name = "entry"
-	}
+	name := stagedName(e.Name)
 	sub, err := os.MkdirTemp(dir, "e")
 	if err != nil {
 		return "", err
