@@ -58,6 +58,14 @@ func (g Guard) Permits(addr netip.Addr) bool {
 	return Allowed(addr)
 }
 
+// refused names what a refused address is, for the messages.
+func (g Guard) refused() string {
+	if g.NoLinkLocal {
+		return "a public address (or link-local)"
+	}
+	return "a public address"
+}
+
 // resolve returns host's addresses when every one of them is allowed (or
 // remote is set): one public answer among private ones is refused, as
 // Check does.
@@ -66,7 +74,7 @@ func (g Guard) resolve(ctx context.Context, host string, remote bool) ([]netip.A
 		"unless remote hosts are explicitly allowed for it"
 	if a, err := netip.ParseAddr(host); err == nil {
 		if !remote && !g.Permits(a) {
-			return nil, fmt.Errorf("egress: %s is a public address (or link-local); %s: %w", host, hint, ErrRefused)
+			return nil, fmt.Errorf("egress: %s is %s; %s: %w", host, g.refused(), hint, ErrRefused)
 		}
 		return []netip.Addr{a}, nil
 	}
@@ -83,7 +91,7 @@ func (g Guard) resolve(ctx context.Context, host string, remote bool) ([]netip.A
 	}
 	for _, a := range addrs {
 		if !remote && !g.Permits(a) {
-			return nil, fmt.Errorf("egress: %s resolves to %s, a public address (or link-local); %s: %w", host, a.Unmap(), hint, ErrRefused)
+			return nil, fmt.Errorf("egress: %s resolves to %s, %s; %s: %w", host, a.Unmap(), g.refused(), hint, ErrRefused)
 		}
 	}
 	return addrs, nil

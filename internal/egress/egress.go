@@ -103,7 +103,7 @@ func (g Guard) checkHost(ctx context.Context, host string) error {
 		if g.Permits(addr) {
 			return nil
 		}
-		return fmt.Errorf("%s is a public address (or link-local). %s: %w", host, hint, ErrRefused)
+		return fmt.Errorf("%s is %s. %s: %w", host, g.refused(), hint, ErrRefused)
 	}
 	r := g.Resolver
 	if r == nil {
@@ -115,7 +115,7 @@ func (g Guard) checkHost(ctx context.Context, host string) error {
 	}
 	for _, a := range addrs {
 		if !g.Permits(a) {
-			return fmt.Errorf("%s resolves to %s, a public address (or link-local). %s: %w", host, a.Unmap(), hint, ErrRefused)
+			return fmt.Errorf("%s resolves to %s, %s. %s: %w", host, a.Unmap(), g.refused(), hint, ErrRefused)
 		}
 	}
 	return nil
