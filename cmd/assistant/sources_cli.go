@@ -148,6 +148,9 @@ func (m *Main) runSources(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
+		if err := auditSource(ctx, c, sources.ActionAdded, src); err != nil {
+			return err
+		}
 		fmt.Fprintf(m.Stdout, "added source %s (id %d)\n", name, id)
 		return nil
 	case "rm":
@@ -158,12 +161,18 @@ func (m *Main) runSources(ctx context.Context, args []string) error {
 		if err := st.Delete(ctx, s.ID); err != nil {
 			return err
 		}
+		if err := auditSource(ctx, c, sources.ActionRemoved, s); err != nil {
+			return err
+		}
 		fmt.Fprintf(m.Stdout, "removed source %s; its documents stay in collection %s\n", name, s.Collection)
 		return nil
 	case "sync":
 		s, err := st.ByName(ctx, name)
 		if err != nil {
 			return fmt.Errorf("source %s: %w", name, err)
+		}
+		if err := auditSource(ctx, c, sources.ActionSyncRequested, s); err != nil {
+			return err
 		}
 		if !wait {
 			j, err := sources.Enqueue(ctx, c.queue, s.ID, audit.ActorFrom(ctx))
@@ -191,4 +200,14 @@ func (m *Main) runSources(ctx context.Context, args []string) error {
 		return nil
 	}
 	return fmt.Errorf("sources: unknown command %q\n%s", cmd, sourcesUsage)
+}
+
+// auditSource records a change made from the command line, as the routes
+// do for one made over HTTP (the actor is the command's).
+func auditSource(ctx context.Context, c *core, action string, src sources.Source) error {
+	if _, err := audit.Append(ctx, c.pool, audit.Event{Action: action, Target: sources.AuditTarget(src),
+		Details: sources.AuditDetails(src)}); err != nil {
+		return fmt.Errorf("audit %s of %s: %w", action, src.Name, err)
+	}
+	return nil
 }

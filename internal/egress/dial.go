@@ -48,15 +48,33 @@ func (g Guard) DialContext(ctx context.Context, network, address string) (net.Co
 	return nil, errors.Join(errs...)
 }
 
+// Permits reports whether g lets addr be dialled without AllowRemote:
+// Allowed, less link-local addresses when g.NoLinkLocal is set.
+func (g Guard) Permits(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	if g.NoLinkLocal && (addr.IsLinkLocalUnicast() || addr.IsLinkLocalMulticast()) {
+		return false
+	}
+	return Allowed(addr)
+}
+
+// refused names what a refused address is, for the messages.
+func (g Guard) refused() string {
+	if g.NoLinkLocal {
+		return "a public address (or link-local)"
+	}
+	return "a public address"
+}
+
 // resolve returns host's addresses when every one of them is allowed (or
 // remote is set): one public answer among private ones is refused, as
 // Check does.
 func (g Guard) resolve(ctx context.Context, host string, remote bool) ([]netip.Addr, error) {
-	const hint = "the source may reach only loopback, private (RFC 1918, fc00::/7) and link-local addresses " +
+	const hint = "the source may reach only loopback and private (RFC 1918, fc00::/7) addresses " +
 		"unless remote hosts are explicitly allowed for it"
 	if a, err := netip.ParseAddr(host); err == nil {
-		if !remote && !Allowed(a) {
-			return nil, fmt.Errorf("egress: %s is a public address; %s: %w", host, hint, ErrRefused)
+		if !remote && !g.Permits(a) {
+			return nil, fmt.Errorf("egress: %s is %s; %s: %w", host, g.refused(), hint, ErrRefused)
 		}
 		return []netip.Addr{a}, nil
 	}
@@ -72,8 +90,8 @@ func (g Guard) resolve(ctx context.Context, host string, remote bool) ([]netip.A
 		return nil, fmt.Errorf("egress: %s has no address", host)
 	}
 	for _, a := range addrs {
-		if !remote && !Allowed(a) {
-			return nil, fmt.Errorf("egress: %s resolves to %s, a public address; %s: %w", host, a.Unmap(), hint, ErrRefused)
+		if !remote && !g.Permits(a) {
+			return nil, fmt.Errorf("egress: %s resolves to %s, %s; %s: %w", host, a.Unmap(), g.refused(), hint, ErrRefused)
 		}
 	}
 	return addrs, nil

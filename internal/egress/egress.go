@@ -46,6 +46,11 @@ type Guard struct {
 	// AllowRemote lets every host be reached: the explicit opt-in one
 	// source (a public council information system) may carry.
 	AllowRemote bool
+	// NoLinkLocal refuses link-local addresses (169.254.0.0/16, fe80::/10)
+	// too: there the cloud metadata service answers, which hands out
+	// credentials and is no place for documents. Sources set it; the
+	// operator's own settings (Ollama, database) do not.
+	NoLinkLocal bool
 }
 
 // Target is one configured endpoint: the setting that names it (for the
@@ -95,10 +100,10 @@ func (g Guard) checkHost(ctx context.Context, host string) error {
 	const hint = "Civitas talks only to loopback, private (RFC 1918, fc00::/7) and link-local addresses; " +
 		"to allow this host, add it to --allow-remote-host (CIVITAS_ALLOW_REMOTE_HOSTS)"
 	if addr, err := netip.ParseAddr(host); err == nil {
-		if Allowed(addr) {
+		if g.Permits(addr) {
 			return nil
 		}
-		return fmt.Errorf("%s is a public address. %s: %w", host, hint, ErrRefused)
+		return fmt.Errorf("%s is %s. %s: %w", host, g.refused(), hint, ErrRefused)
 	}
 	r := g.Resolver
 	if r == nil {
@@ -109,8 +114,8 @@ func (g Guard) checkHost(ctx context.Context, host string) error {
 		return fmt.Errorf("cannot resolve %s to check that it is local (%v). %s: %w", host, err, hint, ErrRefused)
 	}
 	for _, a := range addrs {
-		if !Allowed(a) {
-			return fmt.Errorf("%s resolves to %s, a public address. %s: %w", host, a.Unmap(), hint, ErrRefused)
+		if !g.Permits(a) {
+			return fmt.Errorf("%s resolves to %s, %s. %s: %w", host, a.Unmap(), g.refused(), hint, ErrRefused)
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -29,10 +30,10 @@ type SourcesService struct {
 
 // Audit actions of the source routes.
 const (
-	actionSourceAdded   = "source.added"
-	actionSourceUpdated = "source.updated"
-	actionSourceRemoved = "source.removed"
-	actionSourceSync    = "source.sync_requested"
+	actionSourceAdded   = sources.ActionAdded
+	actionSourceUpdated = sources.ActionUpdated
+	actionSourceRemoved = sources.ActionRemoved
+	actionSourceSync    = sources.ActionSyncRequested
 )
 
 func (s *Server) sourceRoutes(mux *routeTable) {
@@ -132,6 +133,14 @@ func (s *Server) apply(r *http.Request, req sourceRequest, src *sources.Source) 
 	if req.Credentials != src.Credentials && !admin {
 		return errorf(CodeForbidden, "credentials may be set only by an admin")
 	}
+	// An admin's allow_remote or credentials approve one endpoint: moving
+	// the source elsewhere while keeping them would send the secret to,
+	// or let the server reach, a host the admin never saw.
+	if !admin && (src.AllowRemote || src.Credentials != "") && src.ID != 0 {
+		if req.Kind != src.Kind || req.URL != src.URL || !sameSettings(req.Settings, src.Settings) {
+			return errorf(CodeForbidden, "kind, url and settings of a source with allow_remote or credentials may be changed only by an admin")
+		}
+	}
 	for _, g := range req.Groups {
 		if g == "" || (!admin && !user(r).InGroup(g)) {
 			return errorf(CodeForbidden, "groups: you may give only groups you are a member of ("+g+")")
@@ -161,6 +170,18 @@ func (s *Server) apply(r *http.Request, req sourceRequest, src *sources.Source) 
 	}
 	src.NextRunAt = sources.NextRun(*src, time.Now())
 	return nil
+}
+
+// sameSettings compares two sources' settings as JSON, so that a
+// missing and an empty map, or a number read back from the database, are
+// the same.
+func sameSettings(a, b map[string]any) bool {
+	if len(a) == 0 || len(b) == 0 {
+		return len(a) == len(b)
+	}
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
 func (s *Server) addSource(w http.ResponseWriter, r *http.Request) {
@@ -218,7 +239,7 @@ func (s *Server) updateSource(w http.ResponseWriter, r *http.Request) {
 	// New groups apply to documents whose content did not change: the
 	// next run reads every entry again.
 	forget := !slices.Equal(before.Groups, src.Groups) || before.Collection != src.Collection
-	if err := s.sources.Engine.Store().Update(r.Context(), src, forget); err != nil {
+	if err := s.sources.Engine.Store().Update(r.Context(), src, forget, before.Collection != src.Collection); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -279,9 +300,8 @@ func (s *Server) auditSource(r *http.Request, action string, src sources.Source)
 	if s.auditDB == nil {
 		return
 	}
-	_, err := audit.Append(r.Context(), s.auditDB, audit.Event{Action: action, Target: "source:" + src.Name,
-		Details: map[string]any{"kind": src.Kind, "url": src.URL, "collection": src.Collection, "groups": src.Groups,
-			"allow_remote": src.AllowRemote, "enabled": src.Enabled}})
+	_, err := audit.Append(r.Context(), s.auditDB, audit.Event{Action: action, Target: sources.AuditTarget(src),
+		Details: sources.AuditDetails(src)})
 	if err != nil {
 		s.log.Error("audit a source change", "action", action, "source", src.Name, "err", err)
 	}

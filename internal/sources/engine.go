@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -45,6 +46,9 @@ type EngineConfig struct {
 	// Lease is how long a sync holds its source without renewal
 	// (default 1 min); a crashed worker's source is free after it.
 	Lease time.Duration
+	// MaxRun bounds one sync (default 6h): a source whose server hangs or
+	// trickles must not hold a worker, and its source, for good.
+	MaxRun time.Duration
 	// Workers is how many entries are ingested at once (default 2).
 	Workers int
 	// Kinds overrides the registry (tests); nil: Kinds().
@@ -68,6 +72,9 @@ func NewEngine(st *Store, cfg EngineConfig, log *slog.Logger) *Engine {
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 2
+	}
+	if cfg.MaxRun <= 0 {
+		cfg.MaxRun = 6 * time.Hour
 	}
 	if cfg.Kinds == nil {
 		cfg.Kinds = Kinds()
@@ -110,7 +117,7 @@ func (e *Engine) Validate(ctx context.Context, src Source) error {
 		return fmt.Errorf("url: %w", err)
 	}
 	_, err := f(Config{URL: src.URL, Settings: src.Settings, Client: httpClient(src.AllowRemote, time.Minute), FolderRoots: e.cfg.FolderRoots,
-		AllowRemote: src.AllowRemote, Egress: egress.Guard{Resolver: e.cfg.Resolver}})
+		AllowRemote: src.AllowRemote, Egress: sourceGuard(e.cfg.Resolver)})
 	return err
 }
 
@@ -153,6 +160,9 @@ func (e *Engine) Sync(ctx context.Context, id, jobID int64) (Run, error) {
 	if err != nil {
 		return Run{}, fmt.Errorf("sources: take source %d: %w", id, err)
 	}
+	ctx, stop := context.WithTimeoutCause(ctx, e.cfg.MaxRun,
+		fmt.Errorf("the run took longer than %s, the most one sync may take", e.cfg.MaxRun))
+	defer stop()
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	renewDone := make(chan struct{})
@@ -264,7 +274,7 @@ func (e *Engine) lister(ctx context.Context, src Source) (Lister, error) {
 		return nil, err
 	}
 	return f(Config{URL: src.URL, Settings: src.Settings, Creds: creds, Client: httpClient(src.AllowRemote, 10*time.Minute),
-		FolderRoots: e.cfg.FolderRoots, AllowRemote: src.AllowRemote, Egress: egress.Guard{Resolver: e.cfg.Resolver}})
+		FolderRoots: e.cfg.FolderRoots, AllowRemote: src.AllowRemote, Egress: sourceGuard(e.cfg.Resolver)})
 }
 
 // match applies the include (any, if given) and exclude (none) globs to
@@ -302,14 +312,40 @@ func title(meta map[string]string) string {
 
 func sorted(s []string) []string { slices.Sort(s); return s }
 
+// stagedName is the last element of an entry's name, as the server
+// chose it, made a file name: control bytes (NUL among them) replaced,
+// and at most 200 bytes, keeping a short extension, which picks the
+// extractor.
+func stagedName(raw string) string {
+	name := filepath.Base(filepath.Clean("/" + raw))
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '_'
+		}
+		return r
+	}, name)
+	if name == "/" || name == "." || name == "" {
+		return "entry"
+	}
+	if len(name) > 200 {
+		ext := filepath.Ext(name)
+		if len(ext) > 16 || !utf8.ValidString(ext) {
+			ext = ""
+		}
+		head := name[:200-len(ext)]
+		for i := 0; i < utf8.UTFMax-1 && !utf8.ValidString(head); i++ { // do not cut a character in two
+			head = head[:len(head)-1]
+		}
+		name = head + ext
+	}
+	return name
+}
+
 // stage copies an entry into a new folder under dir, under its name, so
 // that the ingest picks the extractor by its extension; at most max bytes
 // (0: no limit).
 func stage(dir string, e Entry, r io.Reader, max int64) (string, error) {
-	name := filepath.Base(filepath.Clean("/" + e.Name))
-	if name == "/" || name == "." {
-		name = "entry"
-	}
+	name := stagedName(e.Name)
 	sub, err := os.MkdirTemp(dir, "e")
 	if err != nil {
 		return "", err

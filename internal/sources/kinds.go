@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -77,6 +78,11 @@ func ValidCredentialsRef(ref string) error {
 		if name == "" || strings.ContainsAny(name, "= \t\n") {
 			return errors.New("credentials: env:NAME needs a variable name")
 		}
+		// The server's own settings hold its database password and keys:
+		// a source would send them to its host.
+		if strings.HasPrefix(strings.ToUpper(name), "CIVITAS_") {
+			return errors.New("credentials: env:CIVITAS_* are the server's own settings, never a source's credentials")
+		}
 		return nil
 	}
 	return errors.New(`credentials: give a reference, "file:/path" or "env:NAME", never the secret itself`)
@@ -93,9 +99,9 @@ func ReadCredentials(ref string, getenv func(string) string) (Credentials, error
 	}
 	var raw string
 	if p, ok := strings.CutPrefix(ref, "file:"); ok {
-		b, err := os.ReadFile(p)
+		b, err := readSmall(p, maxCredentialsFile)
 		if err != nil {
-			return Credentials{}, fmt.Errorf("credentials file %s cannot be read", p)
+			return Credentials{}, fmt.Errorf("credentials file %s cannot be read (a regular file of at most %d bytes)", p, maxCredentialsFile)
 		}
 		raw = string(b)
 	} else {
@@ -112,6 +118,28 @@ func ReadCredentials(ref string, getenv func(string) string) (Credentials, error
 	return Credentials{User: user, Secret: secret}, nil
 }
 
+// maxCredentialsFile bounds what a credentials file reference reads: one
+// line, not /dev/zero.
+const maxCredentialsFile = 64 << 10
+
+// readSmall reads the regular file p, refusing one larger than max (or a
+// device, a FIFO), without reading more than max+1 bytes.
+func readSmall(p string, max int64) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err == nil && int64(len(b)) > max {
+		err = errors.New("too large")
+	}
+	return b, err
+}
+
 // checkURL refuses a URL whose host is outside the allowed networks,
 // unless the source allows remote hosts (an admin's decision).
 func checkURL(ctx context.Context, raw string, allowRemote bool, r egress.Resolver) error {
@@ -122,7 +150,14 @@ func checkURL(ctx context.Context, raw string, allowRemote bool, r egress.Resolv
 	if err != nil || u.Host == "" {
 		return nil // not a network URL (a folder); the kind validates it
 	}
-	return egress.Guard{Resolver: r}.Check(ctx, egress.URLTarget("source url", u))
+	return sourceGuard(r).Check(ctx, egress.URLTarget("source url", u))
+}
+
+// sourceGuard is the egress guard of sources: local and private networks,
+// but not link-local ones, where the cloud metadata service hands out
+// credentials to whoever asks.
+func sourceGuard(r egress.Resolver) egress.Guard {
+	return egress.Guard{Resolver: r, NoLinkLocal: true}
 }
 
 // httpClient returns a client whose every connection, redirects included,
@@ -137,8 +172,8 @@ func httpClient(allowRemote bool, timeout time.Duration) *http.Client {
 			if err != nil {
 				return fmt.Errorf("egress: %s: %w", address, egress.ErrRefused)
 			}
-			if !egress.Allowed(ap.Addr()) {
-				return fmt.Errorf("egress: %s is a public address and this source may not reach it: %w", ap.Addr(), egress.ErrRefused)
+			if !sourceGuard(nil).Permits(ap.Addr()) {
+				return fmt.Errorf("egress: %s is a public address (or link-local) and this source may not reach it: %w", ap.Addr(), egress.ErrRefused)
 			}
 			return nil
 		}

@@ -15,6 +15,9 @@ WHERE id = $1;
 -- name: ForgetTokens
 UPDATE source_items SET token = '' WHERE source_id = $1;
 
+-- name: ForgetItems
+DELETE FROM source_items WHERE source_id = $1;
+
 -- name: Delete
 DELETE FROM sources WHERE id = $1;
 

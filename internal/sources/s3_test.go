@@ -44,8 +44,8 @@ func TestS3SyncFollowsAddChangeDelete(t *testing.T) {
 	put("docs/sub/b.md", "# Waste\n\nBins are emptied on Tuesday.")
 	put("docs/c.md", "# Library\n\nThe library opens at nine.")
 	put("other/x.md", "# Outside the prefix\n\nNot part of the source.")
-	t.Setenv("CIVITAS_TEST_SOURCE_S3", "key:s3cr3t-value")
-	src := b.add(t, sources.Source{Kind: "s3", URL: srv.URL + "/stadt/docs/", Credentials: "env:CIVITAS_TEST_SOURCE_S3",
+	t.Setenv("SOURCE_TEST_S3_CREDENTIALS", "key:s3cr3t-value")
+	src := b.add(t, sources.Source{Kind: "s3", URL: srv.URL + "/stadt/docs/", Credentials: "env:SOURCE_TEST_S3_CREDENTIALS",
 		Settings: map[string]any{"region": "us-east-1"}})
 
 	want(t, b.sync(t, src), 3, 0, 0, 0, 0)

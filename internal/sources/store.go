@@ -113,8 +113,9 @@ func (s *Store) Insert(ctx context.Context, src Source) (int64, error) {
 }
 
 // Update writes src's settings; forget clears the items' change tokens,
-// so that the next run reads every entry again (the groups changed).
-func (s *Store) Update(ctx context.Context, src Source, forget bool) error {
+// so that the next run reads every entry again (the groups changed);
+// moved (the collection changed) forgets the items themselves.
+func (s *Store) Update(ctx context.Context, src Source, forget, moved bool) error {
 	return pgx.BeginFunc(ctx, s.db, func(tx pgx.Tx) error {
 		settings, _ := json.Marshal(src.Settings)
 		tag, err := tx.Exec(ctx, s.q.Get("Update"), src.ID, src.Kind, src.URL, string(settings), src.Collection,
@@ -128,6 +129,13 @@ func (s *Store) Update(ctx context.Context, src Source, forget bool) error {
 		}
 		if forget {
 			if _, err := tx.Exec(ctx, s.q.Get("ForgetTokens"), src.ID); err != nil {
+				return fmt.Errorf("sources: update %s: %w", src.Name, err)
+			}
+		}
+		// In another collection no entry is the source's yet: each is
+		// checked again against what that collection holds (sync.go).
+		if moved {
+			if _, err := tx.Exec(ctx, s.q.Get("ForgetItems"), src.ID); err != nil {
 				return fmt.Errorf("sources: update %s: %w", src.Name, err)
 			}
 		}

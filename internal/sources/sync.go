@@ -132,6 +132,22 @@ func (e *Engine) entry(ctx context.Context, src Source, l Lister, collID int64, 
 			return "", 0, "", err
 		}
 	}
+	if _, ok := items[ent.Key]; !ok {
+		// Not this source's yet: a document at its URI was left by a
+		// removed source of the same name. Taking it over would let the
+		// new source's owner rewrite (or, by dropping the entry, prune) a
+		// document whose groups they did not choose; the same groups are
+		// no such gain, and let a run that crashed before recording the
+		// entry converge.
+		cur, err := e.cfg.Docs.Current(ctx, collID, uri)
+		switch {
+		case err == nil && !cur.SameAccess(src.Groups):
+			return ingest.StatusFailed, 0, "the collection holds a document at " + uri +
+				" from an earlier source of this name, with other access groups; an admin must remove it first", nil
+		case err != nil && !errors.Is(err, store.ErrNotFound):
+			return "", 0, "", err
+		}
+	}
 	rc, err := l.Open(ctx, ent)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -76,6 +76,9 @@ func (w *webdav) List(ctx context.Context) ([]Entry, error) {
 				return nil, fmt.Errorf("PROPFIND %s: bad href %q", dir, r.Href)
 			}
 			p := href.Path
+			if c := path.Clean(p); c != strings.TrimSuffix(p, "/") && c+"/" != p {
+				continue // "..", "." or "//": no server names its own files so; one leading out of the source would
+			}
 			if p == dir || p+"/" == dir || !strings.HasPrefix(p, w.base.Path) {
 				continue // the folder itself, or something outside the source
 			}
