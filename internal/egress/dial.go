@@ -131,8 +131,10 @@ func (g Guard) GuardClient(hc *http.Client) (*http.Client, error) {
 		c.Proxy = nil
 		c.DialContext = g.DialContext
 		c.DialTLSContext = nil // would dial without the guard
-		c.DialTLS = nil        //nolint:staticcheck // cleared for the same reason
-		c.Dial = nil           //nolint:staticcheck
+		//lint:ignore SA1019 a deprecated hook still dials if set: cleared for the same reason
+		c.DialTLS = nil
+		//lint:ignore SA1019 as above
+		c.Dial = nil
 		out.Transport = c
 	default:
 		return nil, fmt.Errorf("egress: the HTTP client's transport is a %T; only *http.Transport can be guarded", t)

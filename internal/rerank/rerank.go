@@ -204,7 +204,7 @@ func (c *Client) decode(raw []byte) ([]Scored, error) {
 			return nil, fmt.Errorf("rerank: reply is not a list of {index, score}: %w", err)
 		}
 		for _, x := range r {
-			out = append(out, Scored{Index: x.Index, Score: x.Score})
+			out = append(out, Scored(x))
 		}
 	} else {
 		var r v1Response

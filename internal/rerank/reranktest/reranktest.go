@@ -114,7 +114,7 @@ func Start(t testing.TB, kind string, score Scorer) *Server {
 				Results []v1   `json:"results"`
 			}{Model: req.Model, Results: []v1{}}
 			for _, x := range ranked {
-				out.Results = append(out.Results, v1{x.Index, x.Score})
+				out.Results = append(out.Results, v1(x))
 			}
 			_ = json.NewEncoder(w).Encode(out)
 		})
