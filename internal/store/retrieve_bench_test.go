@@ -185,7 +185,7 @@ func BenchmarkRetrieveLatency(b *testing.B) {
 		}},
 	}
 	if out := os.Getenv("CIVITAS_BENCH_EXPLAIN"); out != "" {
-		writePlans(b, st, m, out, qs[0].text, qs[0].vec, everyone)
+		writePlans(b, tx, st, m, out, bare, qs[0].text, qs[0].vec, everyone)
 	}
 	lat := make(map[string][]time.Duration)
 	for b.Loop() {
@@ -277,17 +277,42 @@ func langchaingoStore(b *testing.B, tx pgx.Tx, emb queryVectors, m store.Embeddi
 	return lc
 }
 
-// writePlans writes the EXPLAIN ANALYZE of a lexical and a hybrid query to
-// file, for finding where the time goes.
-func writePlans(b *testing.B, st *store.Store, m store.EmbeddingModel, file, text string, vec []float32, f store.RetrieveFilter) {
+// writePlans writes the EXPLAIN ANALYZE of the bare KNN and of a vector,
+// lexical, hybrid and filtered hybrid query to file, for finding where the
+// time goes (and checking that the anchor walks the model's HNSW index).
+func writePlans(b *testing.B, tx pgx.Tx, st *store.Store, m store.EmbeddingModel, file, bare, text string, vec []float32, f store.RetrieveFilter) {
 	b.Helper()
+	ctx := context.Background()
 	var plans strings.Builder
-	for _, mode := range []string{"lexical", "hybrid"} {
-		plan, err := st.ExplainAnalyzeRetrieve(context.Background(), mode, m, store.RetrieveQuery{RetrieveFilter: f, Text: text, Vector: vec, K: 10})
+	batch := &pgx.Batch{}
+	batch.Queue("SELECT set_config('hnsw.ef_search', '40', true)")
+	batch.Queue("EXPLAIN (ANALYZE, BUFFERS OFF, TIMING ON) "+bare, store.VectorLiteral(vec))
+	br := tx.SendBatch(ctx, batch)
+	if _, err := br.Exec(); err != nil {
+		b.Fatal(err)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		b.Fatal(err)
+	}
+	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := br.Close(); err != nil {
+		b.Fatal(err)
+	}
+	fmt.Fprintf(&plans, "bare KNN:\n%s\n\n", strings.Join(plan, "\n"))
+	filtered := store.RetrieveFilter{Collections: []string{"bench"}, Groups: []string{"g3"}}
+	for _, p := range []struct {
+		mode string
+		f    store.RetrieveFilter
+	}{{"vector", f}, {"lexical", f}, {"hybrid", f}, {"hybrid", filtered}} {
+		plan, err := st.ExplainAnalyzeRetrieve(ctx, p.mode, m, store.RetrieveQuery{RetrieveFilter: p.f, Text: text, Vector: vec, K: 10})
 		if err != nil {
 			b.Fatal(err)
 		}
-		fmt.Fprintf(&plans, "%s %q:\n%s\n\n", mode, text, plan)
+		fmt.Fprintf(&plans, "%s (groups %v) %q:\n%s\n\n", p.mode, p.f.Groups, text, plan)
 	}
 	if err := os.WriteFile(file, []byte(plans.String()), 0o644); err != nil {
 		b.Fatal(err)
