@@ -188,22 +188,35 @@ func BenchmarkRetrieveLatency(b *testing.B) {
 		writePlans(b, tx, st, m, out, bare, qs[0].text, qs[0].vec, everyone)
 	}
 	lat := make(map[string][]time.Duration)
+	measure := func(meth string, run func(query) (int, error), q query) {
+		t0 := time.Now()
+		n, err := run(q)
+		if err != nil {
+			b.Fatalf("%s: %v", meth, err)
+		}
+		if n != k && meth != "lexical" {
+			b.Fatalf("%s returned %d rows, want %d", meth, n, k)
+		}
+		lat[meth] = append(lat[meth], time.Since(t0))
+	}
+	order := rand.New(rand.NewPCG(3, 7))
 	for b.Loop() {
-		for i, q := range qs {
-			// Each query starts with another method, so that none always
-			// pays for what the one before left behind (or profits).
-			for j := range methods {
-				meth := methods[(i+j)%len(methods)]
-				t0 := time.Now()
-				n, err := meth.run(q)
-				if err != nil {
-					b.Fatalf("%s: %v", meth.name, err)
-				}
-				if n != k && meth.name != "lexical" {
-					b.Fatalf("%s returned %d rows, want %d", meth.name, n, k)
-				}
-				lat[meth.name] = append(lat[meth.name], time.Since(t0))
+		// Our methods and the KNN anchor run in a new random order for
+		// each query, so that none always pays for what the one before
+		// left behind (or profits). langchaingo's SimilaritySearch reads
+		// the whole table, evicting the others' index pages: it runs in a
+		// pass of its own. Interleaved in a fixed rotation, it ran just
+		// before the KNN anchor five queries in six, which made the anchor
+		// slower than our vector retrieval (which does more).
+		ours, lc := methods[:len(methods)-1], methods[len(methods)-1]
+		for _, q := range qs {
+			order.Shuffle(len(ours), func(i, j int) { ours[i], ours[j] = ours[j], ours[i] })
+			for _, meth := range ours {
+				measure(meth.name, meth.run, q)
 			}
+		}
+		for _, q := range qs {
+			measure(lc.name, lc.run, q)
 		}
 	}
 	pct := func(name string, p float64) benchmark.Figure {
@@ -284,23 +297,27 @@ func writePlans(b *testing.B, tx pgx.Tx, st *store.Store, m store.EmbeddingModel
 	b.Helper()
 	ctx := context.Background()
 	var plans strings.Builder
-	batch := &pgx.Batch{}
-	batch.Queue("SELECT set_config('hnsw.ef_search', '40', true)")
-	batch.Queue("EXPLAIN (ANALYZE, BUFFERS OFF, TIMING ON) "+bare, store.VectorLiteral(vec))
-	br := tx.SendBatch(ctx, batch)
-	if _, err := br.Exec(); err != nil {
-		b.Fatal(err)
-	}
-	rows, err := br.Query()
-	if err != nil {
-		b.Fatal(err)
-	}
-	plan, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := br.Close(); err != nil {
-		b.Fatal(err)
+	// Each plan is taken twice and the second kept: the first run of a
+	// query pays for reading the index into memory.
+	var plan []string
+	for range 2 {
+		batch := &pgx.Batch{}
+		batch.Queue("SELECT set_config('hnsw.ef_search', '40', true)")
+		batch.Queue("EXPLAIN (ANALYZE, BUFFERS OFF, TIMING ON) "+bare, store.VectorLiteral(vec))
+		br := tx.SendBatch(ctx, batch)
+		if _, err := br.Exec(); err != nil {
+			b.Fatal(err)
+		}
+		rows, err := br.Query()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if plan, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			b.Fatal(err)
+		}
+		if err := br.Close(); err != nil {
+			b.Fatal(err)
+		}
 	}
 	fmt.Fprintf(&plans, "bare KNN:\n%s\n\n", strings.Join(plan, "\n"))
 	filtered := store.RetrieveFilter{Collections: []string{"bench"}, Groups: []string{"g3"}}
@@ -308,9 +325,13 @@ func writePlans(b *testing.B, tx pgx.Tx, st *store.Store, m store.EmbeddingModel
 		mode string
 		f    store.RetrieveFilter
 	}{{"vector", f}, {"lexical", f}, {"hybrid", f}, {"hybrid", filtered}} {
-		plan, err := st.ExplainAnalyzeRetrieve(ctx, p.mode, m, store.RetrieveQuery{RetrieveFilter: p.f, Text: text, Vector: vec, K: 10})
-		if err != nil {
-			b.Fatal(err)
+		var plan string
+		for range 2 {
+			var err error
+			plan, err = st.ExplainAnalyzeRetrieve(ctx, p.mode, m, store.RetrieveQuery{RetrieveFilter: p.f, Text: text, Vector: vec, K: 10})
+			if err != nil {
+				b.Fatal(err)
+			}
 		}
 		fmt.Fprintf(&plans, "%s (groups %v) %q:\n%s\n\n", p.mode, p.f.Groups, text, plan)
 	}
