@@ -20,6 +20,12 @@
 #                         stated at 100k, the issue's scale)
 #   CIVITAS_BENCH_ONLY    a regular expression: run only the benchmarks
 #                         whose name matches (e.g. "retrieve|insert")
+#   CIVITAS_BENCH_NO_TERM_STATS=1  the insert benchmark runs with the
+#                         term_stats trigger off, to show what the
+#                         full-text statistics cost a write (a diagnosis,
+#                         not a configuration: its row is labelled)
+#   CIVITAS_BENCH_EXPLAIN=FILE     the retrieval benchmark writes the plans
+#                         of the KNN anchor and of each retrieval mode there
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 

@@ -209,6 +209,10 @@ weighted AS (
                      LIMIT @df_cap
                  ) x)
             END AS n
+        -- OFFSET 0 keeps the count a subquery of its own, run once per
+        -- term: pulled up, the CASE is copied into each of the four uses
+        -- of df.n above, and the chunks were counted four times.
+        OFFSET 0
     ) df
 ),
 -- candidates: the visible chunks that hold a selective term (one with
