@@ -11,7 +11,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/library"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/sources"
@@ -27,8 +27,8 @@ type core struct {
 	inf      *inference.Set
 	st       *store.Store
 	queue    *jobs.Queue
-	active   *models.Active
-	modelSvc *models.Service
+	active   *modeladmin.Active
+	modelSvc *modeladmin.Service
 	orig     originals.Store
 	lib      *library.Service
 	priv     *privacy.Service
@@ -89,8 +89,8 @@ func (c *core) open(ctx context.Context, cfg config.Config, maxConns int32) erro
 	// The active models come from the database (the flags only seed it),
 	// so that every replica answers with the same models and an admin's
 	// switch reaches all of them within the refresh interval.
-	c.active = models.NewActive(c.st, 5*time.Second, log)
-	c.modelSvc = models.New(models.Deps{Store: c.st, Ollama: c.inf, Active: c.active, Queue: c.queue}, modelsConfig(cfg), log)
+	c.active = modeladmin.NewActive(c.st, 5*time.Second, log)
+	c.modelSvc = modeladmin.New(modeladmin.Deps{Store: c.st, Ollama: c.inf, Active: c.active, Queue: c.queue}, modelsConfig(cfg), log)
 	if err := c.modelSvc.Seed(ctx, cfg.ChatModel, cfg.EmbedModel); err != nil {
 		return err
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/config"
 	"github.com/civitas-eu/civitas/internal/eval"
 	"github.com/civitas-eu/civitas/internal/inference"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/store"
 	"github.com/civitas-eu/civitas/prompts"
@@ -145,14 +145,14 @@ func evalEmbedModel(ctx context.Context, st *store.Store, configured, candidate 
 	if candidate != "" {
 		return candidate, nil
 	}
-	return models.EmbedModelFor(ctx, st, configured, nil)
+	return modeladmin.EmbedModelFor(ctx, st, configured, nil)
 }
 
 // prepareCandidate registers the candidate embedding model (it must be
 // installed and embed) and embeds the evaluated collections' chunks that
 // lack its vectors, leaving the active model as it is.
 func (m *Main) prepareCandidate(ctx context.Context, cfg config.Config, st *store.Store, inf *inference.Set, name string, collections []string, log *slog.Logger) error {
-	svc := models.New(models.Deps{Store: st, Ollama: inf}, modelsConfig(cfg), log)
+	svc := modeladmin.New(modeladmin.Deps{Store: st, Ollama: inf}, modelsConfig(cfg), log)
 	em, err := svc.PrepareEmbed(ctx, name)
 	if err != nil {
 		return err

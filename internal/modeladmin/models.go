@@ -1,6 +1,10 @@
-// Package models manages the Ollama models Civitas uses: the inventory of
-// installed models, pulling, importing and removing them, and switching
-// the active chat and embedding models at runtime without downtime.
+// Package modeladmin administers the Ollama models Civitas uses: the
+// inventory of installed models, pulling, importing and removing them,
+// which chat and embedding models are active, and switching them at
+// runtime without downtime (a re-embed job, held by the golden-question
+// guard when the new model does worse). It is named for that job, not
+// "models" (a bucket name the style guide avoids) nor "modelswitch"
+// (switching is only half of what it does; installs are the other half).
 //
 // The active models live in PostgreSQL (table active_models), so that
 // every assistant replica and cmd/ingest agree on them; each process
@@ -18,7 +22,7 @@
 // verifies no current chunk lacks a vector from the new one, so retrieval
 // never searches a model with missing vectors and never mixes two models
 // (it filters by the one model's id on its own partial index).
-package models
+package modeladmin
 
 import (
 	"context"
