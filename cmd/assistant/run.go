@@ -102,7 +102,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	ac := answerConfig(cfg)
 	ac.Models, ac.Reranker, ac.RerankCandidates = c.active, stg.reranker, 3*cfg.Rerank.TopN
 	var answerer server.Answerer
-	if answerer, err = answer.New(ac, retriever, stg.gen, documentSource{st}, tmpl, log); err != nil {
+	if answerer, err = answer.New(ac, retriever, stg.gen, retrieve.NewDocuments(st), tmpl, log); err != nil {
 		return err
 	}
 	if m.wrapAnswerer != nil {
@@ -131,7 +131,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		ChatCheck: func(ctx context.Context, model string) (modeladmin.ChatCheckReport, error) {
 			ac := answerConfig(cfg)
 			ac.Models = c.modelSvc.CandidateModels(model)
-			a, err := answer.New(ac, retriever, stg.gen, documentSource{st}, tmpl, log)
+			a, err := answer.New(ac, retriever, stg.gen, retrieve.NewDocuments(st), tmpl, log)
 			if err != nil {
 				return modeladmin.ChatCheckReport{}, err
 			}
