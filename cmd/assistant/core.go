@@ -42,7 +42,7 @@ type core struct {
 }
 
 // openCore connects (migrating per --migrate), seeds the active models and
-// registers the job handlers. close releases it.
+// registers the job handlers (jobHandlers). close releases it.
 func openCore(ctx context.Context, cfg config.Config, maxConns int32, log *slog.Logger) (*core, error) {
 	pool, err := connect(ctx, cfg, maxConns, log)
 	if err != nil {
@@ -80,9 +80,9 @@ func (c *core) open(ctx context.Context, cfg config.Config, maxConns int32) erro
 	if c.st, err = store.New(c.pool, storeOpts...); err != nil {
 		return err
 	}
-	// Background jobs (uploads, re-embedding, retention) come from a
-	// Postgres-backed queue; services register their handlers on it
-	// before it runs, in this process or in a worker.
+	// Background jobs (uploads, re-embedding, retention, source syncs)
+	// come from a Postgres-backed queue; the services enqueue on it, and
+	// open registers their handlers at its end (jobHandlers).
 	if c.queue, err = jobs.New(c.pool, log, jobs.Config{}); err != nil {
 		return err
 	}
@@ -120,9 +120,26 @@ func (c *core) open(ctx context.Context, cfg config.Config, maxConns int32) erro
 	if c.priv, err = privacy.New(c.pool, privacyConfig(cfg), log); err != nil {
 		return err
 	}
-	c.queue.Handle(privacy.JobKind, 1, c.priv.Handler())
 	c.sourcesTick = cfg.Sources.Tick
-	return c.openSources(cfg)
+	if err := c.openSources(cfg); err != nil {
+		return err
+	}
+	c.queue.Register(c.jobHandlers()...)
+	return nil
+}
+
+// jobHandlers are the kinds of background job, each from the service that
+// owns it with its kind and how many run at once in this process. They are
+// registered here, in one place, before the queue runs (by a server with
+// --jobs or by `assistant worker`); constructors register nothing, so a
+// process that only enqueues (`assistant models`) has no handlers.
+func (c *core) jobHandlers() []jobs.Registration {
+	return []jobs.Registration{
+		c.lib.Handler(),      // uploads and re-ingests
+		c.modelSvc.Handler(), // re-embeds after an embedding-model switch
+		c.priv.Handler(),     // the daily retention run
+		c.sources.Handler(),  // syncs of connected sources
+	}
 }
 
 // close stops the model refresh and closes the pool; jobs must have

@@ -64,7 +64,9 @@ func TestReembedJobResumedByAnotherWorker(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return modeladmin.New(modeladmin.Deps{Store: e.st, Ollama: e.llm, Active: modeladmin.NewActive(e.st, 0, nil), Queue: q}, cfg, log), q
+		svc := modeladmin.New(modeladmin.Deps{Store: e.st, Ollama: e.llm, Active: modeladmin.NewActive(e.st, 0, nil), Queue: q}, cfg, log)
+		q.Register(svc.Handler())
+		return svc, q
 	}
 	svcA, qa := worker("worker-a", cfg)
 	j, err := svcA.StartReembed(ctx, name, "admin")

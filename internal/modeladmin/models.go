@@ -144,17 +144,19 @@ type Service struct {
 	ctxLens map[string]int // context length, as Show reports it
 }
 
-// New returns a Service. With a queue, it registers the re-embed job
-// handler on it, so call New before the queue runs.
+// New returns a Service. With a queue, it enqueues re-embeds there: the
+// process that runs the queue registers Handler on it.
 func New(d Deps, cfg Config, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{st: d.Store, llm: d.Ollama, active: d.Active, queue: d.Queue, cfg: cfg.withDefaults(), log: log, dims: map[string]int{}, ctxLens: map[string]int{}, golden: d.Golden}
-	if s.queue != nil {
-		s.queue.Handle(JobReembed, 1, s.runReembedJob)
-	}
-	return s
+	return &Service{st: d.Store, llm: d.Ollama, active: d.Active, queue: d.Queue, cfg: cfg.withDefaults(), log: log, dims: map[string]int{}, ctxLens: map[string]int{}, golden: d.Golden}
+}
+
+// Handler is the re-embed job, one at a time: a re-embed keeps Ollama busy
+// enough, and there is one active embedding model to move to.
+func (s *Service) Handler() jobs.Registration {
+	return jobs.Registration{Kind: JobReembed, Concurrency: 1, Handler: s.runReembedJob}
 }
 
 // Active returns the process's cache of the active models.
