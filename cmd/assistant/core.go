@@ -11,7 +11,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/jobs"
 	"github.com/civitas-eu/civitas/internal/library"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/sources"
@@ -27,8 +27,8 @@ type core struct {
 	inf      *inference.Set
 	st       *store.Store
 	queue    *jobs.Queue
-	active   *models.Active
-	modelSvc *models.Service
+	active   *modeladmin.Active
+	modelSvc *modeladmin.Service
 	orig     originals.Store
 	lib      *library.Service
 	priv     *privacy.Service
@@ -42,7 +42,7 @@ type core struct {
 }
 
 // openCore connects (migrating per --migrate), seeds the active models and
-// registers the job handlers. close releases it.
+// registers the job handlers (jobHandlers). close releases it.
 func openCore(ctx context.Context, cfg config.Config, maxConns int32, log *slog.Logger) (*core, error) {
 	pool, err := connect(ctx, cfg, maxConns, log)
 	if err != nil {
@@ -80,17 +80,17 @@ func (c *core) open(ctx context.Context, cfg config.Config, maxConns int32) erro
 	if c.st, err = store.New(c.pool, storeOpts...); err != nil {
 		return err
 	}
-	// Background jobs (uploads, re-embedding, retention) come from a
-	// Postgres-backed queue; services register their handlers on it
-	// before it runs, in this process or in a worker.
+	// Background jobs (uploads, re-embedding, retention, source syncs)
+	// come from a Postgres-backed queue; the services enqueue on it, and
+	// open registers their handlers at its end (jobHandlers).
 	if c.queue, err = jobs.New(c.pool, log, jobs.Config{}); err != nil {
 		return err
 	}
 	// The active models come from the database (the flags only seed it),
 	// so that every replica answers with the same models and an admin's
 	// switch reaches all of them within the refresh interval.
-	c.active = models.NewActive(c.st, 5*time.Second, log)
-	c.modelSvc = models.New(models.Deps{Store: c.st, Ollama: c.inf, Active: c.active, Queue: c.queue}, modelsConfig(cfg), log)
+	c.active = modeladmin.NewActive(c.st, 5*time.Second, log)
+	c.modelSvc = modeladmin.New(modeladmin.Deps{Store: c.st, Ollama: c.inf, Active: c.active, Queue: c.queue}, modelsConfig(cfg), log)
 	if err := c.modelSvc.Seed(ctx, cfg.ChatModel, cfg.EmbedModel); err != nil {
 		return err
 	}
@@ -120,9 +120,26 @@ func (c *core) open(ctx context.Context, cfg config.Config, maxConns int32) erro
 	if c.priv, err = privacy.New(c.pool, privacyConfig(cfg), log); err != nil {
 		return err
 	}
-	c.queue.Handle(privacy.JobKind, 1, c.priv.Handler())
 	c.sourcesTick = cfg.Sources.Tick
-	return c.openSources(cfg)
+	if err := c.openSources(cfg); err != nil {
+		return err
+	}
+	c.queue.Register(c.jobHandlers()...)
+	return nil
+}
+
+// jobHandlers are the kinds of background job, each from the service that
+// owns it with its kind and how many run at once in this process. They are
+// registered here, in one place, before the queue runs (by a server with
+// --jobs or by `assistant worker`); constructors register nothing, so a
+// process that only enqueues (`assistant models`) has no handlers.
+func (c *core) jobHandlers() []jobs.Registration {
+	return []jobs.Registration{
+		c.lib.Handler(),      // uploads and re-ingests
+		c.modelSvc.Handler(), // re-embeds after an embedding-model switch
+		c.priv.Handler(),     // the daily retention run
+		c.sources.Handler(),  // syncs of connected sources
+	}
 }
 
 // close stops the model refresh and closes the pool; jobs must have

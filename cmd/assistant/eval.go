@@ -8,28 +8,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
-	"strings"
 
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/config"
 	"github.com/civitas-eu/civitas/internal/eval"
 	"github.com/civitas-eu/civitas/internal/inference"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/store"
 	"github.com/civitas-eu/civitas/prompts"
 )
-
-// answerMetrics score generated answers: whether they cite the expected
-// document, and whether unanswerable questions get the honest refusal.
-type answerMetrics struct {
-	CitationAccuracy float64 `json:"citation_accuracy"` // answerable questions citing the expected file
-	RefusalAccuracy  float64 `json:"refusal_accuracy"`  // unanswerable questions answered "not covered"
-	Answerable       int     `json:"answerable"`
-	Unanswerable     int     `json:"unanswerable"`
-	ChatModel        string  `json:"chat_model"`
-}
 
 // runEval is `assistant eval`: retrieval quality (hit@k, MRR) for lexical,
 // vector and hybrid retrieval over a QA file, and with --answers the
@@ -93,7 +81,7 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	var am *answerMetrics
+	var am *eval.AnswerMetrics
 	if withAnswers {
 		// The chat model the assistant serves with, too.
 		if active, err := st.ActiveModels(ctx); err == nil {
@@ -111,7 +99,7 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		if am, err = scoreAnswers(ctx, svc, questions, opts); err != nil {
+		if am, err = eval.ScoreAnswers(ctx, svc, questions, opts); err != nil {
 			return err
 		}
 		am.ChatModel = cfg.ChatModel
@@ -145,14 +133,14 @@ func evalEmbedModel(ctx context.Context, st *store.Store, configured, candidate 
 	if candidate != "" {
 		return candidate, nil
 	}
-	return models.EmbedModelFor(ctx, st, configured, nil)
+	return modeladmin.EmbedModelFor(ctx, st, configured, nil)
 }
 
 // prepareCandidate registers the candidate embedding model (it must be
 // installed and embed) and embeds the evaluated collections' chunks that
 // lack its vectors, leaving the active model as it is.
 func (m *Main) prepareCandidate(ctx context.Context, cfg config.Config, st *store.Store, inf *inference.Set, name string, collections []string, log *slog.Logger) error {
-	svc := models.New(models.Deps{Store: st, Ollama: inf}, modelsConfig(cfg), log)
+	svc := modeladmin.New(modeladmin.Deps{Store: st, Ollama: inf}, modelsConfig(cfg), log)
 	em, err := svc.PrepareEmbed(ctx, name)
 	if err != nil {
 		return err
@@ -165,43 +153,4 @@ func (m *Main) prepareCandidate(ctx context.Context, cfg config.Config, st *stor
 		fmt.Fprintf(m.Stderr, "embedded %d chunks with %s for the evaluation (the active model is unchanged)\n", n, em.Name)
 	}
 	return nil
-}
-
-func scoreAnswers(ctx context.Context, svc *answer.Service, questions []eval.Question, opts eval.Options) (*answerMetrics, error) {
-	var am answerMetrics
-	var cited, refused int
-	for _, q := range questions {
-		var sources []answer.Source
-		d, err := svc.Answer(ctx, answer.Request{Question: q.Question, Language: q.Lang, Collections: opts.Collections, Groups: opts.Groups},
-			func(e answer.Event) error {
-				if e.Type == answer.EventSources {
-					sources = e.Sources
-				}
-				return nil
-			})
-		if err != nil {
-			return nil, fmt.Errorf("answer %s: %w", q.ID, err)
-		}
-		if !q.Answerable {
-			am.Unanswerable++
-			if d.Mode == answer.ModeNotCovered {
-				refused++
-			}
-			continue
-		}
-		am.Answerable++
-		if slices.ContainsFunc(d.Citations, func(c answer.Citation) bool {
-			i := slices.IndexFunc(sources, func(s answer.Source) bool { return s.N == c.N })
-			return i >= 0 && q.File != "" && strings.HasSuffix(sources[i].SourceURI, q.File)
-		}) {
-			cited++
-		}
-	}
-	if am.Answerable > 0 {
-		am.CitationAccuracy = float64(cited) / float64(am.Answerable)
-	}
-	if am.Unanswerable > 0 {
-		am.RefusalAccuracy = float64(refused) / float64(am.Unanswerable)
-	}
-	return &am, nil
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/config"
 	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/jobs"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -69,8 +69,8 @@ func (m *Main) runModels(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	active := models.NewActive(st, 0, log)
-	svc := models.New(models.Deps{Store: st, Ollama: inf, Active: active, Queue: queue}, modelsConfig(cfg), log)
+	active := modeladmin.NewActive(st, 0, log)
+	svc := modeladmin.New(modeladmin.Deps{Store: st, Ollama: inf, Active: active, Queue: queue}, modelsConfig(cfg), log)
 	if err := svc.Seed(ctx, cfg.ChatModel, cfg.EmbedModel); err != nil {
 		return err
 	}
@@ -158,7 +158,7 @@ func (m *Main) runModels(ctx context.Context, args []string) error {
 
 // modelsUse switches the chat model, or re-embeds and switches the
 // embedding model.
-func (m *Main) modelsUse(ctx context.Context, svc *models.Service, role, name, by string, background bool) error {
+func (m *Main) modelsUse(ctx context.Context, svc *modeladmin.Service, role, name, by string, background bool) error {
 	switch role {
 	case store.RoleChat:
 		c, err := svc.UseChat(ctx, name, by)
@@ -204,7 +204,7 @@ func (m *Main) modelsUse(ctx context.Context, svc *models.Service, role, name, b
 
 // modelsStatus prints the active models, the latest re-embed and the
 // latest changes.
-func (m *Main) modelsStatus(ctx context.Context, svc *models.Service, asJSON bool) error {
+func (m *Main) modelsStatus(ctx context.Context, svc *modeladmin.Service, asJSON bool) error {
 	chat, embed := svc.Active().Get()
 	job, err := svc.LatestReembed(ctx)
 	if err != nil {
@@ -220,7 +220,7 @@ func (m *Main) modelsStatus(ctx context.Context, svc *models.Service, asJSON boo
 	fmt.Fprintf(m.Stdout, "chat:  %s (%.19s) since %s by %s\n", chat.Model, chat.Digest, chat.Since.Format(time.DateTime), chat.ChangedBy)
 	fmt.Fprintf(m.Stdout, "embed: %s (%.19s) since %s by %s\n", embed.Model, embed.Digest, embed.Since.Format(time.DateTime), embed.ChangedBy)
 	if job != nil {
-		var a models.ReembedArgs
+		var a modeladmin.ReembedArgs
 		_ = json.Unmarshal(job.Args, &a)
 		fmt.Fprintf(m.Stdout, "re-embed: job %d with %s: %s, %d/%d chunks %s\n", job.ID, a.Model, job.Status, job.Progress.Done, job.Progress.Total, job.Error)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/config"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/privacy"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
@@ -102,7 +102,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	ac := answerConfig(cfg)
 	ac.Models, ac.Reranker, ac.RerankCandidates = c.active, stg.reranker, 3*cfg.Rerank.TopN
 	var answerer server.Answerer
-	if answerer, err = answer.New(ac, retriever, stg.gen, documentSource{st}, tmpl, log); err != nil {
+	if answerer, err = answer.New(ac, retriever, stg.gen, retrieve.NewDocuments(st), tmpl, log); err != nil {
 		return err
 	}
 	if m.wrapAnswerer != nil {
@@ -128,12 +128,12 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 			GapSimilarity: cfg.Insight.GapSimilarity, RetentionAction: cfg.RetentionAction},
 	}, log, server.Deps{DB: pool, Models: inf, Store: st, Answerer: answerer, Library: lib, Auth: authn, AuditDB: pool, Privacy: priv,
 		Active: c.active, ModelAdmin: c.modelSvc, Originals: c.orig, Sources: c.sourcesService(), Collectors: stg.collectors,
-		ChatCheck: func(ctx context.Context, model string) (models.ChatCheckReport, error) {
+		ChatCheck: func(ctx context.Context, model string) (modeladmin.ChatCheckReport, error) {
 			ac := answerConfig(cfg)
 			ac.Models = c.modelSvc.CandidateModels(model)
-			a, err := answer.New(ac, retriever, stg.gen, documentSource{st}, tmpl, log)
+			a, err := answer.New(ac, retriever, stg.gen, retrieve.NewDocuments(st), tmpl, log)
 			if err != nil {
-				return models.ChatCheckReport{}, err
+				return modeladmin.ChatCheckReport{}, err
 			}
 			return c.modelSvc.CheckChat(ctx, model, a, 0)
 		}})
@@ -262,12 +262,12 @@ func serverLimits(cfg config.Config) server.Limits {
 
 // modelsConfig is the model service's part of the configuration, the
 // same for serving and for `assistant models`.
-func modelsConfig(cfg config.Config) models.Config {
+func modelsConfig(cfg config.Config) modeladmin.Config {
 	pause := cfg.ReembedPause
 	if pause == 0 {
-		pause = -1 // models.Config reads 0 as its default
+		pause = -1 // modeladmin.Config reads 0 as its default
 	}
-	return models.Config{ReembedBatch: cfg.ReembedBatch, ReembedPause: pause, ImportDir: cfg.ModelsImportDir}
+	return modeladmin.Config{ReembedBatch: cfg.ReembedBatch, ReembedPause: pause, ImportDir: cfg.ModelsImportDir}
 }
 
 // answerConfig is the answer service's part of the configuration, the same

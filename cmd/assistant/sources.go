@@ -12,7 +12,7 @@ import (
 )
 
 // openSources builds the sources engine over c's database and ingest
-// pipeline and registers its sync jobs on c's queue.
+// pipeline; its sync jobs are registered with the others (jobHandlers).
 func (c *core) openSources(cfg config.Config) error {
 	st, err := sources.NewStore(c.pool)
 	if err != nil {
@@ -34,9 +34,6 @@ func (c *core) openSources(cfg config.Config) error {
 				ActiveEmbedModel: func(context.Context) (string, error) { _, e := c.active.ActiveModels(); return e, nil }}, nil
 		},
 	}, c.log)
-	// Two syncs at a time per process; each source at most once across
-	// all processes (the engine's lease).
-	c.queue.Handle(sources.JobKind, 2, c.sources.Handler())
 	return nil
 }
 

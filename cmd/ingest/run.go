@@ -18,7 +18,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/extract"
 	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/ingest"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -126,7 +126,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 	in := ingest.New(st, inference.New(cfg, log).EmbedPool, log)
 	// Chunks are embedded with the model retrieval searches: the active
 	// one an admin chose, which --embed-model only seeds.
-	embedModel, err := models.EmbedModelFor(ctx, st, cfg.EmbedModel, log)
+	embedModel, err := modeladmin.EmbedModelFor(ctx, st, cfg.EmbedModel, log)
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ func (m *Main) Run(ctx context.Context, args []string) error {
 		Roots: roots, Collection: f.collection, Groups: f.groups, Language: strings.ToLower(f.language),
 		Include: f.incl, Exclude: f.excl, Prune: f.prune, DryRun: f.dryRun, Force: f.force,
 		Workers: f.workers, BatchSize: f.batch, EmbedModel: embedModel, Lease: f.lease, LexicalOnly: f.lexicalOnly,
-		ActiveEmbedModel: func(ctx context.Context) (string, error) { return models.EmbedModelFor(ctx, st, "", nil) },
+		ActiveEmbedModel: func(ctx context.Context) (string, error) { return modeladmin.EmbedModelFor(ctx, st, "", nil) },
 		Extract:          extract.DefaultOptions(),
 	}
 	opts.Extract.MaxBytes = f.maxMB << 20

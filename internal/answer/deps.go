@@ -45,7 +45,7 @@ type DocumentSource interface {
 	DocumentChunks(ctx context.Context, docID int64, groups []string) ([]retrieve.Passage, error)
 }
 
-// Models names the chat and embedding models in force; *models.Active
+// Models names the chat and embedding models in force; *modeladmin.Active
 // implements it. ActiveModels must be cheap (it is called once per
 // answer) and never fail: it returns the last models it knew. An empty
 // embed name means the retriever's own default.

@@ -7,6 +7,9 @@
 // A passage holds the answer when it comes from the expected file and
 // contains the reference quote, or covers one of the expected pages (see
 // Hit). `assistant eval` prints the Report as a table or as JSON.
+//
+// ScoreAnswers scores generated answers for `assistant eval --answers`:
+// citations of the expected file, and refusals of unanswerable questions.
 package eval
 
 import (

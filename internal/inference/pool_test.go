@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/inference"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/ollama"
 )
 
-var _ models.Backend = (*inference.Set)(nil)
+var _ modeladmin.Backend = (*inference.Set)(nil)
 
 // fakeBackend is a host whose answers the test scripts; methods without a
 // Func fail as unreachable.

@@ -11,7 +11,7 @@ WHERE status IN ('done', 'failed', 'cancelled') AND coalesce(finished_at, update
 -- name: PseudonymiseUser
 -- Jobs stay (a running one must finish; finished ones go with retention)
 -- but name the user only by pseudonym ($2), in created_by and in an
--- argument "by" (models.ReembedArgs).
+-- argument "by" (modeladmin.ReembedArgs).
 UPDATE jobs SET
     created_by = CASE WHEN created_by = $1 THEN $2 ELSE created_by END,
     args = CASE WHEN args->>'by' = $1 THEN jsonb_set(args, '{by}', to_jsonb($2::text)) ELSE args END

@@ -86,7 +86,8 @@ func inputErr(field, format string, args ...any) error {
 	return &InputError{Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// Service is the library. Create it with New before the queue runs.
+// Service is the library. Create it with New and register its Handler
+// before the queue runs.
 type Service struct {
 	store    *store.Store
 	queue    *jobs.Queue
@@ -106,8 +107,9 @@ type pathLock struct {
 	users int
 }
 
-// New returns the library and registers its job handler with q. emb
-// embeds the chunks (an *ollama.Client).
+// New returns the library, which enqueues its jobs on q; register its
+// Handler with q before the queue runs. emb embeds the chunks (an
+// *ollama.Client).
 func New(st *store.Store, q *jobs.Queue, emb ingest.Embedder, log *slog.Logger, cfg Config) (*Service, error) {
 	if cfg.UploadDir == "" {
 		return nil, errors.New("library: no upload directory configured")
@@ -137,8 +139,14 @@ func New(st *store.Store, q *jobs.Queue, emb ingest.Embedder, log *slog.Logger, 
 	if err := os.MkdirAll(s.incoming, 0o750); err != nil {
 		return nil, fmt.Errorf("library: create upload directory (--upload-dir): %w", err)
 	}
-	q.Handle(cfg.Kind, cfg.Concurrency, s.handle, jobs.OnEnd(s.ended))
 	return s, nil
+}
+
+// Handler is the library's upload and re-ingest jobs: Config.Kind, run
+// Config.Concurrency at a time, each ended job's file released (ended).
+func (s *Service) Handler() jobs.Registration {
+	return jobs.Registration{Kind: s.cfg.Kind, Concurrency: s.cfg.Concurrency, Handler: s.handle,
+		Options: []jobs.HandleOption{jobs.OnEnd(s.ended)}}
 }
 
 // lockPath holds the lock of one document path until the returned

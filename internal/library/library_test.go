@@ -78,6 +78,7 @@ func (e env) worker(t *testing.T, name string, emb ingest.Embedder, options ...f
 	if err != nil {
 		t.Fatal(err)
 	}
+	q.Register(lib.Handler())
 	w := &worker{queue: q, lib: lib}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

@@ -43,7 +43,7 @@ func TestScheduledRetentionJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q.Handle(privacy.JobKind, 1, svc.Handler())
+	q.Register(svc.Handler())
 	start := time.Now()
 	runDone := make(chan error, 1)
 	go func() { runDone <- q.Run(ctx) }()

@@ -123,18 +123,20 @@ func (s *Service) pseudonymiseDue(ctx context.Context, tx pgx.Tx, res *Retention
 	return all, nil
 }
 
-// Handler is the retention job's handler; it is safe to run again after a
-// crash, as a run is one transaction.
-func (s *Service) Handler() jobs.Handler {
-	return func(ctx context.Context, _ jobs.Job, r *jobs.Reporter) error {
-		res, err := s.RunRetention(ctx, time.Now())
-		if err != nil {
-			return err
-		}
-		s.log.Info("retention run", "action", res.Action, "cutoff", res.Cutoff, "conversations", res.Conversations,
-			"answers", res.Answers, "jobs", res.Jobs, "audit_personal_removed", len(res.PersonalRemoved))
-		return r.SetResult(ctx, res)
+// Handler is the retention job, one at a time; it is safe to run again
+// after a crash, as a run is one transaction.
+func (s *Service) Handler() jobs.Registration {
+	return jobs.Registration{Kind: JobKind, Concurrency: 1, Handler: s.runRetentionJob}
+}
+
+func (s *Service) runRetentionJob(ctx context.Context, _ jobs.Job, r *jobs.Reporter) error {
+	res, err := s.RunRetention(ctx, time.Now())
+	if err != nil {
+		return err
 	}
+	s.log.Info("retention run", "action", res.Action, "cutoff", res.Cutoff, "conversations", res.Conversations,
+		"answers", res.Answers, "jobs", res.Jobs, "audit_personal_removed", len(res.PersonalRemoved))
+	return r.SetResult(ctx, res)
 }
 
 // Schedule enqueues a retention job now and then every interval until ctx

@@ -14,6 +14,9 @@
 // (boilerplate repeated across documents) are collapsed, an optional
 // Reranker reorders what is left, no document contributes more than a few
 // passages, and each passage can be widened by its neighbouring chunks.
+//
+// Documents gives whole documents as passages instead, for requests scoped
+// to a few documents, under the same access rule.
 package retrieve
 
 import (

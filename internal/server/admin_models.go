@@ -10,7 +10,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/jobs"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -53,7 +53,7 @@ func (s *Server) activeModels() (chat, embed string) {
 // adminError gives a refusal its reason as an invalid request; anything
 // else goes to writeError unchanged.
 func adminError(err error) error {
-	var re *models.RefusedError
+	var re *modeladmin.RefusedError
 	if errors.As(err, &re) {
 		return errorf(CodeInvalid, re.Reason)
 	}
@@ -99,10 +99,10 @@ func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := struct {
-		Active  activeJSON     `json:"active"`
-		Models  []models.Model `json:"models"`
-		Reembed *jobs.Job      `json:"reembed"`
-		Changes []changeJSON   `json:"changes"`
+		Active  activeJSON         `json:"active"`
+		Models  []modeladmin.Model `json:"models"`
+		Reembed *jobs.Job          `json:"reembed"`
+		Changes []changeJSON       `json:"changes"`
 		// Hosts are the chat and embedding hosts and their state.
 		Hosts []inference.HostState `json:"hosts"`
 		// CanInstall says whether pull, import and remove work: they need
@@ -163,7 +163,7 @@ func (s *Server) pullModel(w http.ResponseWriter, r *http.Request) {
 	err := s.modelAdmin.Pull(r.Context(), strings.TrimSpace(req.Name), func(p ollama.Progress) error { return send(p) })
 	if err != nil {
 		msg := "the pull failed (a server without internet access must import GGUF files instead)"
-		var re *models.RefusedError
+		var re *modeladmin.RefusedError
 		switch {
 		case errors.As(err, &re):
 			msg = re.Reason

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/civitas-eu/civitas/internal/dbtest"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -63,7 +63,7 @@ func BenchmarkReembedChatLatency(b *testing.B) {
 			idle = append(idle, firstToken(b, ab.url))
 		}
 		type outcome struct {
-			res models.ReembedResult
+			res modeladmin.ReembedResult
 			err error
 		}
 		done := make(chan outcome, 1)

@@ -16,7 +16,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/jobs"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/server"
@@ -28,8 +28,8 @@ import (
 // the database and managed through the admin API.
 type adminBundle struct {
 	bundle
-	svc    *models.Service
-	active *models.Active
+	svc    *modeladmin.Service
+	active *modeladmin.Active
 	queue  *jobs.Queue
 }
 
@@ -51,9 +51,9 @@ func setupAdmin(t testing.TB) adminBundle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b.active = models.NewActive(st, time.Second, log)
-	b.svc = models.New(models.Deps{Store: st, Ollama: llm, Active: b.active, Queue: b.queue},
-		models.Config{ImportDir: ollamatest.ModelsDir()}, log)
+	b.active = modeladmin.NewActive(st, time.Second, log)
+	b.svc = modeladmin.New(modeladmin.Deps{Store: st, Ollama: llm, Active: b.active, Queue: b.queue},
+		modeladmin.Config{ImportDir: ollamatest.ModelsDir()}, log)
 	if err := b.svc.Seed(ctx, b.chatModel, b.embedModel); err != nil {
 		t.Fatal(err)
 	}
@@ -119,12 +119,12 @@ func TestAdminModelInventoryImportRemove(t *testing.T) {
 	resp, body := request(t, "GET", b.url+"/api/admin/models", "root", admin, nil, nil)
 	var inv struct {
 		Active struct{ Chat, Embed string }
-		Models []models.Model
+		Models []modeladmin.Model
 	}
 	if err := json.Unmarshal(body, &inv); resp.StatusCode != http.StatusOK || err != nil {
 		t.Fatalf("GET models = %d %s (%v)", resp.StatusCode, body, err)
 	}
-	seen := map[string]models.Model{}
+	seen := map[string]modeladmin.Model{}
 	for _, m := range inv.Models {
 		seen[m.Name] = m
 	}

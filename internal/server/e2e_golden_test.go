@@ -16,7 +16,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/jobs"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
 	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -112,8 +112,8 @@ func TestBrowserAdminGoldenComparison(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	active := models.NewActive(st, time.Second, log)
-	svc := models.New(models.Deps{Store: st, Ollama: llm, Active: active, Queue: q}, models.Config{}, log)
+	active := modeladmin.NewActive(st, time.Second, log)
+	svc := modeladmin.New(modeladmin.Deps{Store: st, Ollama: llm, Active: active, Queue: q}, modeladmin.Config{}, log)
 	if err := svc.Seed(bg, chat, embed); err != nil {
 		t.Fatal(err)
 	}
@@ -122,24 +122,24 @@ func TestBrowserAdminGoldenComparison(t *testing.T) {
 	}
 	_, current := active.ActiveModels()
 	// A finished re-embed to stories260k that the golden questions held.
-	result, _ := json.Marshal(models.ReembedResult{Model: chat, Total: 12, AwaitingConfirmation: true,
-		Golden: &models.GoldenComparison{Old: models.GoldenScore{Model: current, N: 5, Hit5: 1, MRR: 0.9},
-			New: models.GoldenScore{Model: chat, N: 5, Hit5: 0.4, MRR: 0.25}, Worse: true}})
+	result, _ := json.Marshal(modeladmin.ReembedResult{Model: chat, Total: 12, AwaitingConfirmation: true,
+		Golden: &modeladmin.GoldenComparison{Old: modeladmin.GoldenScore{Model: current, N: 5, Hit5: 1, MRR: 0.9},
+			New: modeladmin.GoldenScore{Model: chat, N: 5, Hit5: 0.4, MRR: 0.25}, Worse: true}})
 	var jobID int64
 	if err := pool.QueryRow(bg, `INSERT INTO jobs (kind, args, status, result, progress_done, progress_total, finished_at)
-		VALUES ($1, $2, 'done', $3, 12, 12, now()) RETURNING id`, models.JobReembed, fmt.Sprintf(`{"model":%q}`, chat), string(result)).Scan(&jobID); err != nil {
+		VALUES ($1, $2, 'done', $3, 12, 12, now()) RETURNING id`, modeladmin.JobReembed, fmt.Sprintf(`{"model":%q}`, chat), string(result)).Scan(&jobID); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_, _ = pool.Exec(bg, "DELETE FROM jobs WHERE kind = $1 AND id >= $2", models.JobReembed, jobID)
+		_, _ = pool.Exec(bg, "DELETE FROM jobs WHERE kind = $1 AND id >= $2", modeladmin.JobReembed, jobID)
 	})
 	checked := ""
 	srv := server.New(server.Config{ChatModel: chat, EmbedModel: embed, Auth: auth.Config{DevUser: "root", DevGroups: []string{auth.GroupAdmin}}}, log,
 		server.Deps{DB: pool, Models: llm, Store: st, Active: active, ModelAdmin: svc,
-			ChatCheck: func(_ context.Context, model string) (models.ChatCheckReport, error) {
+			ChatCheck: func(_ context.Context, model string) (modeladmin.ChatCheckReport, error) {
 				checked = model
-				return models.ChatCheckReport{Model: model, Checks: []models.ChatCheckResult{
-					{Check: models.CheckCitationsExist, Passed: 1, Failed: 4}, {Check: models.CheckRefusesNoSources, Passed: 5}}}, nil
+				return modeladmin.ChatCheckReport{Model: model, Checks: []modeladmin.ChatCheckResult{
+					{Check: modeladmin.CheckCitationsExist, Passed: 1, Failed: 4}, {Check: modeladmin.CheckRefusesNoSources, Passed: 5}}}, nil
 			}})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
@@ -166,12 +166,12 @@ func TestBrowserAdminGoldenComparison(t *testing.T) {
 	waitFor(t, ctx, "the confirmed job", `document.getElementById('golden-held').textContent.includes('confirmed') || document.getElementById('reembed').dataset.status === 'queued'`, 20*time.Second)
 	var force bool
 	if err := pool.QueryRow(bg, `SELECT (args->>'force')::bool FROM jobs WHERE kind = $1 AND id > $2 ORDER BY id DESC LIMIT 1`,
-		models.JobReembed, jobID).Scan(&force); err != nil || !force {
+		modeladmin.JobReembed, jobID).Scan(&force); err != nil || !force {
 		t.Errorf("no forced re-embed queued (%v)", err)
 	}
 	var audited int
 	if err := pool.QueryRow(bg, `SELECT count(*) FROM audit_log WHERE action = $1 AND target = $2 AND at > now() - interval '5 minutes'`,
-		models.ActionEmbedSwitchForced, "model:"+chat).Scan(&audited); err != nil || audited == 0 {
+		modeladmin.ActionEmbedSwitchForced, "model:"+chat).Scan(&audited); err != nil || audited == 0 {
 		t.Errorf("the confirmation is not in the audit trail (%v)", err)
 	}
 

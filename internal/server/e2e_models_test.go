@@ -18,7 +18,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/inference"
 	"github.com/civitas-eu/civitas/internal/jobs"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
 	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -29,8 +29,8 @@ import (
 type modelsUI struct {
 	bundle
 	user   string
-	svc    *models.Service
-	active *models.Active
+	svc    *modeladmin.Service
+	active *modeladmin.Active
 	embed0 string // the embedding model active when the test began
 }
 
@@ -52,15 +52,16 @@ func setupModelsUI(t *testing.T) modelsUI {
 	if err != nil {
 		t.Fatal(err)
 	}
-	u.active = models.NewActive(st, time.Second, log)
+	u.active = modeladmin.NewActive(st, time.Second, log)
 	// Large unthrottled batches: the re-embed covers every chunk of the
 	// shared database, not only this test's.
 	// Through the inference pools, as cmd/assistant wires them, so that
 	// the page shows the hosts.
 	backend := &inference.Set{ChatPool: inference.NewPool(inference.PoolConfig{Role: "chat", Kind: inference.KindOllama}, nil, llm),
 		EmbedPool: inference.NewPool(inference.PoolConfig{Role: "embed", Kind: inference.KindOllama}, nil, llm)}
-	u.svc = models.New(models.Deps{Store: st, Ollama: backend, Active: u.active, Queue: q},
-		models.Config{ImportDir: ollamatest.ModelsDir(), ReembedBatch: 128, ReembedPause: -1}, log)
+	u.svc = modeladmin.New(modeladmin.Deps{Store: st, Ollama: backend, Active: u.active, Queue: q},
+		modeladmin.Config{ImportDir: ollamatest.ModelsDir(), ReembedBatch: 128, ReembedPause: -1}, log)
+	q.Register(u.svc.Handler())
 	if err := u.svc.Seed(ctx, u.chatModel, u.embedModel); err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ import (
 // Golden questions (store.GoldenQuestion), kept by knowledge managers per
 // collection: listed, imported from a QA file in the eval format, added
 // one by one or promoted from an answer a user rated helpful, and deleted.
-// They guard embedding-model switches (internal/models, golden.go).
+// They guard embedding-model switches (internal/modeladmin, golden.go).
 
 // Audit actions of the golden-question routes. Details name the
 // collection and the origin, never the question (a person may have

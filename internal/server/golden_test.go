@@ -14,7 +14,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/dbtest"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/sharedtest"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -244,12 +244,12 @@ func TestChatCheckRouteForAdminsOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	var asked []string
-	check := func(_ context.Context, model string) (models.ChatCheckReport, error) {
+	check := func(_ context.Context, model string) (modeladmin.ChatCheckReport, error) {
 		asked = append(asked, model)
-		return models.ChatCheckReport{Model: model, Checks: []models.ChatCheckResult{
-			{Check: models.CheckCitationsExist, Passed: 3, Failed: 2}, {Check: models.CheckRefusesNoSources, Passed: 5}}}, nil
+		return modeladmin.ChatCheckReport{Model: model, Checks: []modeladmin.ChatCheckResult{
+			{Check: modeladmin.CheckCitationsExist, Passed: 3, Failed: 2}, {Check: modeladmin.CheckRefusesNoSources, Passed: 5}}}, nil
 	}
-	serve := func(c func(context.Context, string) (models.ChatCheckReport, error)) string {
+	serve := func(c func(context.Context, string) (modeladmin.ChatCheckReport, error)) string {
 		srv := server.New(server.Config{Auth: orProxyHeaders(auth.Config{})}, slog.New(slog.DiscardHandler),
 			server.Deps{DB: pool, Store: st, ChatCheck: c})
 		ts := httptest.NewServer(srv.Handler())
@@ -267,7 +267,7 @@ func TestChatCheckRouteForAdminsOnly(t *testing.T) {
 		t.Fatalf("a refused caller ran the checks: %v", asked)
 	}
 	resp, b := request(t, "POST", u, "root", []string{auth.GroupAdmin}, body, nil)
-	var rep models.ChatCheckReport
+	var rep modeladmin.ChatCheckReport
 	if err := json.Unmarshal(b, &rep); err != nil || resp.StatusCode != 200 || rep.Model != "candidate:1b" || len(rep.Checks) != 2 || rep.Checks[0].Failed != 2 {
 		t.Errorf("as admin: %d %s", resp.StatusCode, b)
 	}

@@ -72,6 +72,7 @@ func setupLibraryOn(t *testing.T, pool *pgxpool.Pool, maxFile, maxRequest int64,
 	if err != nil {
 		t.Fatal(err)
 	}
+	q.Register(lib.Handler())
 	srv := server.New(server.Config{EmbedModel: model, MaxUploadRequestBytes: maxRequest, Auth: orProxyHeaders(a)}, log, server.Deps{DB: pool, Models: llm, Store: st, Library: lib, Originals: orig})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

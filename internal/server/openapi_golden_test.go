@@ -11,7 +11,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/dbtest"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/server"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -160,11 +160,11 @@ func TestOpenAPIAdminGoldenResponsesMatchSchemas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check := func(_ context.Context, model string) (models.ChatCheckReport, error) {
-		return models.ChatCheckReport{Model: model, Checks: []models.ChatCheckResult{
-			{Check: models.CheckCitationsExist, Passed: 3, Failed: 2}, {Check: models.CheckRefusesNoSources, Passed: 5}}}, nil
+	check := func(_ context.Context, model string) (modeladmin.ChatCheckReport, error) {
+		return modeladmin.ChatCheckReport{Model: model, Checks: []modeladmin.ChatCheckResult{
+			{Check: modeladmin.CheckCitationsExist, Passed: 3, Failed: 2}, {Check: modeladmin.CheckRefusesNoSources, Passed: 5}}}, nil
 	}
-	serve := func(c func(context.Context, string) (models.ChatCheckReport, error)) string {
+	serve := func(c func(context.Context, string) (modeladmin.ChatCheckReport, error)) string {
 		srv := server.New(server.Config{Auth: orProxyHeaders(auth.Config{})}, slog.New(slog.DiscardHandler),
 			server.Deps{DB: pool, Store: st, ChatCheck: c})
 		ts := httptest.NewServer(srv.Handler())

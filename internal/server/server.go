@@ -18,7 +18,7 @@ import (
 	"github.com/civitas-eu/civitas/internal/audit"
 	"github.com/civitas-eu/civitas/internal/auth"
 	"github.com/civitas-eu/civitas/internal/insight"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/originals"
 	"github.com/civitas-eu/civitas/internal/privacy"
@@ -98,12 +98,12 @@ type Server struct {
 	web      *web.Assets
 	// active names the models in force, read per request; nil: cfg's.
 	active     answer.Models
-	modelAdmin *models.Service
+	modelAdmin *modeladmin.Service
 	originals  originals.Store
 	hosts      []publicHost // from cfg.PublicURLs
 	roles      auth.Roles   // the groups granting roles, from the authenticator
 	fileHashes *fileHashes  // sums of served document files (filehash.go)
-	chatCheck  func(ctx context.Context, model string) (models.ChatCheckReport, error)
+	chatCheck  func(ctx context.Context, model string) (modeladmin.ChatCheckReport, error)
 	insight    *insight.Service // nil without a store
 	sources    *SourcesService  // nil: the /api/sources routes answer 503
 }
@@ -128,13 +128,13 @@ type Deps struct {
 	// Config's (they change at runtime).
 	Active answer.Models
 	// ModelAdmin serves the admin model routes; nil answers them 503.
-	ModelAdmin *models.Service
+	ModelAdmin *modeladmin.Service
 	// Originals holds documents' original files (documents.go); nil
 	// serves only files found at their source path.
 	Originals originals.Store
 	// ChatCheck runs the golden-question checks on a candidate chat model
-	// (models.Service.CheckChat); nil answers its route 503.
-	ChatCheck func(ctx context.Context, model string) (models.ChatCheckReport, error)
+	// (modeladmin.Service.CheckChat); nil answers its route 503.
+	ChatCheck func(ctx context.Context, model string) (modeladmin.ChatCheckReport, error)
 	// Sources serves the /api/sources routes (sources.go); nil answers
 	// them 503.
 	Sources *SourcesService

@@ -18,24 +18,30 @@ type JobArgs struct {
 	SourceID int64 `json:"source_id"`
 }
 
-// Handler runs sync jobs. A source another worker is syncing is retried
-// later; a failed run is recorded and the job done (the schedule brings
-// the next).
-func (e *Engine) Handler() jobs.Handler {
-	return func(ctx context.Context, j jobs.Job, rep *jobs.Reporter) error {
-		var a JobArgs
-		if err := j.DecodeArgs(&a); err != nil {
-			return err
-		}
-		run, err := e.Sync(ctx, a.SourceID, j.ID)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			return jobs.Permanent(fmt.Errorf("source %d no longer exists", a.SourceID))
-		case err != nil:
-			return err
-		}
-		return rep.SetResult(ctx, run)
+// syncConcurrency is how many syncs one process runs at a time; each
+// source is synced by at most one process at a time (the engine's lease).
+const syncConcurrency = 2
+
+// Handler is the sync jobs, two at a time. A source another worker is
+// syncing is retried later; a failed run is recorded and the job done
+// (the schedule brings the next).
+func (e *Engine) Handler() jobs.Registration {
+	return jobs.Registration{Kind: JobKind, Concurrency: syncConcurrency, Handler: e.runSyncJob}
+}
+
+func (e *Engine) runSyncJob(ctx context.Context, j jobs.Job, rep *jobs.Reporter) error {
+	var a JobArgs
+	if err := j.DecodeArgs(&a); err != nil {
+		return err
 	}
+	run, err := e.Sync(ctx, a.SourceID, j.ID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return jobs.Permanent(fmt.Errorf("source %d no longer exists", a.SourceID))
+	case err != nil:
+		return err
+	}
+	return rep.SetResult(ctx, run)
 }
 
 // Enqueue queues a sync of source id, or returns the sync already queued

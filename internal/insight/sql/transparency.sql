@@ -29,7 +29,7 @@ GROUP BY c.id, c.name
 ORDER BY c.name;
 
 -- name: LastGoldenCheck
--- The newest scoring of the golden questions (internal/models' guard of
+-- The newest scoring of the golden questions (internal/modeladmin's guard of
 -- an embedding switch): its details and time.
 SELECT details::text, at FROM audit_log
 WHERE action = 'admin.model.golden_checked'

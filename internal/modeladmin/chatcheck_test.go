@@ -1,4 +1,4 @@
-package models_test
+package modeladmin_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/answer"
 	"github.com/civitas-eu/civitas/internal/dbtest"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/store"
 	"github.com/civitas-eu/civitas/prompts"
@@ -55,7 +55,7 @@ func addGolden(t *testing.T, st *store.Store, col string, questions ...string) {
 func TestCheckChatCountsInventedCitations(t *testing.T) {
 	ctx := context.Background()
 	tx := dbtest.Tx(t)
-	e := newEnv(t, tx, models.Config{})
+	e := newEnv(t, tx, modeladmin.Config{})
 	addGolden(t, e.st, "golden-col", "q1", "q2", "q3", "q4")
 	replies := map[string]string{"q1": "Yes [1].", "q2": "Both [1, 2].", "q3": "See [3].", "q4": "No source."}
 	for _, refuses := range []bool{true, false} {
@@ -64,11 +64,11 @@ func TestCheckChatCountsInventedCitations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wantRefusal := models.ChatCheckResult{Check: models.CheckRefusesNoSources, Passed: 4}
+		wantRefusal := modeladmin.ChatCheckResult{Check: modeladmin.CheckRefusesNoSources, Passed: 4}
 		if !refuses {
-			wantRefusal = models.ChatCheckResult{Check: models.CheckRefusesNoSources, Failed: 4}
+			wantRefusal = modeladmin.ChatCheckResult{Check: modeladmin.CheckRefusesNoSources, Failed: 4}
 		}
-		want := []models.ChatCheckResult{{Check: models.CheckCitationsExist, Passed: 2, Failed: 2}, wantRefusal}
+		want := []modeladmin.ChatCheckResult{{Check: modeladmin.CheckCitationsExist, Passed: 2, Failed: 2}, wantRefusal}
 		if rep.Model != e.big || !slices.Equal(rep.Checks, want) {
 			t.Errorf("refuses %v: report %+v, want %+v", refuses, rep, want)
 		}
@@ -87,7 +87,7 @@ func TestCheckChatCountsInventedCitations(t *testing.T) {
 func TestCheckChatWithRealModel(t *testing.T) {
 	ctx := context.Background()
 	tx := dbtest.Tx(t)
-	e := newEnv(t, tx, models.Config{})
+	e := newEnv(t, tx, modeladmin.Config{})
 	dims, err := e.llm.EmbeddingDimensions(ctx, e.small)
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +119,7 @@ func TestCheckChatWithRealModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("%s: %+v", e.big, rep.Checks)
-	if len(rep.Checks) != 2 || rep.Checks[1] != (models.ChatCheckResult{Check: models.CheckRefusesNoSources, Passed: 2}) ||
+	if len(rep.Checks) != 2 || rep.Checks[1] != (modeladmin.ChatCheckResult{Check: modeladmin.CheckRefusesNoSources, Passed: 2}) ||
 		rep.Checks[0].Passed+rep.Checks[0].Failed != 2 {
 		t.Errorf("report %+v", rep)
 	}

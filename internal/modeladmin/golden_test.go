@@ -1,4 +1,4 @@
-package models_test
+package modeladmin_test
 
 import (
 	"context"
@@ -6,18 +6,18 @@ import (
 	"testing"
 
 	"github.com/civitas-eu/civitas/internal/dbtest"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/store"
 )
 
 // goldenEnv is an env whose active embedding model is oldName (e.small
 // when ""), with a collection of n chunks embedded with it.
-func goldenEnv(t *testing.T, tx store.DB, scorer models.GoldenScorer, col string, n int, oldName string) (env, store.EmbeddingModel) {
+func goldenEnv(t *testing.T, tx store.DB, scorer modeladmin.GoldenScorer, col string, n int, oldName string) (env, store.EmbeddingModel) {
 	t.Helper()
 	ctx := context.Background()
-	e := newEnv(t, tx, models.Config{ReembedPause: -1})
-	e.svc = models.New(models.Deps{Store: e.st, Ollama: e.llm, Active: e.active, Golden: scorer}, models.Config{ReembedPause: -1}, nil)
+	e := newEnv(t, tx, modeladmin.Config{ReembedPause: -1})
+	e.svc = modeladmin.New(modeladmin.Deps{Store: e.st, Ollama: e.llm, Active: e.active, Golden: scorer}, modeladmin.Config{ReembedPause: -1}, nil)
 	if oldName == "" {
 		oldName = e.small
 	}
@@ -37,8 +37,8 @@ func goldenEnv(t *testing.T, tx store.DB, scorer models.GoldenScorer, col string
 }
 
 // scripted scores each model as told.
-func scripted(scores map[string]models.GoldenScore) models.GoldenScorer {
-	return func(_ context.Context, model string) (models.GoldenScore, error) {
+func scripted(scores map[string]modeladmin.GoldenScore) modeladmin.GoldenScorer {
+	return func(_ context.Context, model string) (modeladmin.GoldenScore, error) {
 		s, ok := scores[model]
 		if !ok {
 			return s, fmt.Errorf("no score for %s", model)
@@ -57,19 +57,19 @@ func TestSwitchToWorseModelAwaitsConfirmation(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name       string
-		old, new   models.GoldenScore
+		old, new   modeladmin.GoldenScore
 		wantSwitch bool
 	}{
-		{"worse hit@5", models.GoldenScore{N: 4, Hit5: 1, MRR: 0.9}, models.GoldenScore{N: 4, Hit5: 0.5, MRR: 0.5}, false},
-		{"same hit@5, worse MRR", models.GoldenScore{N: 4, Hit5: 1, MRR: 0.9}, models.GoldenScore{N: 4, Hit5: 1, MRR: 0.6}, false},
-		{"better", models.GoldenScore{N: 4, Hit5: 0.5, MRR: 0.4}, models.GoldenScore{N: 4, Hit5: 0.75, MRR: 0.7}, true},
-		{"equal", models.GoldenScore{N: 4, Hit5: 0.5, MRR: 0.4}, models.GoldenScore{N: 4, Hit5: 0.5, MRR: 0.4}, true},
+		{"worse hit@5", modeladmin.GoldenScore{N: 4, Hit5: 1, MRR: 0.9}, modeladmin.GoldenScore{N: 4, Hit5: 0.5, MRR: 0.5}, false},
+		{"same hit@5, worse MRR", modeladmin.GoldenScore{N: 4, Hit5: 1, MRR: 0.9}, modeladmin.GoldenScore{N: 4, Hit5: 1, MRR: 0.6}, false},
+		{"better", modeladmin.GoldenScore{N: 4, Hit5: 0.5, MRR: 0.4}, modeladmin.GoldenScore{N: 4, Hit5: 0.75, MRR: 0.7}, true},
+		{"equal", modeladmin.GoldenScore{N: 4, Hit5: 0.5, MRR: 0.4}, modeladmin.GoldenScore{N: 4, Hit5: 0.5, MRR: 0.4}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tx := dbtest.Tx(t)
-			probe := newEnv(t, tx, models.Config{})
-			e, _ := goldenEnv(t, tx, scripted(map[string]models.GoldenScore{probe.small: tt.old, probe.big: tt.new}), dbtest.UniqueName("golden-"), 3, "")
+			probe := newEnv(t, tx, modeladmin.Config{})
+			e, _ := goldenEnv(t, tx, scripted(map[string]modeladmin.GoldenScore{probe.small: tt.old, probe.big: tt.new}), dbtest.UniqueName("golden-"), 3, "")
 			res, err := e.svc.Reembed(ctx, e.big, "admin", nil)
 			if err != nil {
 				t.Fatal(err)
@@ -85,7 +85,7 @@ func TestSwitchToWorseModelAwaitsConfirmation(t *testing.T) {
 				return
 			}
 			assertActiveEmbed(t, e, e.small)
-			res, err = e.svc.ReembedWith(ctx, e.big, "admin", models.ReembedOptions{Force: true}, nil)
+			res, err = e.svc.ReembedWith(ctx, e.big, "admin", modeladmin.ReembedOptions{Force: true}, nil)
 			if err != nil || !res.Switched || !res.Forced {
 				t.Fatalf("confirmed switch: %+v, %v; want switched, forced", res, err)
 			}
@@ -103,7 +103,7 @@ func TestGoldenGuardRefusesRandomModel(t *testing.T) {
 	ctx := context.Background()
 	tx := dbtest.Tx(t)
 	col := dbtest.UniqueName("golden-")
-	probe := newEnv(t, tx, models.Config{})
+	probe := newEnv(t, tx, modeladmin.Config{})
 	e, old := goldenEnv(t, tx, nil, col, 6, probe.big)
 	e.writeDoc(t, col, old, 6)
 	r := retrieve.New(e.st, e.llm, retrieve.Config{}, nil)
@@ -134,10 +134,10 @@ func TestGoldenGuardRefusesRandomModel(t *testing.T) {
 		res.Golden.Old.MRR, e.small, res.Golden.New.Hit5, res.Golden.New.MRR)
 	assertActiveEmbed(t, e, e.big)
 	var held int
-	if err := tx.QueryRow(ctx, "SELECT count(*) FROM audit_log WHERE action = $1", models.ActionEmbedSwitchHeld).Scan(&held); err != nil {
+	if err := tx.QueryRow(ctx, "SELECT count(*) FROM audit_log WHERE action = $1", modeladmin.ActionEmbedSwitchHeld).Scan(&held); err != nil {
 		t.Fatal(err)
 	}
 	if held != 1 {
-		t.Errorf("%d %s audit events, want 1", held, models.ActionEmbedSwitchHeld)
+		t.Errorf("%d %s audit events, want 1", held, modeladmin.ActionEmbedSwitchHeld)
 	}
 }

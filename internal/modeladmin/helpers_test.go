@@ -1,4 +1,4 @@
-package models_test
+package modeladmin_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/civitas-eu/civitas/internal/dbtest"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
 	"github.com/civitas-eu/civitas/internal/store"
@@ -19,11 +19,11 @@ type env struct {
 	llm    *ollama.Client
 	small  string // llama-2-tiny-random: 8 dims, fast
 	big    string // stories260k: 64 dims
-	active *models.Active
-	svc    *models.Service
+	active *modeladmin.Active
+	svc    *modeladmin.Service
 }
 
-func newEnv(t *testing.T, db store.DB, cfg models.Config) env {
+func newEnv(t *testing.T, db store.DB, cfg modeladmin.Config) env {
 	t.Helper()
 	st, err := store.New(db)
 	if err != nil {
@@ -31,8 +31,8 @@ func newEnv(t *testing.T, db store.DB, cfg models.Config) env {
 	}
 	llm := ollamatest.Client(t)
 	e := env{st: st, llm: llm, small: ollamatest.Model(t, llm, ollamatest.RandomFile), big: ollamatest.Model(t, llm, ollamatest.StoriesFile)}
-	e.active = models.NewActive(st, 0, nil)
-	e.svc = models.New(models.Deps{Store: st, Ollama: llm, Active: e.active}, cfg, nil)
+	e.active = modeladmin.NewActive(st, 0, nil)
+	e.svc = modeladmin.New(modeladmin.Deps{Store: st, Ollama: llm, Active: e.active}, cfg, nil)
 	return e
 }
 

@@ -1,6 +1,10 @@
-// Package models manages the Ollama models Civitas uses: the inventory of
-// installed models, pulling, importing and removing them, and switching
-// the active chat and embedding models at runtime without downtime.
+// Package modeladmin administers the Ollama models Civitas uses: the
+// inventory of installed models, pulling, importing and removing them,
+// which chat and embedding models are active, and switching them at
+// runtime without downtime (a re-embed job, held by the golden-question
+// guard when the new model does worse). It is named for that job, not
+// "models" (a bucket name the style guide avoids) nor "modelswitch"
+// (switching is only half of what it does; installs are the other half).
 //
 // The active models live in PostgreSQL (table active_models), so that
 // every assistant replica and cmd/ingest agree on them; each process
@@ -18,7 +22,7 @@
 // verifies no current chunk lacks a vector from the new one, so retrieval
 // never searches a model with missing vectors and never mixes two models
 // (it filters by the one model's id on its own partial index).
-package models
+package modeladmin
 
 import (
 	"context"
@@ -140,17 +144,19 @@ type Service struct {
 	ctxLens map[string]int // context length, as Show reports it
 }
 
-// New returns a Service. With a queue, it registers the re-embed job
-// handler on it, so call New before the queue runs.
+// New returns a Service. With a queue, it enqueues re-embeds there: the
+// process that runs the queue registers Handler on it.
 func New(d Deps, cfg Config, log *slog.Logger) *Service {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Service{st: d.Store, llm: d.Ollama, active: d.Active, queue: d.Queue, cfg: cfg.withDefaults(), log: log, dims: map[string]int{}, ctxLens: map[string]int{}, golden: d.Golden}
-	if s.queue != nil {
-		s.queue.Handle(JobReembed, 1, s.runReembedJob)
-	}
-	return s
+	return &Service{st: d.Store, llm: d.Ollama, active: d.Active, queue: d.Queue, cfg: cfg.withDefaults(), log: log, dims: map[string]int{}, ctxLens: map[string]int{}, golden: d.Golden}
+}
+
+// Handler is the re-embed job, one at a time: a re-embed keeps Ollama busy
+// enough, and there is one active embedding model to move to.
+func (s *Service) Handler() jobs.Registration {
+	return jobs.Registration{Kind: JobReembed, Concurrency: 1, Handler: s.runReembedJob}
 }
 
 // Active returns the process's cache of the active models.

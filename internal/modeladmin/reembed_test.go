@@ -1,4 +1,4 @@
-package models_test
+package modeladmin_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/civitas-eu/civitas/internal/dbtest"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -20,7 +20,7 @@ func TestReembedKilledAndResumed(t *testing.T) {
 	tx := dbtest.Tx(t)
 	ctx := context.Background()
 	const batch = 3
-	e := newEnv(t, tx, models.Config{ReembedBatch: batch, ReembedPause: -1})
+	e := newEnv(t, tx, modeladmin.Config{ReembedBatch: batch, ReembedPause: -1})
 	col := dbtest.UniqueName("models-")
 
 	dims, err := e.llm.EmbeddingDimensions(ctx, e.small)
@@ -116,7 +116,7 @@ func TestReembedKilledAndResumed(t *testing.T) {
 	}
 
 	// The active model's vectors cannot be dropped; the old one's can.
-	if _, err := e.svc.DropEmbeddings(ctx, e.big); !errors.Is(err, models.ErrActive) {
+	if _, err := e.svc.DropEmbeddings(ctx, e.big); !errors.Is(err, modeladmin.ErrActive) {
 		t.Errorf("dropping the active model's vectors: %v, want ErrActive", err)
 	}
 	n, err := e.svc.DropEmbeddings(ctx, e.small)

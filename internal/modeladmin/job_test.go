@@ -1,4 +1,4 @@
-package models_test
+package modeladmin_test
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/dbtest"
 	"github.com/civitas-eu/civitas/internal/jobs"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -25,7 +25,7 @@ func TestReembedJobResumedByAnotherWorker(t *testing.T) {
 	dbtest.LockActiveModels(t)
 	pool := dbtest.Migrated(t)
 	ctx := context.Background()
-	cfg := models.Config{ReembedBatch: 4, ReembedPause: 20 * time.Millisecond}
+	cfg := modeladmin.Config{ReembedBatch: 4, ReembedPause: 20 * time.Millisecond}
 	e := newEnv(t, pool, cfg)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
@@ -59,12 +59,14 @@ func TestReembedJobResumedByAnotherWorker(t *testing.T) {
 	// Worker A takes small, slow steps so that it is stopped midway; B
 	// finishes at full speed (the shared database holds every test's
 	// chunks, and the re-embed covers them all).
-	worker := func(id string, cfg models.Config) (*models.Service, *jobs.Queue) {
+	worker := func(id string, cfg modeladmin.Config) (*modeladmin.Service, *jobs.Queue) {
 		q, err := jobs.New(pool, log, jobs.Config{Worker: id, Poll: 50 * time.Millisecond, Lease: 3 * time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return models.New(models.Deps{Store: e.st, Ollama: e.llm, Active: models.NewActive(e.st, 0, nil), Queue: q}, cfg, log), q
+		svc := modeladmin.New(modeladmin.Deps{Store: e.st, Ollama: e.llm, Active: modeladmin.NewActive(e.st, 0, nil), Queue: q}, cfg, log)
+		q.Register(svc.Handler())
+		return svc, q
 	}
 	svcA, qa := worker("worker-a", cfg)
 	j, err := svcA.StartReembed(ctx, name, "admin")
@@ -93,7 +95,7 @@ func TestReembedJobResumedByAnotherWorker(t *testing.T) {
 	}
 	assertActiveEmbed(t, e, prev)
 
-	_, qb := worker("worker-b", models.Config{ReembedBatch: 128, ReembedPause: -1})
+	_, qb := worker("worker-b", modeladmin.Config{ReembedBatch: 128, ReembedPause: -1})
 	ctxB, stopB := context.WithCancel(ctx)
 	doneB := make(chan error, 1)
 	go func() { doneB <- qb.Run(ctxB) }()

@@ -1,4 +1,4 @@
-package models_test
+package modeladmin_test
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/civitas-eu/civitas/internal/dbtest"
-	"github.com/civitas-eu/civitas/internal/models"
+	"github.com/civitas-eu/civitas/internal/modeladmin"
 	"github.com/civitas-eu/civitas/internal/ollama"
 	"github.com/civitas-eu/civitas/internal/ollama/ollamatest"
 )
@@ -29,13 +29,13 @@ func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 // learns each model's context length and embedding size, the second
 // reports the same details from one request to Ollama (its model list).
 func TestListAsksOllamaOncePerDigest(t *testing.T) {
-	e := newEnv(t, dbtest.Tx(t), models.Config{})
+	e := newEnv(t, dbtest.Tx(t), modeladmin.Config{})
 	u, err := url.Parse(os.Getenv(ollamatest.EnvURL))
 	if err != nil {
 		t.Fatal(err)
 	}
 	count := &countingTransport{}
-	svc := models.New(models.Deps{Store: e.st, Ollama: ollama.New(u, &http.Client{Transport: count}), Active: e.active}, models.Config{}, nil)
+	svc := modeladmin.New(modeladmin.Deps{Store: e.st, Ollama: ollama.New(u, &http.Client{Transport: count}), Active: e.active}, modeladmin.Config{}, nil)
 	ctx := context.Background()
 
 	first, err := svc.List(ctx)
@@ -50,7 +50,7 @@ func TestListAsksOllamaOncePerDigest(t *testing.T) {
 	if n := count.n.Load(); n != 1 {
 		t.Errorf("second listing sent %d requests to Ollama, want 1", n)
 	}
-	byName := map[string]models.Model{}
+	byName := map[string]modeladmin.Model{}
 	for _, m := range first {
 		byName[m.Name] = m
 	}
@@ -69,7 +69,7 @@ func TestListAsksOllamaOncePerDigest(t *testing.T) {
 // TestSeedRecordsDigests seeds both roles on a fresh schema: each active
 // model is stored with the digest the model list gives it.
 func TestSeedRecordsDigests(t *testing.T) {
-	e := newEnv(t, dbtest.Tx(t), models.Config{})
+	e := newEnv(t, dbtest.Tx(t), modeladmin.Config{})
 	ctx := context.Background()
 	if err := e.svc.Seed(ctx, e.big, e.small+":latest"); err != nil {
 		t.Fatal(err)
