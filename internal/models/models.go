@@ -149,6 +149,7 @@ func New(d Deps, cfg Config, log *slog.Logger) *Service {
 	s := &Service{st: d.Store, llm: d.Ollama, active: d.Active, queue: d.Queue, cfg: cfg.withDefaults(), log: log, dims: map[string]int{}, ctxLens: map[string]int{}, golden: d.Golden}
 	if s.queue != nil {
 		s.queue.Handle(JobReembed, 1, s.runReembedJob)
+		s.queue.Handle(JobFusionWeights, 1, s.runFusionWeightsJob)
 	}
 	return s
 }

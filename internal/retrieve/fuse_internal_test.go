@@ -56,7 +56,7 @@ func TestFuseVotesByEvidenceOverTheNoiseFloor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := fuse(tt.lex, tt.vec, 10, tt.f)
+			got := fuse(tt.lex, tt.vec, 10, tt.f, 1)
 			if !slices.Equal(chunkIDs(got), tt.want) {
 				t.Errorf("fused %v, want %v", chunkIDs(got), tt.want)
 			}
@@ -93,7 +93,7 @@ func TestFuseKeepsFullTextRatiosWhenVectorsBringNothing(t *testing.T) {
 		return out
 	}
 	want := ids(passages(lex))
-	got := ids(passages(fuse(lex, vec, 40, floors{lexical: 4.37, vector: 0.9999955})))
+	got := ids(passages(fuse(lex, vec, 40, floors{lexical: 4.37, vector: 0.9999955}, 1)))
 	if !slices.Equal(got, want) {
 		t.Errorf("hybrid after the per-document cap %v, full text %v", got, want)
 	}
