@@ -191,7 +191,7 @@ type Retriever struct {
 	mu          sync.Mutex
 	downUntil   time.Time // vector search skipped until then
 	downBecause string
-	floors      map[string]floors // noise floors by model, language and scope (fuse.go)
+	floors      map[string]floors  // noise floors by model, language and scope (fuse.go)
 	weights     map[string]weights // learnt vector weights by model (weights.go)
 }
 
