@@ -92,9 +92,11 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 	opts.EmbedModel = embedModel
 	if learn {
 		svc := models.New(models.Deps{Store: st, Ollama: inf}, modelsConfig(cfg), log)
-		if _, err := svc.LearnFusionWeights(ctx, embedModel); err != nil {
+		learnt, err := svc.LearnFusionWeights(ctx, embedModel)
+		if err != nil {
 			return err
 		}
+		writeLearnt(m.Stderr, embedModel, learnt)
 	}
 	r := retrieve.New(st, inf.EmbedPool, retrieve.Config{EmbedModel: embedModel}, log)
 	rep, err := eval.Run(ctx, r, questions, opts)

@@ -39,6 +39,19 @@ func writeWeights(w io.Writer, model string, ws []store.FusionWeight, cv *eval.C
 	}
 }
 
+// writeLearnt prints what --learn-weights learnt: per language, hybrid's
+// hit@5 and MRR on the golden questions with every candidate weight.
+func writeLearnt(w io.Writer, model string, learnt []eval.Learnt) {
+	fmt.Fprintf(w, "learnt fusion weights of %s from the golden questions:\n", model)
+	for _, l := range learnt {
+		fmt.Fprintf(w, "  %s (%d): weight %s;", l.Language, l.N, strconv.FormatFloat(l.Weight, 'f', -1, 64))
+		for _, t := range l.Tried {
+			fmt.Fprintf(w, " w=%s hit@5 %.3f MRR %.3f;", strconv.FormatFloat(t.Weight, 'f', -1, 64), t.Metrics.Hit5, t.Metrics.MRR)
+		}
+		fmt.Fprintln(w)
+	}
+}
+
 // cvJSON is the cross-validation as `assistant eval --json` prints it.
 func cvJSON(cv eval.CrossValidation) map[string]any {
 	return map[string]any{"folds": cv.Folds, "by_lang": cv.ByLang}

@@ -40,7 +40,14 @@ type Learnt struct {
 	N        int
 	Hit5     float64 // of the chosen weight
 	MRR      float64
-	Tried    map[float64]Metrics
+	Tried    []Tried // every candidate, in CandidateWeights order
+}
+
+// Tried is hybrid's score on a language's questions with one candidate
+// weight.
+type Tried struct {
+	Weight  float64 `json:"weight"`
+	Metrics Metrics `json:"metrics"`
 }
 
 // LearnWeights chooses, per question language, the candidate vector
@@ -79,10 +86,10 @@ func LearnWeights(ctx context.Context, r Retriever, sets []QuestionSet, opts Opt
 		if n < MinGoldenPerLanguage {
 			continue
 		}
-		best := Learnt{Language: l, N: n, Weight: -1, Tried: map[float64]Metrics{}}
+		best := Learnt{Language: l, N: n, Weight: -1}
 		for wi, w := range CandidateWeights {
 			m := score(ranks[wi][l])
-			best.Tried[w] = m
+			best.Tried = append(best.Tried, Tried{Weight: w, Metrics: m})
 			if best.Weight < 0 || better(m, w, Metrics{Hit5: best.Hit5, MRR: best.MRR}, best.Weight) {
 				best.Weight, best.Hit5, best.MRR = w, m.Hit5, m.MRR
 			}

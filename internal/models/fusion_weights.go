@@ -42,20 +42,21 @@ func (s *Service) runFusionWeightsJob(ctx context.Context, _ jobs.Job, r *jobs.R
 	if err != nil || model == "" {
 		return err
 	}
-	ws, err := s.LearnFusionWeights(ctx, model)
+	learnt, err := s.LearnFusionWeights(ctx, model)
 	if err != nil {
 		return err
 	}
-	return r.SetResult(ctx, ws)
+	return r.SetResult(ctx, learnt)
 }
 
 // LearnFusionWeights learns model's vector weights in hybrid fusion, per
 // question language, from every golden question (each in its own
 // collection, seeing every document: the system's measure, not a user's),
-// and stores them, replacing the model's earlier ones. A language with
-// fewer than eval.MinGoldenPerLanguage golden questions gets none (the
-// fusion stays as it is).
-func (s *Service) LearnFusionWeights(ctx context.Context, model string) ([]store.FusionWeight, error) {
+// and stores them, replacing the model's earlier ones; it returns what was
+// learnt with every candidate's scores. A language with fewer than
+// eval.MinGoldenPerLanguage golden questions gets none (the fusion stays
+// as it is).
+func (s *Service) LearnFusionWeights(ctx context.Context, model string) ([]eval.Learnt, error) {
 	gs, err := s.st.GoldenQuestions(ctx, "")
 	if err != nil {
 		return nil, err
@@ -86,7 +87,7 @@ func (s *Service) LearnFusionWeights(ctx context.Context, model string) ([]store
 	if err := s.st.ReplaceFusionWeights(ctx, model, ws); err != nil {
 		return nil, err
 	}
-	return ws, nil
+	return learnt, nil
 }
 
 // goldenQuestion is g in the eval format.
