@@ -7,6 +7,7 @@ import (
 
 	"github.com/civitas-eu/civitas/internal/eval"
 	"github.com/civitas-eu/civitas/internal/jobs"
+	"github.com/civitas-eu/civitas/internal/lang"
 	"github.com/civitas-eu/civitas/internal/retrieve"
 	"github.com/civitas-eu/civitas/internal/store"
 )
@@ -71,7 +72,11 @@ func (s *Service) LearnFusionWeights(ctx context.Context, model string) ([]eval.
 			sets = append(sets, eval.QuestionSet{Collection: g.Collection})
 		}
 		set := &sets[len(sets)-1]
-		set.Questions = append(set.Questions, goldenQuestion(g))
+		q := goldenQuestion(g)
+		if q.Lang == "" { // typed in without one: the language retrieval will detect, so the weight is found
+			q.Lang, _ = lang.Detect(q.Question)
+		}
+		set.Questions = append(set.Questions, q)
 	}
 	r := modelRetriever{r: retrieve.New(s.st, s.llm, retrieve.Config{}, s.log), model: model}
 	learnt, err := eval.LearnWeights(ctx, r, sets, eval.Options{K: goldenK, Groups: groups})
