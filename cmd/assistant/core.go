@@ -134,12 +134,11 @@ func (c *core) open(ctx context.Context, cfg config.Config, maxConns int32) erro
 // --jobs or by `assistant worker`); constructors register nothing, so a
 // process that only enqueues (`assistant models`) has no handlers.
 func (c *core) jobHandlers() []jobs.Registration {
-	return []jobs.Registration{
-		c.lib.Handler(),      // uploads and re-ingests
-		c.modelSvc.Handler(), // re-embeds after an embedding-model switch
-		c.priv.Handler(),     // the daily retention run
-		c.sources.Handler(),  // syncs of connected sources
-	}
+	return append([]jobs.Registration{
+		c.lib.Handler(),     // uploads and re-ingests
+		c.priv.Handler(),    // the daily retention run
+		c.sources.Handler(), // syncs of connected sources
+	}, c.modelSvc.Handlers()...) // re-embeds after a switch; fusion weights after golden questions change
 }
 
 // close stops the model refresh and closes the pool; jobs must have

@@ -25,7 +25,7 @@ import (
 func (m *Main) runEval(ctx context.Context, args []string) error {
 	var qa, collections, groups string
 	var k int
-	var withAnswers, asJSON bool
+	var withAnswers, asJSON, learn, crossValidate bool
 	cfg, fs, err := config.Load("assistant", args, m.Getenv, m.Stderr, func(fs *flag.FlagSet) {
 		fs.StringVar(&qa, "qa", "", "QA file (JSONL: question, file, pages, quote, answerable), e.g. ../shared/data/qa/qa.jsonl")
 		fs.IntVar(&k, "k", 10, "passages retrieved per question")
@@ -33,6 +33,8 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 		fs.StringVar(&groups, "groups", "", "evaluate as a caller in these access groups, comma-separated")
 		fs.BoolVar(&withAnswers, "answers", false, "also generate answers and score citations and refusals")
 		fs.BoolVar(&asJSON, "json", false, "print one JSON object instead of a table")
+		fs.BoolVar(&learn, "learn-weights", false, "first learn the model's fusion weights from the golden questions (as the job does after an import) and store them")
+		fs.BoolVar(&crossValidate, "cross-validate", false, "also score hybrid with fusion weights learnt on the other half of the QA file's questions (2-fold, per language)")
 	})
 	if err != nil {
 		return err
@@ -76,10 +78,30 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 		return err
 	}
 	opts.EmbedModel = embedModel
+	if learn {
+		svc := modeladmin.New(modeladmin.Deps{Store: st, Ollama: inf}, modelsConfig(cfg), log)
+		learnt, err := svc.LearnFusionWeights(ctx, embedModel)
+		if err != nil {
+			return err
+		}
+		writeLearnt(m.Stderr, embedModel, learnt)
+	}
 	r := retrieve.New(st, inf.EmbedPool, retrieve.Config{EmbedModel: embedModel}, log)
 	rep, err := eval.Run(ctx, r, questions, opts)
 	if err != nil {
 		return err
+	}
+	weights, err := r.WeightsInForce(ctx, embedModel)
+	if err != nil {
+		return err
+	}
+	var cv *eval.CrossValidation
+	if crossValidate {
+		c, err := eval.CrossValidate(ctx, r, questions, opts)
+		if err != nil {
+			return err
+		}
+		cv = &c
 	}
 	var am *eval.AnswerMetrics
 	if withAnswers {
@@ -111,11 +133,16 @@ func (m *Main) runEval(ctx context.Context, args []string) error {
 		if am != nil {
 			out["answers"] = am
 		}
+		out["fusion_weights"] = weights
+		if cv != nil {
+			out["cross_validation"] = cvJSON(*cv)
+		}
 		return writeJSONTo(m.Stdout, out)
 	}
 	if err := rep.WriteTable(m.Stdout); err != nil {
 		return err
 	}
+	writeWeights(m.Stdout, embedModel, weights, cv)
 	if am != nil {
 		fmt.Fprintf(m.Stdout, "\nAnswers by %s: citation accuracy %.2f (%d answerable), refusal accuracy %.2f (%d unanswerable)\n",
 			am.ChatModel, am.CitationAccuracy, am.Answerable, am.RefusalAccuracy, am.Unanswerable)

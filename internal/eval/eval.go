@@ -44,6 +44,9 @@ type Options struct {
 	// EmbedModel is the embedding model the vector and hybrid methods
 	// search with; "" leaves it to the Retriever (its configured model).
 	EmbedModel string
+	// VectorWeight, when set, is the vector side's weight in hybrid fusion
+	// instead of the learnt one (LearnWeights tries candidates with it).
+	VectorWeight *float64
 }
 
 // Metrics are the scores of one method over a set of questions. Hit@n is
@@ -148,7 +151,7 @@ func Run(ctx context.Context, r Retriever, questions []Question, opts Options) (
 		for i, q := range answerable {
 			res, err := r.Retrieve(ctx, retrieve.Query{
 				Text: q.Question, Language: q.Lang, Collections: opts.Collections, Groups: opts.Groups,
-				K: opts.K, Mode: method, EmbedModel: opts.EmbedModel,
+				K: opts.K, Mode: method, EmbedModel: opts.EmbedModel, VectorWeight: opts.VectorWeight,
 			})
 			if errors.Is(err, retrieve.ErrNoEmbeddings) {
 				mr.Skipped = err.Error()

@@ -77,10 +77,7 @@ func (s *Service) ScoreGolden(ctx context.Context, model string) (GoldenScore, e
 		if _, ok := byCollection[g.Collection]; !ok {
 			order = append(order, g.Collection)
 		}
-		byCollection[g.Collection] = append(byCollection[g.Collection], eval.Question{
-			ID: strconv.FormatInt(g.ID, 10), Lang: g.Language, Type: "golden", Question: g.Question,
-			Answerable: true, File: g.File, Pages: g.Pages, Quote: g.Quote,
-		})
+		byCollection[g.Collection] = append(byCollection[g.Collection], goldenQuestion(g))
 	}
 	r := modelRetriever{r: retrieve.New(s.st, s.llm, retrieve.Config{}, s.log), model: model}
 	for _, c := range order {
@@ -133,6 +130,11 @@ func (s *Service) guard(ctx context.Context, active string, m store.EmbeddingMod
 	nw, err := score(ctx, m.Name)
 	if err != nil {
 		return nil, err
+	}
+	if s.golden == nil { // real scoring: the new model's fusion weights too (fusion_weights.go)
+		if _, err := s.LearnFusionWeights(ctx, m.Name); err != nil {
+			s.log.Warn("cannot learn fusion weights: hybrid fuses without them", "model", m.Name, "err", err)
+		}
 	}
 	c := Compare(old, nw)
 	s.log.Info("golden questions scored", "old", active, "old_hit5", old.Hit5, "old_mrr", old.MRR,

@@ -133,6 +133,11 @@ func TestGoldenGuardRefusesRandomModel(t *testing.T) {
 	t.Logf("golden questions: %s hit@5 %.2f MRR %.2f; %s hit@5 %.2f MRR %.2f", e.big, res.Golden.Old.Hit5,
 		res.Golden.Old.MRR, e.small, res.Golden.New.Hit5, res.Golden.New.MRR)
 	assertActiveEmbed(t, e, e.big)
+	// The guard also learnt the candidate's fusion weights from the same
+	// questions (fusion_weights.go), for the language they are in.
+	if ws, err := e.st.FusionWeights(ctx, e.small); err != nil || len(ws) != 1 || ws[0].Questions != len(questions) {
+		t.Errorf("fusion weights of %s after the guard: %+v, %v; want one language, %d questions", e.small, ws, err, len(questions))
+	}
 	var held int
 	if err := tx.QueryRow(ctx, "SELECT count(*) FROM audit_log WHERE action = $1", modeladmin.ActionEmbedSwitchHeld).Scan(&held); err != nil {
 		t.Fatal(err)

@@ -65,7 +65,7 @@ func TestReembedJobResumedByAnotherWorker(t *testing.T) {
 			t.Fatal(err)
 		}
 		svc := modeladmin.New(modeladmin.Deps{Store: e.st, Ollama: e.llm, Active: modeladmin.NewActive(e.st, 0, nil), Queue: q}, cfg, log)
-		q.Register(svc.Handler())
+		q.Register(svc.Handlers()...)
 		return svc, q
 	}
 	svcA, qa := worker("worker-a", cfg)

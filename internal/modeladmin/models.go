@@ -153,10 +153,15 @@ func New(d Deps, cfg Config, log *slog.Logger) *Service {
 	return &Service{st: d.Store, llm: d.Ollama, active: d.Active, queue: d.Queue, cfg: cfg.withDefaults(), log: log, dims: map[string]int{}, ctxLens: map[string]int{}, golden: d.Golden}
 }
 
-// Handler is the re-embed job, one at a time: a re-embed keeps Ollama busy
-// enough, and there is one active embedding model to move to.
-func (s *Service) Handler() jobs.Registration {
-	return jobs.Registration{Kind: JobReembed, Concurrency: 1, Handler: s.runReembedJob}
+// Handlers are the re-embed job and the learning of fusion weights, one
+// at a time each: a re-embed keeps Ollama busy enough, there is one
+// active embedding model to move to, and learning weights runs every
+// golden question through retrieval four times.
+func (s *Service) Handlers() []jobs.Registration {
+	return []jobs.Registration{
+		{Kind: JobReembed, Concurrency: 1, Handler: s.runReembedJob},
+		{Kind: JobFusionWeights, Concurrency: 1, Handler: s.runFusionWeightsJob},
+	}
 }
 
 // Active returns the process's cache of the active models.

@@ -56,7 +56,7 @@ func TestFuseVotesByEvidenceOverTheNoiseFloor(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := fuse(tt.lex, tt.vec, 10, tt.f)
+			got := fuse(tt.lex, tt.vec, 10, tt.f, 1)
 			if !slices.Equal(chunkIDs(got), tt.want) {
 				t.Errorf("fused %v, want %v", chunkIDs(got), tt.want)
 			}
@@ -93,8 +93,32 @@ func TestFuseKeepsFullTextRatiosWhenVectorsBringNothing(t *testing.T) {
 		return out
 	}
 	want := ids(passages(lex))
-	got := ids(passages(fuse(lex, vec, 40, floors{lexical: 4.37, vector: 0.9999955})))
+	got := ids(passages(fuse(lex, vec, 40, floors{lexical: 4.37, vector: 0.9999955}, 1)))
 	if !slices.Equal(got, want) {
 		t.Errorf("hybrid after the per-document cap %v, full text %v", got, want)
+	}
+}
+
+// TestFuseWeighsTheVectorSide: the learnt weight multiplies the vector
+// side's votes. A strong vector-only candidate (a chunk on the question's
+// subject that does not answer it) leads at weight 1, the evidence fusion
+// as it was; at weight 0 full text's order stands and vector-only
+// candidates drop out; at 0.5 this vector candidate falls behind them.
+func TestFuseWeighsTheVectorSide(t *testing.T) {
+	lex := []store.Retrieved{{ChunkID: 1, Score: 6.1}, {ChunkID: 2, Score: 5.5}, {ChunkID: 3, Score: 5.2}}
+	vec := []store.Retrieved{{ChunkID: 9, Similarity: 0.6}, {ChunkID: 3, Similarity: 0.55}}
+	f := floors{lexical: 5.07, vector: 0.2}
+	tests := []struct {
+		w    float64
+		want []int64
+	}{
+		{1, []int64{9, 3, 1, 2}},
+		{0.5, []int64{1, 2, 3, 9}},
+		{0, []int64{1, 2, 3}},
+	}
+	for _, tt := range tests {
+		if got := chunkIDs(fuse(lex, vec, 10, f, tt.w)); !slices.Equal(got, tt.want) {
+			t.Errorf("weight %v: fused %v, want %v", tt.w, got, tt.want)
+		}
 	}
 }

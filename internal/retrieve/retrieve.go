@@ -138,6 +138,10 @@ type Query struct {
 	// once per request and names it here, so that one question is never
 	// searched with the vectors of two models.
 	EmbedModel string
+	// VectorWeight, when set, is the vector side's weight in hybrid fusion
+	// instead of the one learnt for the model and language (weights.go):
+	// the learning itself tries candidate weights with it.
+	VectorWeight *float64
 }
 
 // Passage is a retrieved piece of a document, with what a citation needs.
@@ -190,7 +194,8 @@ type Retriever struct {
 	mu          sync.Mutex
 	downUntil   time.Time // vector search skipped until then
 	downBecause string
-	floors      map[string]floors // noise floors by model, language and scope (fuse.go)
+	floors      map[string]floors  // noise floors by model, language and scope (fuse.go)
+	weights     map[string]weights // learnt vector weights by model (weights.go)
 }
 
 // New returns a Retriever. emb may be nil, which means lexical retrieval
@@ -199,7 +204,7 @@ func New(st *store.Store, emb Embedder, cfg Config, log *slog.Logger) *Retriever
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Retriever{store: st, emb: emb, cfg: cfg.withDefaults(), log: log, floors: map[string]floors{}}
+	return &Retriever{store: st, emb: emb, cfg: cfg.withDefaults(), log: log, floors: map[string]floors{}, weights: map[string]weights{}}
 }
 
 // Retrieve returns the passages that best answer q, best first. It fails
@@ -252,7 +257,7 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) (Result, error) {
 			if mode == ModeVector {
 				hits, err = r.store.RetrieveVector(ctx, m, sq)
 			} else {
-				hits, err = r.hybrid(ctx, m, res.Language, sq)
+				hits, err = r.hybrid(ctx, m, res.Language, sq, q.VectorWeight)
 			}
 		case errors.Is(err, ErrNoEmbeddings) && q.Mode == "":
 			res.Fallback = err.Error()
@@ -293,7 +298,7 @@ func (r *Retriever) Retrieve(ctx context.Context, q Query) (Result, error) {
 // hybrid runs both sides of a hybrid search, each for its own candidates,
 // and fuses them by the evidence each brings over its noise floor for the
 // question's language (fuse).
-func (r *Retriever) hybrid(ctx context.Context, m store.EmbeddingModel, language string, sq store.RetrieveQuery) ([]store.Retrieved, error) {
+func (r *Retriever) hybrid(ctx context.Context, m store.EmbeddingModel, language string, sq store.RetrieveQuery, weight *float64) ([]store.Retrieved, error) {
 	f, err := r.noiseFloors(ctx, m, language, sq)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -313,7 +318,13 @@ func (r *Retriever) hybrid(ctx context.Context, m store.EmbeddingModel, language
 	if err != nil {
 		return nil, err
 	}
-	return fuse(lex, vec, k, f), nil
+	w := 1.0
+	if weight != nil {
+		w = *weight
+	} else if w, err = r.VectorWeight(ctx, m.Name, language); err != nil {
+		return nil, err
+	}
+	return fuse(lex, vec, k, f, w), nil
 }
 
 // embed returns the embedding model's record and the question's vector,

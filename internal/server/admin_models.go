@@ -108,11 +108,21 @@ func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
 		// CanInstall says whether pull, import and remove work: they need
 		// an Ollama backend.
 		CanInstall bool `json:"can_install"`
+		// FusionWeights are the active embedding model's vector weights in
+		// hybrid fusion, learnt per language from the golden questions.
+		FusionWeights []store.FusionWeight `json:"fusion_weights"`
 	}{Models: list, Reembed: job, Changes: make([]changeJSON, 0, len(changes)), Hosts: ms.Hosts(), CanInstall: ms.CanInstall() == nil}
 	if out.Hosts == nil {
 		out.Hosts = []inference.HostState{}
 	}
 	out.Active.Chat, out.Active.Embed = ms.Active().ActiveModels()
+	if out.FusionWeights, err = s.store.FusionWeights(ctx, out.Active.Embed); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if out.FusionWeights == nil {
+		out.FusionWeights = []store.FusionWeight{}
+	}
 	for _, c := range changes {
 		out.Changes = append(out.Changes, changeOf(c))
 	}

@@ -61,7 +61,7 @@ func setupModelsUI(t *testing.T) modelsUI {
 		EmbedPool: inference.NewPool(inference.PoolConfig{Role: "embed", Kind: inference.KindOllama}, nil, llm)}
 	u.svc = modeladmin.New(modeladmin.Deps{Store: st, Ollama: backend, Active: u.active, Queue: q},
 		modeladmin.Config{ImportDir: ollamatest.ModelsDir(), ReembedBatch: 128, ReembedPause: -1}, log)
-	q.Register(u.svc.Handler())
+	q.Register(u.svc.Handlers()...)
 	if err := u.svc.Seed(ctx, u.chatModel, u.embedModel); err != nil {
 		t.Fatal(err)
 	}

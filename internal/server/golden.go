@@ -110,7 +110,21 @@ func (s *Server) storeGolden(w http.ResponseWriter, r *http.Request, g store.Gol
 		s.writeError(w, r, err)
 		return
 	}
+	s.goldenChanged(r)
 	writeJSON(w, r, http.StatusCreated, map[string]any{"question": out, "added": true})
+}
+
+// goldenChanged queues the learning of the fusion weights from the golden
+// questions (internal/modeladmin, fusion_weights.go); a failure to queue is
+// logged, not the request's: the weights in force stay until the next
+// change.
+func (s *Server) goldenChanged(r *http.Request) {
+	if s.modelAdmin == nil {
+		return
+	}
+	if err := s.modelAdmin.QueueFusionWeights(r.Context(), user(r).Name); err != nil {
+		s.log.Warn("cannot queue the fusion weights' learning", "err", err)
+	}
 }
 
 // importGolden is POST /api/library/golden/import?collection=name with a
@@ -166,6 +180,9 @@ func (s *Server) importGolden(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if added > 0 {
+		s.goldenChanged(r)
+	}
 	writeJSON(w, r, http.StatusOK, map[string]int{"added": added, "kept": kept, "skipped_unanswerable": skipped})
 }
 
@@ -184,6 +201,7 @@ func (s *Server) deleteGolden(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.goldenChanged(r)
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -26,7 +26,7 @@ func TableOwners() map[string]string {
 	return map[string]string{
 		// Documents, their chunks and vectors.
 		"collections": store, "documents": store, "chunks": store, "ingest_claims": store,
-		"embeddings": store, "embedding_models": store, "compound_vocabulary": store, "term_stats": store,
+		"embeddings": store, "embedding_models": store, "compound_vocabulary": store, "term_stats": store, "fusion_weights": store,
 		// Conversations, answer records and their feedback.
 		"conversations": store, "answers": store, "answer_feedback": store, "golden_questions": store,
 		"collection_suggestions": store,
