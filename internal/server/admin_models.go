@@ -3,7 +3,6 @@ package server
 import (
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"time"
@@ -60,14 +59,7 @@ func adminError(err error) error {
 	return err
 }
 
-func decodeAdmin(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return errorf(CodeInvalid, "the body must be a JSON object: "+err.Error())
-	}
-	return nil
-}
+func decodeAdmin(r *http.Request, v any) error { return decodeJSON(r, 64<<10, v, "") }
 
 // listModels is GET /api/admin/models.
 func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -24,10 +22,8 @@ type createAPIKeyRequest struct {
 // is in this reply only; the server keeps its hash.
 func (s *Server) createAPIKey(w http.ResponseWriter, r *http.Request) {
 	var req createAPIKeyRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 16<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		s.writeError(w, r, errorf(CodeInvalid, "the body must be a JSON object with \"user\", \"groups\", \"name\", \"expires_at\": "+err.Error()))
+	if err := decodeJSON(r, 16<<10, &req, `with "user", "groups", "name", "expires_at"`); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	req.User, req.Name = strings.TrimSpace(req.User), strings.TrimSpace(req.Name)

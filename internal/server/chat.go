@@ -35,10 +35,8 @@ type chatRequest struct {
 
 func decodeChat(r *http.Request) (chatRequest, error) {
 	var req chatRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return req, errorf(CodeInvalid, "the body must be a JSON object with a \"question\": "+err.Error())
+	if err := decodeJSON(r, 64<<10, &req, `with a "question"`); err != nil {
+		return req, err
 	}
 	req.Question = strings.TrimSpace(req.Question)
 	// The language goes into the system prompt and the audit record: only

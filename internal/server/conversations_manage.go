@@ -1,9 +1,7 @@
 package server
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -41,10 +39,8 @@ func (s *Server) renameConversation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req renameRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 16<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		s.writeError(w, r, errorf(CodeInvalid, "the body must be a JSON object with a \"title\": "+err.Error()))
+	if err := decodeJSON(r, 16<<10, &req, `with a "title"`); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	req.Title = strings.TrimSpace(req.Title)

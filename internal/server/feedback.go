@@ -1,10 +1,8 @@
 package server
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -28,10 +26,8 @@ func (s *Server) postFeedback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req feedbackRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 16<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		s.writeError(w, r, errorf(CodeInvalid, "the body must be a JSON object with a \"rating\": "+err.Error()))
+	if err := decodeJSON(r, 16<<10, &req, `with a "rating"`); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	req.Comment = strings.TrimSpace(req.Comment)

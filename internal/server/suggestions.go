@@ -1,9 +1,7 @@
 package server
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -41,10 +39,8 @@ type suggestionsRequest struct {
 // removes them).
 func (s *Server) setSuggestions(w http.ResponseWriter, r *http.Request) {
 	var req suggestionsRequest
-	dec := json.NewDecoder(io.LimitReader(r.Body, 16<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		s.writeError(w, r, errorf(CodeInvalid, "the body must be a JSON object with \"questions\": "+err.Error()))
+	if err := decodeJSON(r, 16<<10, &req, `with "questions"`); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	if len(req.Questions) > store.MaxSuggestions {
