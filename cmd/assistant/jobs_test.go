@@ -48,9 +48,10 @@ func TestJobsOfEveryServiceRegisteredInOnePlace(t *testing.T) {
 		options     int
 	}{
 		{library.Kind, 1, 1}, // OnEnd releases the upload's file
-		{modeladmin.JobReembed, 1, 0},
 		{privacy.JobKind, 1, 0},
 		{sources.JobKind, 2, 0},
+		{modeladmin.JobReembed, 1, 0},
+		{modeladmin.JobFusionWeights, 1, 0},
 	}
 	got := c.jobHandlers()
 	if len(got) != len(want) {

@@ -3,6 +3,7 @@ package fairqueue_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -66,6 +67,19 @@ func TestRoundRobinServesOtherUsersBetweenOneUsersBurst(t *testing.T) {
 		entries = append(entries, entry{name, got})
 		n := len(entries)
 		waitFor(t, name+" queued", func() bool { return queued(q) == n })
+		waitFor(t, name+" told its place", func() bool { mu.Lock(); defer mu.Unlock(); return len(aheads[name]) > 0 })
+	}
+	// Notices carry the latest place (a waiter that has not read one yet
+	// reads only the newest), so the test waits for each change to reach
+	// a4 before making the next grant: otherwise a loaded machine skips
+	// some.
+	told := func(name string, n int) func() bool {
+		return func() bool {
+			mu.Lock()
+			defer mu.Unlock()
+			a := aheads[name]
+			return len(a) > 0 && a[len(a)-1] == n
+		}
 	}
 	for _, n := range []string{"a1", "a2", "a3", "a4"} {
 		add("A", n)
@@ -90,6 +104,9 @@ func TestRoundRobinServesOtherUsersBetweenOneUsersBurst(t *testing.T) {
 			return false
 		})
 		order = append(order, granted)
+		if ahead := 5 - len(order); ahead >= 0 {
+			waitFor(t, fmt.Sprintf("a4 told %d ahead", ahead), told("a4", ahead))
+		}
 	}
 	release()
 	want := []string{"a1", "b1", "c1", "a2", "a3", "a4"}
