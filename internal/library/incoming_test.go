@@ -29,6 +29,20 @@ func incomingFiles(t *testing.T, dir string) []string {
 	return names
 }
 
+// waitOriginalGone polls until the originals store no longer holds the
+// file: a job's end hook releases it just after the job's status is
+// written, so a test that saw the status may look before the release.
+func waitOriginalGone(t *testing.T, e env, hexHash string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for hasOriginal(t, e, hexHash) {
+		if time.Now().After(deadline) {
+			t.Fatal("the ended upload's file is still stored")
+		}
+		time.Sleep(20 * time.Millisecond) // polling interval, bounded by the deadline
+	}
+}
+
 // waitIncomingEmpty polls until .incoming holds no file.
 func waitIncomingEmpty(t *testing.T, dir string) {
 	t.Helper()
@@ -55,9 +69,7 @@ func TestEndedJobDropsItsUpload(t *testing.T) {
 		t.Fatalf("broken upload: %s, want failed", j.Status)
 	}
 	waitIncomingEmpty(t, e.dir)
-	if hasOriginal(t, e, sha256Hex(broken)) {
-		t.Fatal("the failed upload's file is still stored")
-	}
+	waitOriginalGone(t, e, sha256Hex(broken))
 
 	gate.armed.Store(true)
 	v = upload(t, w.lib, coll, "haushalt.pdf", makePDF(t, "Haushaltssatzung", "Der Haushalt umfasst 12 Millionen Euro."))
@@ -109,9 +121,7 @@ func TestShutdownKeepsUpload(t *testing.T) {
 		t.Fatalf("next run: %s %q; want failed for the file's own reason", j.Status, j.Error)
 	}
 	waitIncomingEmpty(t, e.dir)
-	if hasOriginal(t, e, sha256Hex(broken)) {
-		t.Fatal("the failed upload's file is still stored")
-	}
+	waitOriginalGone(t, e, sha256Hex(broken))
 }
 
 // TestSweepIncoming: start-up removes day-old uploads that no job waits
